@@ -1,0 +1,247 @@
+"""The ``venuefinder`` command: parses, validates, calls the library, prints.
+
+Exit codes (a contract): 0 success; 2 bad usage or input (coordinates, radius, limit, an
+unreadable DEM, an output path of the wrong kind); 1 a source that cannot be read (missing,
+empty, corrupt, not OSM, unreachable). Errors are one line on stderr, never a traceback.
+Heavy libraries are imported inside the commands so that ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import click
+
+from .errors import InputError, NotFoundError, SourceError, VenuefinderError
+
+EXIT_SOURCE = 1
+EXIT_INPUT = 2
+OUTPUT_SUFFIXES = (".parquet", ".geoparquet", ".gpkg")
+#: Roads beyond the search radius still make venues at its edge unsafe: fetch this much more.
+OVERPASS_MARGIN_M = 500.0
+
+
+def _settings(**overrides: Any):
+    from .config import Settings
+
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except Exception as exc:  # pydantic ValidationError: an env variable holds junk
+        first = str(exc).splitlines()
+        raise InputError(f"bad settings: {' '.join(first[:3])[:300]}") from None
+
+
+def _run(action: Callable[[], None]) -> None:
+    """Run a command body, mapping domain errors to exit codes in this one place."""
+    try:
+        action()
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    except (SourceError, NotFoundError) as exc:
+        _fail(str(exc), EXIT_SOURCE)
+    except VenuefinderError as exc:
+        _fail(str(exc), EXIT_SOURCE)
+    except MemoryError:
+        _fail("out of memory: try a smaller extract or radius", EXIT_SOURCE)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except BrokenPipeError:
+        sys.exit(0)  # `venuefinder venues ... | head` is fine
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"venuefinder: error: {message}", err=True)
+    sys.exit(code)
+
+
+class _Group(click.Group):
+    """Turns any unexpected exception into one line and exit 1 instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as exc:  # last resort: a bug must not print a traceback at users
+            logging.getLogger(__name__).debug("unexpected error", exc_info=True)
+            _fail(f"unexpected {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+                  " (run with -v for details)", EXIT_SOURCE)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log what is read and dropped.")
+@click.version_option(package_name="venuefinder")
+def main(verbose: bool) -> None:
+    """Find safe places to run backwards: tracks and flat, quiet, even fields."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="venuefinder: %(message)s", stream=sys.stderr)
+
+
+def _near(ctx: click.Context, param: click.Parameter, value: Optional[str]):
+    if value is None:
+        return None
+    from .validate import parse_lat_lon
+
+    try:
+        return parse_lat_lon(value)
+    except InputError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@main.command()
+@click.option("--source", help="OSM extract (.osm.pbf/.osm/.osm.gz/.osm.bz2), an ingested "
+              ".parquet/.gpkg, or 'overpass' for live data. Default: embedded Helsinki.")
+@click.option("--dem", type=click.Path(path_type=Path), help="Elevation GeoTIFF (any CRS).")
+@click.option("--near", "near", required=True, callback=_near, metavar="LAT,LON",
+              help="Search centre, e.g. 60.1699,24.9384.")
+@click.option("--radius", type=float, default=None, metavar="METRES",
+              help="Search radius in metres (default 2000, at most 20000).")
+@click.option("--limit", type=int, default=10, show_default=True, help="How many venues.")
+@click.option("--min-score", type=float, default=None, help="Only venues scoring at least this.")
+@click.option("--kind", "kinds", multiple=True, help="Only these kinds (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "geojson"]), default="table",
+              show_default=True)
+def venues(source: Optional[str], dem: Optional[Path], near: tuple[float, float],
+           radius: Optional[float], limit: int, min_score: Optional[float],
+           kinds: tuple[str, ...], fmt: str) -> None:
+    """The safest venues near a point, best first, with the reasons for each score."""
+
+    def action() -> None:
+        import time
+
+        from . import validate
+        from .venues import KINDS
+
+        settings = _settings(source=source, dem=dem)
+        lat, lon = near
+        radius_m = validate.check_radius(
+            settings.default_radius_m if radius is None else radius, settings.max_radius_m)
+        validate.check_limit(limit, settings.max_limit)
+        validate.check_min_score(min_score)
+        validate.check_kinds(kinds or None, KINDS)
+        region = _region_for(settings, lat, lon, radius_m)
+        started = time.perf_counter()
+        collection = region.near(lat, lon, radius_m, limit, min_score, kinds or None)
+        query_ms = (time.perf_counter() - started) * 1000
+        logging.getLogger(__name__).info("query took %.1f ms", query_ms)
+        collection["query"] = {"lat": lat, "lon": lon, "radius_m": radius_m,
+                               "query_ms": round(query_ms, 2)}
+        if fmt == "geojson":
+            click.echo(json.dumps(collection, ensure_ascii=False))
+        else:
+            click.echo(format_table(collection["features"], lat, lon, radius_m))
+
+    _run(action)
+
+
+def _region_for(settings: Any, lat: float, lon: float, radius_m: float):
+    from .region import build_region, prepare_region
+
+    if str(settings.source or "").lower() != "overpass":
+        return prepare_region(settings)
+    from .sources.overpass import fetch_region
+
+    osm = fetch_region(lat, lon, radius_m + OVERPASS_MARGIN_M, settings)
+    return build_region(osm, settings, settings.dem, "Overpass")
+
+
+def format_table(features: list[dict[str, Any]], lat: float, lon: float,
+                 radius_m: float) -> str:
+    """A readable table: one line per venue, its three reasons under it."""
+    if not features:
+        return f"No venues within {radius_m:g} m of {lat:.5f},{lon:.5f}."
+    lines = [f"Safest places within {radius_m:g} m of {lat:.5f},{lon:.5f} (best first):", "",
+             f"{'#':>2}  {'score':>5}  {'name':<34} {'kind':<17} {'dist':>7}  "
+             f"{'flat':>4} {'traffic':>7} {'surface':>7}"]
+    for rank, feat in enumerate(features, 1):
+        p = feat["properties"]
+        name = (p["name"] or f"(unnamed {p['kind']})")[:34]
+        s = p["scores"]
+        veto = f"  vetoed by {p['vetoed_by']}" if p["vetoed_by"] else ""
+        lines.append(f"{rank:>2}  {p['score']:>5.0f}  {name:<34} {p['kind']:<17} "
+                     f"{p['distance_m']:>6.0f}m  {s['flatness']:>4.0f} {s['traffic']:>7.0f} "
+                     f"{s['surface']:>7.0f}{veto}")
+        for criterion, reason in p["reasons"].items():
+            lines.append(f"{'':>11}{criterion}: {reason}")
+        lines.append(f"{'':>11}{p['osm_url']}")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("source")
+@click.option("--dem", type=click.Path(path_type=Path), help="Elevation GeoTIFF (any CRS).")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+              help="Output: .parquet (GeoParquet) or .gpkg (GeoPackage).")
+def ingest(source: str, dem: Optional[Path], out: Path) -> None:
+    """Score every venue of a whole extract into GeoParquet or GeoPackage."""
+
+    def action() -> None:
+        from tqdm import tqdm
+
+        from .region import build_region
+        from .sources.osm_file import check_extract_path, read_extract
+
+        if not out.name.lower().endswith(OUTPUT_SUFFIXES):
+            raise InputError(f"--out must end in {', '.join(OUTPUT_SUFFIXES)}, got {out.name!r}")
+        if not out.parent.resolve().is_dir():
+            raise InputError(f"output folder does not exist: {out.parent}")
+        settings = _settings(source=source, dem=dem)
+        if dem is not None and not dem.is_file():
+            raise InputError(f"DEM not found: {dem}")
+        path = settings.source_path()
+        check_extract_path(path)
+        with tqdm(desc=f"reading {path.name}", unit=" objects", unit_scale=True,
+                  disable=None, file=sys.stderr) as bar:
+            osm = read_extract(path, bar.update)
+        click.echo(f"read {path.name}: {osm.stats.objects} objects; {osm.stats.summary()}",
+                   err=True)
+        steps = tqdm(total=2, desc="scoring", disable=None, file=sys.stderr)
+        region = build_region(osm, settings, dem, path.name)
+        steps.update(1)
+        steps.set_description(f"writing {out.name}")
+        write_venues(region.venues, out)
+        steps.update(1)
+        steps.close()
+        click.echo(f"wrote {len(region.venues)} scored venues to {out}", err=True)
+
+    _run(action)
+
+
+def write_venues(venues: Any, out: Path) -> None:
+    """Write scored venues by suffix, through a temporary file so a failure leaves any
+    previous output intact."""
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        if out.suffix.lower() == ".gpkg":
+            tmp.unlink(missing_ok=True)
+            venues.to_file(tmp, layer="venues", driver="GPKG")
+        else:
+            venues.to_parquet(tmp)
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+
+
+@main.command()
+@click.option("--source", help="As for `venues`; default: embedded Helsinki.")
+@click.option("--dem", type=click.Path(path_type=Path), help="Elevation GeoTIFF (any CRS).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+def serve(source: Optional[str], dem: Optional[Path], host: str, port: int) -> None:
+    """Prepare the region and serve the map on http://HOST:PORT."""
+
+    def action() -> None:
+        from .web import serve as serve_app
+
+        serve_app(_settings(source=source, dem=dem), host, port)
+
+    _run(action)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

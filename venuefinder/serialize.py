@@ -1,0 +1,77 @@
+"""One serializer for venues: the CLI's GeoJSON and the web API's are the same features.
+
+A feature's ``properties``:
+
+``id``, ``name``, ``kind``
+    from the venue schema;
+``score``
+    combined 0–100 score (rounded to 1 decimal);
+``scores``
+    ``{"flatness": .., "traffic": .., "surface": ..}``;
+``reasons``
+    the same keys → the sentence behind each score;
+``vetoed_by``
+    the criterion that capped the combined score, or ``None``;
+``distance_m``
+    metres from the searched point to the venue (0 inside it), or ``None`` without a point;
+``area_m2``, ``surface``, ``smoothness``, ``lit``, ``sport``, ``access``, ``incline``
+    evidence from the tags;
+``osm_url``
+    the object on openstreetmap.org.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Mapping, Optional
+
+from .scoring import CRITERIA
+
+TAG_PROPERTIES = ("surface", "smoothness", "lit", "sport", "access", "incline")
+
+
+def _clean(value: Any) -> Any:
+    """None for missing values (NaN, pandas NA), plain Python types otherwise."""
+    if value is None:
+        return None
+    try:
+        if value != value:  # NaN and pandas.NA
+            return None
+    except TypeError:
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def venue_properties(row: Mapping[str, Any], distance_m: Optional[float]) -> dict[str, Any]:
+    """The properties of one venue feature; *row* is a scored venue row."""
+    osm_type, _, osm_id = str(row["id"]).partition("/")
+    props: dict[str, Any] = {
+        "id": row["id"],
+        "name": _clean(row.get("name")),
+        "kind": row["kind"],
+        "score": round(float(row["score"]), 1),
+        "scores": {c: round(float(row[f"score_{c}"]), 1) for c in CRITERIA},
+        "reasons": {c: str(row[f"reason_{c}"]) for c in CRITERIA},
+        "vetoed_by": _clean(row.get("vetoed_by")),
+        "distance_m": None if distance_m is None or math.isnan(distance_m)
+        else round(float(distance_m), 1),
+        "area_m2": round(float(row["area_m2"]), 1),
+    }
+    for key in TAG_PROPERTIES:
+        props[key] = _clean(row.get(key))
+    props["osm_url"] = f"https://www.openstreetmap.org/{osm_type}/{osm_id}"
+    return props
+
+
+def feature(properties: dict[str, Any], geometry_json: str) -> dict[str, Any]:
+    """A GeoJSON Feature from properties and a geometry already serialised as GeoJSON."""
+    return {"type": "Feature", "id": properties["id"], "geometry": json.loads(geometry_json),
+            "properties": properties}
+
+
+def feature_collection(features: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection (WGS84); *extra* members (e.g. the query) are kept."""
+    return {"type": "FeatureCollection", "features": features, **extra}

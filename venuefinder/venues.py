@@ -1,0 +1,245 @@
+"""Raw OSM features → the venue GeoDataFrame (and the roads, places and basemap beside it).
+
+The venue schema, documented once here (and in the README):
+
+==============  ==========  ===========================================================
+column          type        meaning
+==============  ==========  ===========================================================
+``id``          str         OSM type/id: ``"way/123"``, ``"relation/45"``
+``name``        str|None    ``name`` tag
+``kind``        str         one of :data:`KINDS`
+``surface``     str|None    OSM ``surface``
+``smoothness``  str|None    OSM ``smoothness``
+``lit``         str|None    OSM ``lit``
+``sport``       str|None    OSM ``sport``
+``access``      str|None    OSM ``access`` (``private``/``no`` never get here)
+``incline``     str|None    OSM ``incline``
+``width``       str|None    OSM ``width`` (used for tracks drawn as lines)
+``area_m2``     float       area in m² (a line track: length × width)
+``geometry``    geometry    Polygon/MultiPolygon, or LineString for a track drawn as a line
+==============  ==========  ===========================================================
+
+Geometry is WGS84 at rest; all distances and areas are computed in one local UTM CRS per
+region (:func:`local_crs`).
+
+What counts as a venue (a safe open space to run backwards on) and why:
+
+* ``leisure=track`` (areas and lines), ``leisure=pitch``, ``leisure=stadium``: levelled,
+  maintained, away from cars;
+* ``leisure=recreation_ground``/``landuse=recreation_ground``, ``leisure=park``,
+  ``landuse=grass``, ``landuse=village_green``, ``leisure=common``, ``landuse=meadow``:
+  open grass; the scores say how flat, smooth and quiet each one is;
+* left out: ``access=private|no``; sports whose ground is unsafe or not open for running
+  (motor sport, horse racing, banked cycling tracks, skate parks, climbing, swimming,
+  shooting); spaces under ``min_area_m2`` (verges and traffic islands mapped as grass) and
+  line tracks shorter than ``min_track_length_m``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+    from pyproj import CRS
+
+    from .config import Settings
+
+KINDS: tuple[str, ...] = (
+    "track", "pitch", "stadium", "recreation_ground", "park", "village_green", "common",
+    "grass", "meadow",
+)
+
+VENUE_COLUMNS: tuple[str, ...] = (
+    "id", "name", "kind", "surface", "smoothness", "lit", "sport", "access", "incline",
+    "width", "area_m2", "geometry",
+)
+
+_LEISURE_KINDS = {
+    "track": "track", "pitch": "pitch", "stadium": "stadium",
+    "recreation_ground": "recreation_ground", "park": "park", "common": "common",
+}
+_LANDUSE_KINDS = {
+    "recreation_ground": "recreation_ground", "grass": "grass", "meadow": "meadow",
+    "village_green": "village_green",
+}
+EXCLUDED_ACCESS = frozenset({"private", "no"})
+EXCLUDED_SPORTS = frozenset({
+    "motor", "karting", "motocross", "speedway", "horse_racing", "equestrian", "cycling",
+    "bmx", "skateboard", "climbing", "swimming", "shooting", "water_ski", "model_aerodrome",
+})
+#: Width of a track drawn as a single line when it has no usable ``width`` tag (4 lanes).
+DEFAULT_TRACK_WIDTH_M = 5.0
+
+#: Road classes carrying motor traffic. Footways, cycleways, paths, steps, pedestrian
+#: streets and tracks (farm roads) do not count.
+MOTOR_ROAD_CLASSES: dict[str, str] = {
+    "motorway": "motorway", "motorway_link": "motorway",
+    "trunk": "trunk", "trunk_link": "trunk",
+    "primary": "primary", "primary_link": "primary",
+    "secondary": "secondary", "secondary_link": "secondary",
+    "tertiary": "tertiary", "tertiary_link": "tertiary",
+    "unclassified": "residential", "residential": "residential", "road": "residential",
+    "busway": "residential",
+    "living_street": "service", "service": "service",
+}
+PATH_CLASSES = frozenset({
+    "footway", "cycleway", "path", "pedestrian", "steps", "track", "bridleway", "corridor",
+})
+
+
+def local_crs(frame: "gpd.GeoDataFrame") -> "CRS":
+    """The UTM zone of the region: one metric CRS for every distance and area."""
+    crs = frame.estimate_utm_crs()
+    if crs is None:  # pragma: no cover - estimate_utm_crs only fails on an empty frame
+        raise ValueError("cannot choose a metric CRS for an empty region")
+    return crs
+
+
+def select_venues(features: "gpd.GeoDataFrame", settings: "Settings",
+                  crs: "CRS") -> "gpd.GeoDataFrame":
+    """Venue candidates from the features frame, in the documented schema (WGS84).
+
+    Parameters
+    ----------
+    features
+        The features frame of a source (see :mod:`venuefinder.sources`).
+    settings
+        ``min_area_m2`` and ``min_track_length_m`` are read.
+    crs
+        The region's metric CRS, used to measure areas and lengths.
+    """
+    import geopandas as gpd
+    import shapely
+
+    kind = features["leisure"].map(_LEISURE_KINDS)
+    kind = kind.fillna(features["landuse"].map(_LANDUSE_KINDS))
+    keep = kind.notna().to_numpy()
+    keep = keep & (~features["access"].isin(EXCLUDED_ACCESS).to_numpy())
+    keep = keep & (~_sports(features["sport"]).isin(EXCLUDED_SPORTS).to_numpy())
+    geom_type = shapely.get_type_id(features.geometry.values)
+    is_polygon = np.isin(geom_type, (3, 6))
+    is_line_track = np.isin(geom_type, (1, 5)) & (kind == "track").to_numpy()
+    keep = keep & (is_polygon | is_line_track)
+
+    venues = features.loc[keep].copy()
+    venues["kind"] = kind[keep]
+    metric = venues.geometry.to_crs(crs)
+    polygon = is_polygon[keep]
+    width = pd_to_metres(venues["width"]).fillna(DEFAULT_TRACK_WIDTH_M).to_numpy()
+    length = metric.length.to_numpy()
+    area = np.where(polygon, metric.area.to_numpy(), length * width)
+    big_enough = np.where(polygon, area >= settings.min_area_m2,
+                          length >= settings.min_track_length_m)
+    venues["area_m2"] = np.round(area, 1)
+    venues = venues.loc[big_enough]
+    for column in VENUE_COLUMNS:
+        if column not in venues:
+            venues[column] = None
+    venues = venues[list(VENUE_COLUMNS)].reset_index(drop=True)
+    venues = venues.astype({c: object for c in VENUE_COLUMNS if c not in ("area_m2", "geometry")})
+    venues = venues.where(venues.notna(), None)
+    return gpd.GeoDataFrame(venues, geometry="geometry", crs="EPSG:4326")
+
+
+def select_roads(features: "gpd.GeoDataFrame") -> "gpd.GeoDataFrame":
+    """Roads carrying motor traffic: ``id``, ``name``, ``highway``, ``road_class``,
+    ``maxspeed_kmh`` (NaN when unmapped or not numeric), ``geometry`` (WGS84 lines)."""
+    import geopandas as gpd
+    import shapely
+
+    road_class = features["highway"].map(MOTOR_ROAD_CLASSES)
+    lines = np.isin(shapely.get_type_id(features.geometry.values), (1, 5))
+    no_cars = features["motor_vehicle"].isin(("no",)).to_numpy()
+    keep = road_class.notna().to_numpy() & lines & ~no_cars
+    roads = features.loc[keep, ["id", "name", "highway", "maxspeed", "geometry"]].copy()
+    roads["road_class"] = road_class[keep]
+    roads["maxspeed_kmh"] = parse_maxspeed(roads["maxspeed"])
+    roads = roads.drop(columns="maxspeed").reset_index(drop=True)
+    return gpd.GeoDataFrame(roads, geometry="geometry", crs=features.crs)
+
+
+def parse_maxspeed(values: "pd.Series") -> "pd.Series":
+    """OSM ``maxspeed`` → km/h: ``"50"``, ``"30 mph"``, ``"FI:urban"`` (50), else NaN."""
+    import pandas as pd
+
+    text = values.astype("string").str.strip().str.lower()
+    number = pd.to_numeric(text.str.extract(r"^(\d+(?:\.\d+)?)")[0], errors="coerce")
+    mph = text.str.contains("mph", na=False)
+    number = number.where(~mph, number * 1.609)
+    zones = {"urban": 50.0, "rural": 80.0, "walk": 7.0, "living_street": 20.0,
+             "motorway": 120.0, "trunk": 100.0}
+    zone = text.str.extract(r"^[a-z]{2}:(\w+)")[0].map(zones)
+    return number.fillna(zone).astype(float)
+
+
+def pd_to_metres(values: "pd.Series") -> "pd.Series":
+    """OSM lengths (``"6"``, ``"6 m"``, ``"6.5"``) → float metres, NaN when not numeric."""
+    import pandas as pd
+
+    text = values.astype("string").str.strip()
+    return pd.to_numeric(text.str.extract(r"^(\d+(?:\.\d+)?)\s*m?$")[0], errors="coerce")
+
+
+def _sports(sport: "pd.Series") -> "pd.Series":
+    """First value of a ``sport=a;b`` list (the main use of the place)."""
+    return sport.astype("string").str.split(";").str[0].str.strip()
+
+
+def select_places(features: "gpd.GeoDataFrame", crs: "CRS") -> "pd.DataFrame":
+    """Named features for offline place search: ``name``, ``kind``, ``lat``, ``lon``.
+
+    Streets split into many ways are merged into one place per name; the point is a spot on
+    the feature (not a centroid that may fall outside a bent street or a park's hole).
+    """
+    import pandas as pd
+    import shapely
+
+    named = features.loc[features["name"].notna()]
+    kind = (named["place"].fillna(named["railway"]).fillna(named["public_transport"])
+            .fillna(named["leisure"]).fillna(named["landuse"]).fillna(named["natural"])
+            .fillna(named["highway"].where(named["highway"].isin(MOTOR_ROAD_CLASSES)
+                                           | named["highway"].isin(PATH_CLASSES))))
+    named = named.assign(kind=kind).loc[kind.notna()]
+    if named.empty:
+        return pd.DataFrame(columns=["name", "kind", "lat", "lon"])
+    metric = named.geometry.to_crs(crs)
+    groups = pd.DataFrame({"name": named["name"].to_numpy(), "kind": named["kind"].to_numpy(),
+                           "geometry": metric.to_numpy()})
+    merged = groups.groupby(["name", "kind"], sort=False)["geometry"].agg(
+        lambda parts: shapely.union_all(np.asarray(parts)))
+    points = shapely.point_on_surface(merged.to_numpy())
+    import geopandas as gpd
+
+    wgs = gpd.GeoSeries(points, crs=crs).to_crs("EPSG:4326")
+    places = merged.index.to_frame(index=False)
+    places["lat"] = np.round(wgs.y.to_numpy(), 6)
+    places["lon"] = np.round(wgs.x.to_numpy(), 6)
+    return places
+
+
+def select_basemap(features: "gpd.GeoDataFrame") -> "gpd.GeoDataFrame":
+    """Light basemap layers drawn when tiles are off: ``layer`` in road, path, water,
+    building, green; ``geometry`` in WGS84."""
+    import geopandas as gpd
+
+    highway = features["highway"]
+    layer = np.select(
+        [
+            highway.isin(MOTOR_ROAD_CLASSES).to_numpy(),
+            highway.isin(PATH_CLASSES).to_numpy(),
+            (features["natural"].eq("water") | features["waterway"].notna()
+             | features["landuse"].isin(("basin", "reservoir"))).to_numpy(),
+            features["building"].notna().to_numpy(),
+            (features["leisure"].isin(("park", "garden")) | features["landuse"].isin(
+                ("grass", "forest", "meadow")) | features["natural"].isin(("wood",))).to_numpy(),
+        ],
+        ["road", "path", "water", "building", "green"],
+        default="",
+    )
+    keep = layer != ""
+    return gpd.GeoDataFrame({"layer": layer[keep]}, geometry=features.geometry.values[keep],
+                            crs=features.crs)
