@@ -214,7 +214,7 @@ def ingest(source: str, dem: Optional[Path], out: Path) -> None:
 def write_venues(venues: Any, out: Path) -> None:
     """Write scored venues by suffix, through a temporary file so a failure leaves any
     previous output intact."""
-    tmp = out.with_name(f".{out.name}.tmp")
+    tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")
     try:
         if out.suffix.lower() == ".gpkg":
             tmp.unlink(missing_ok=True)

@@ -284,7 +284,7 @@ def load_ingested(path: Path) -> Region:
     venues = venues.to_crs("EPSG:4326")
     crs = local_crs(venues)
     named = venues.loc[venues["name"].notna()]
-    points = named.geometry.to_crs(crs).point_on_surface().to_crs("EPSG:4326")
+    points = named.geometry.to_crs(crs).representative_point().to_crs("EPSG:4326")
     places = pd.DataFrame({"name": named["name"].to_numpy(), "kind": named["kind"].to_numpy(),
                            "lat": points.y.round(6).to_numpy(),
                            "lon": points.x.round(6).to_numpy()})

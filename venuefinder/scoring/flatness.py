@@ -177,9 +177,9 @@ def _sample_dem(venues: "gpd.GeoDataFrame", dem: "Elevation"
                 ) -> tuple[list[Optional[tuple[float, float, int, float]]], list[Optional[str]]]:
     """Slope statistics of every venue under the DEM.
 
-    Returns, per venue, ``(p90, max, samples, coverage)`` or None, and for the None ones that
-    the DEM could not judge, a lead sentence saying why (None when the DEM simply does not
-    reach the venue).
+    Returns, per venue, ``(p90, max, samples, coverage)`` or None when the DEM cannot judge
+    it, and beside it the lead sentence of the fallback reason: the DEM does not cover the
+    venue, has no data under it, or is too coarse for it.
     """
     import shapely
     from affine import Affine
@@ -210,15 +210,15 @@ def _sample_dem(venues: "gpd.GeoDataFrame", dem: "Elevation"
         geom = geoms[i]
         minx, miny, maxx, maxy = geom.bounds
         # Pixel window of the venue's bounding box (corner order does not matter).
-        c0, r0 = inverse * (minx, maxy)
-        c1, r1 = inverse * (maxx, miny)
+        c0, r0 = inverse @ (minx, maxy)
+        c1, r1 = inverse @ (maxx, miny)
         col0, col1 = max(int(math.floor(min(c0, c1))), 0), min(int(math.ceil(max(c0, c1))), cols)
         row0, row1 = max(int(math.floor(min(r0, r1))), 0), min(int(math.ceil(max(r0, r1))), rows)
         if col1 <= col0 or row1 <= row0:
             continue
         window = dem.slope_pct[row0:row1, col0:col1]
         inside = geometry_mask([geom], out_shape=window.shape,
-                               transform=dem.transform * Affine.translation(col0, row0),
+                               transform=dem.transform @ Affine.translation(col0, row0),
                                invert=True)
         samples = window[inside]
         samples = samples[np.isfinite(samples)]

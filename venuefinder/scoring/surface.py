@@ -91,12 +91,13 @@ def score_surface(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.
     for is_known, tag, said, prior_said, smooth, capped in zip(
             known, surface, mapped, prior, smoothness, base > cap):
         if is_known:
-            text = f"surface={tag}: {said[1]}"
+            text = f"OSM surface={tag}: {said[1]}"
         elif isinstance(tag, str):
-            text = f"surface={tag} is not a known running surface; {prior_said[1]} (prior by kind)"
+            text = (f"OSM surface={tag} is not a known running surface; {prior_said[1]} "
+                    "(prior by kind)")
         else:
             text = f"Surface not mapped; {prior_said[1]} (prior by kind)"
         if isinstance(smooth, str):
             text += f"; smoothness={smooth}" + (" caps it" if capped else "")
-        reasons.append(text[0].upper() + text[1:])
+        reasons.append(text)
     return pd.DataFrame({"score": np.round(score, 1), "reason": reasons}, index=venues.index)

@@ -75,8 +75,8 @@ class Elevation:
             raise InputError(
                 f"DEM {self.source}: needs at least 2×2 pixels, got shape {self.heights.shape}")
         rows, cols = self.heights.shape
-        left, top = self.transform * (0, 0)
-        right, bottom = self.transform * (cols, rows)
+        left, top = self.transform @ (0, 0)
+        right, bottom = self.transform @ (cols, rows)
         self.bounds = Bounds(min(left, right), min(bottom, top), max(left, right),
                              max(bottom, top))
         self.slope_pct = slope_percent(self.heights, self.transform)

