@@ -167,13 +167,13 @@ def parse_maxspeed(values: "pd.Series") -> "pd.Series":
     import pandas as pd
 
     text = values.astype("string").str.strip().str.lower()
-    number = pd.to_numeric(text.str.extract(r"^(\d+(?:\.\d+)?)")[0], errors="coerce")
+    number = pd.to_numeric(text.str.extract(r"^(\d+(?:\.\d+)?)")[0], errors="coerce").astype(float)
     mph = text.str.contains("mph", na=False)
     number = number.where(~mph, number * 1.609)
     zones = {"urban": 50.0, "rural": 80.0, "walk": 7.0, "living_street": 20.0,
              "motorway": 120.0, "trunk": 100.0}
-    zone = text.str.extract(r"^[a-z]{2}:(\w+)")[0].map(zones)
-    return number.fillna(zone).astype(float)
+    zone = text.str.extract(r"^[a-z]{2}:(\w+)")[0].map(zones).astype(float)
+    return number.fillna(zone)
 
 
 def pd_to_metres(values: "pd.Series") -> "pd.Series":
@@ -181,7 +181,8 @@ def pd_to_metres(values: "pd.Series") -> "pd.Series":
     import pandas as pd
 
     text = values.astype("string").str.strip()
-    return pd.to_numeric(text.str.extract(r"^(\d+(?:\.\d+)?)\s*m?$")[0], errors="coerce")
+    return pd.to_numeric(text.str.extract(r"^(\d+(?:\.\d+)?)\s*m?$")[0],
+                         errors="coerce").astype(float)
 
 
 def _sports(sport: "pd.Series") -> "pd.Series":

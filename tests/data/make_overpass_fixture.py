@@ -8,10 +8,11 @@
     ways they reference, written the way Overpass writes ``out;`` JSON (nodes, then ways,
     then relations, each by id). Overpass has no recorded answer for these tags.
 ``overpass_roads.json``
-    A cut of two real recorded Overpass answers in ``../shared/data/overpass/``: the ways of
-    ``kamppi_street_network.json`` with a node within :data:`RADIUS_M`, and the buildings of
-    ``kamppi_buildings.json`` with a node within :data:`BUILDINGS_RADIUS_M` (fewer, to keep
-    the file small), each with all the nodes (and member ways) they reference.
+    A cut of two real recorded Overpass answers in ``../shared/data/overpass/``: the ways
+    of ``kamppi_street_network.json`` with a node within :data:`STREETS_RADIUS_M`, and the
+    buildings of ``kamppi_buildings.json`` with a node within :data:`BUILDINGS_RADIUS_M`
+    (fewer, to keep the file small), each with all the nodes (and member ways) they
+    reference. The tags are kept as recorded.
 
 The extract is clipped at its bbox: a way missing some of its nodes, or a relation missing
 a member, is left out (Overpass would have sent it whole). Usage::
@@ -30,7 +31,9 @@ from typing import Any, Iterable
 HERE = Path(__file__).resolve().parent
 #: Vanha kirkkopuisto (way/28238099), inside both the extract and the Kamppi answers.
 CENTRE = (60.1661, 24.9397)
+#: The tests query a 200 m "radius" (a 400 m square, corners 283 m out); the cuts cover it.
 RADIUS_M = 400.0
+STREETS_RADIUS_M = 300.0
 BUILDINGS_RADIUS_M = 120.0
 _TYPES = {"n": "node", "w": "way", "r": "relation"}
 
@@ -49,7 +52,7 @@ def main() -> None:
 
     streets = json.loads((args.shared / "overpass" / "kamppi_street_network.json").read_text())
     buildings = json.loads((args.shared / "overpass" / "kamppi_buildings.json").read_text())
-    roads = merge(streets, [cut(streets, RADIUS_M), cut(buildings, BUILDINGS_RADIUS_M)])
+    roads = merge(streets, [cut(streets, STREETS_RADIUS_M), cut(buildings, BUILDINGS_RADIUS_M)])
     write(args.out / "overpass_roads.json", roads)
 
 
