@@ -196,7 +196,7 @@ def ingest(source: str, dem: Optional[Path], out: Path) -> None:
         check_extract_path(path)
         with tqdm(desc=f"reading {path.name}", unit=" objects", unit_scale=True,
                   disable=None, file=sys.stderr) as bar:
-            osm = read_extract(path, bar.update)
+            osm = read_extract(path, bar.update, for_map=False)
         click.echo(f"read {path.name}: {osm.stats.objects} objects; {osm.stats.summary()}",
                    err=True)
         steps = tqdm(total=2, desc="scoring", disable=None, file=sys.stderr)

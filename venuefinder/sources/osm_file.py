@@ -25,11 +25,14 @@ log = logging.getLogger(__name__)
 
 SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.gz", ".osm.bz2", ".xml", ".xml.gz", ".xml.bz2")
 
-#: Keys that make an object worth reading, per OSM object type.
+#: Keys that make an object worth reading, per OSM object type: what scoring needs, and
+#: what the map adds (place names, basemap).
 NODE_KEYS = ("place", "railway", "public_transport")
-WAY_KEYS = ("highway", "leisure", "waterway", "railway")
-AREA_KEYS = ("leisure", "landuse", "building", "natural", "waterway", "highway")
-RELATION_KEYS = ("leisure", "landuse", "building", "natural", "waterway")
+WAY_KEYS = ("highway", "leisure")
+AREA_KEYS = ("leisure", "landuse", "highway")
+RELATION_KEYS = ("leisure", "landuse")
+MAP_WAY_KEYS = ("waterway", "railway")
+MAP_AREA_KEYS = ("building", "natural", "waterway")
 
 _TAG_SET = frozenset(TAG_KEYS)
 
@@ -47,7 +50,8 @@ def check_extract_path(path: Path) -> None:
         raise SourceError(f"source is empty: {path}")
 
 
-def read_extract(path: Path, progress: Optional[Callable[[int], None]] = None) -> OsmData:
+def read_extract(path: Path, progress: Optional[Callable[[int], None]] = None,
+                 for_map: bool = True) -> OsmData:
     """Read the features venuefinder needs from an OSM extract.
 
     Parameters
@@ -56,6 +60,9 @@ def read_extract(path: Path, progress: Optional[Callable[[int], None]] = None) -
         The extract. Format is chosen by suffix (libosmium's detection).
     progress
         Called now and then with the number of objects handled since the last call.
+    for_map
+        Also read what only the map uses: named stations and places, buildings, water.
+        ``ingest`` leaves it off and reads only venues and roads.
 
     Returns
     -------
@@ -84,15 +91,20 @@ def read_extract(path: Path, progress: Optional[Callable[[int], None]] = None) -
         geoms.append(geom)
         tag_rows.append({t.k: t.v for t in tags if t.k in _TAG_SET})
 
+    map_area_keys = MAP_AREA_KEYS if for_map else ()
+    relation_keys = RELATION_KEYS + map_area_keys
     processor = (
         osmium.FileProcessor(str(path))
         .with_locations()
-        .with_areas(KeyFilter(*RELATION_KEYS))
-        .with_filter(KeyFilter(*NODE_KEYS).enable_for(osmium.osm.NODE))
-        .with_filter(KeyFilter(*WAY_KEYS).enable_for(osmium.osm.WAY))
-        .with_filter(KeyFilter(*AREA_KEYS).enable_for(osmium.osm.AREA))
-        .with_filter(KeyFilter(*RELATION_KEYS).enable_for(osmium.osm.RELATION))
+        .with_areas(KeyFilter(*relation_keys))
+        .with_filter(_way_filter(for_map).enable_for(osmium.osm.WAY))
+        .with_filter(KeyFilter(*AREA_KEYS, *map_area_keys).enable_for(osmium.osm.AREA))
+        .with_filter(KeyFilter(*relation_keys).enable_for(osmium.osm.RELATION))
     )
+    if for_map:
+        processor.with_filter(KeyFilter(*NODE_KEYS).enable_for(osmium.osm.NODE))
+    else:
+        processor.with_filter(osmium.filter.EntityFilter(~osmium.osm.NODE))
     seen = 0
     try:
         for obj in processor:
@@ -138,6 +150,18 @@ def read_extract(path: Path, progress: Optional[Callable[[int], None]] = None) -
     stats.features = len(features)
     log.info("%s: %s", path.name, stats.summary())
     return OsmData(features=features, stats=stats)
+
+
+def _way_filter(for_map: bool) -> object:
+    """Ways to read: all roads, paths and water for the map; for scoring alone only roads
+    with motor traffic and tracks (footways are most ways of a city and score nothing)."""
+    from osmium.filter import KeyFilter, TagFilter
+
+    from ..venues import MOTOR_ROAD_CLASSES
+
+    if for_map:
+        return KeyFilter(*WAY_KEYS, *MAP_WAY_KEYS)
+    return TagFilter(("leisure", "track"), *(("highway", c) for c in MOTOR_ROAD_CLASSES))
 
 
 def _is_line_feature(way: object, tags: object) -> bool:

@@ -34,7 +34,7 @@ import re
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Optional
 
 from ..errors import InputError, SourceError
 from . import TAG_KEYS, OsmData, ReadStats
@@ -233,20 +233,29 @@ def _overpass_hook(url: str) -> Callable[..., Any]:
             return response
         status = f"HTTP {response.status_code} {response.reason}".strip()
         if response.status_code in (429, 504):  # osmnx would sleep and retry forever
-            raise SourceError(f"Overpass at {url} is busy ({status}); try again in a minute")
+            fail(response, f"Overpass at {url} is busy ({status}); try again in a minute")
         if not response.ok:
-            raise SourceError(f"Overpass at {url} answered {status}")
+            fail(response, f"Overpass at {url} answered {status}")
         if not _STARTS_AS_OBJECT.match(response.content):
-            raise SourceError(f"Overpass at {url} answered something that is not Overpass JSON")
+            fail(response, f"Overpass at {url} answered something that is not Overpass JSON")
+        if b'"elements"' not in response.content:  # osmnx would cache it, then fail on it
+            fail(response, f"Overpass at {url} answered JSON that is not an Overpass result")
         remark = _REMARK.search(response.content[-4096:])
         if remark:
             import json
 
             text = json.loads(b'"' + remark.group(1) + b'"')
-            raise SourceError(f"Overpass at {url} could not complete the query: {text}")
+            fail(response, f"Overpass at {url} could not complete the query: {text}")
         return response
 
     return hook
+
+
+def fail(response: "requests.Response", message: str) -> NoReturn:
+    """Raise :class:`SourceError` from a response hook, releasing the connection first
+    (requests never sees the response again)."""
+    response.close()
+    raise SourceError(message)
 
 
 def _status_is_readable(url: str) -> bool:

@@ -1,0 +1,192 @@
+"""Application factory and a small server for ``venuefinder serve``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TYPE_CHECKING, Optional, TextIO
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from .assets import warn_if_missing
+from .errors import register_error_handlers
+from .state import EXTENSION_KEY, SETTINGS_KEY
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..region import Region
+
+log = logging.getLogger("venuefinder.web")
+
+#: ``settings.rate_limit`` values that switch rate limiting off (e.g. for benchmarks).
+RATE_LIMIT_OFF = frozenset({"", "0", "none", "off", "false", "disabled"})
+
+
+def rate_limit_enabled(settings: "Settings") -> bool:
+    """Whether ``settings.rate_limit`` asks for a limit (``none``/``off``/empty disable it)."""
+    return str(settings.rate_limit or "").strip().lower() not in RATE_LIMIT_OFF
+
+
+def create_app(settings: Optional["Settings"] = None,
+               region: Optional["Region"] = None) -> Flask:
+    """Build the web app.
+
+    Parameters
+    ----------
+    settings
+        The run's settings; ``None`` reads them from the environment (``VENUEFINDER_*``,
+        e.g. ``VENUEFINDER_SOURCE`` for another region or an ingested file).
+    region
+        An already prepared region; ``None`` loads it once here with
+        :func:`~venuefinder.region.prepare_region` (disk-cached).
+
+    Returns
+    -------
+    flask.Flask
+        With blueprints ``map`` (``/``) and ``api`` (``/api``); the region is
+        ``app.extensions["venuefinder"]``, the settings ``app.config["VENUEFINDER_SETTINGS"]``.
+
+    Raises
+    ------
+    SourceError, InputError
+        When the region cannot be loaded (start-up fails rather than serving errors).
+    """
+    from ..config import Settings
+
+    if settings is None:
+        settings = Settings()
+    if region is None:
+        from ..region import prepare_region
+
+        region = prepare_region(settings)
+
+    app = Flask(__name__)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        # Keep the serializer's key order (id, name, kind, score…) as the CLI writes it.
+        JSON_SORT_KEYS=False,
+        RATELIMIT_ENABLED=rate_limit_enabled(settings),
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    app.config[SETTINGS_KEY] = settings
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions[EXTENSION_KEY] = region
+
+    _init_limiter(app, settings)
+    register_error_handlers(app)
+    app.before_request(_reject_large_bodies)
+    app.after_request(_security_headers)
+
+    from . import api, mapview
+
+    app.register_blueprint(mapview.bp)
+    app.register_blueprint(api.bp)
+    _register_cli(app)
+
+    warn_if_missing()
+    log.info("venuefinder web app ready: %s, %d venues, tiles %s, rate limit %s",
+             region.info.get("source", "region"), len(region.venues),
+             settings.tiles if settings.tiles_enabled else "off (own basemap)",
+             settings.rate_limit if rate_limit_enabled(settings) else "off")
+    return app
+
+
+def _init_limiter(app: Flask, settings: "Settings") -> None:
+    """flask-limiter with in-memory storage: one limit per client address and route.
+
+    In-memory storage is per process: behind gunicorn with N workers a client may get up to
+    N times the limit, which is acceptable for a guard against runaway clients.
+    """
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    limits = [settings.rate_limit] if rate_limit_enabled(settings) else []
+    if limits:
+        # Checked now: flask-limiter parses lazily and a typo would fail every request.
+        from limits import parse_many
+
+        from ..errors import InputError
+
+        try:
+            parse_many(settings.rate_limit)
+        except ValueError:
+            raise InputError(f"rate_limit {settings.rate_limit!r} is not a rate limit such as "
+                             "'600 per minute' (or 'none' to switch it off)") from None
+    limiter = Limiter(get_remote_address, app=app, default_limits=limits,
+                      storage_uri="memory://", headers_enabled=True,
+                      # Static files are cheap and a page load fetches several at once.
+                      default_limits_exempt_when=lambda: request.endpoint == "static")
+    app.extensions["venuefinder.limiter"] = limiter
+
+
+def _reject_large_bodies() -> None:
+    """413 for any request whose body is over ``MAX_CONTENT_LENGTH``.
+
+    Why here: no view reads a body, and werkzeug only enforces the limit when a body is
+    read, so without this a huge upload to any URL would be accepted and ignored.
+    """
+    limit = request.max_content_length
+    if limit is None:
+        return
+    if request.content_length is not None:
+        if request.content_length > limit:
+            raise RequestEntityTooLarge()
+    elif request.headers.get("Transfer-Encoding", "").lower() == "chunked":
+        request.get_data()  # werkzeug raises RequestEntityTooLarge past the limit
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def _register_cli(app: Flask) -> None:
+    """``flask --app 'venuefinder.web:create_app()' assets`` reports the vendor files."""
+    import click
+
+    from .assets import INSTALL_COMMAND, VENDOR_DIR, missing_vendor_files
+
+    @app.cli.command("assets")
+    def assets_command() -> None:
+        """Say whether the map's front-end files are installed (exit 1 when not)."""
+        missing = missing_vendor_files()
+        if missing:
+            click.echo(f"missing in {VENDOR_DIR}: {', '.join(missing)}")
+            click.echo(f"install them with: {INSTALL_COMMAND}")
+            raise SystemExit(1)
+        click.echo(f"map assets installed in {VENDOR_DIR}")
+
+
+def serve(settings: Optional["Settings"] = None, host: str = "127.0.0.1", port: int = 8000,
+          out: TextIO = sys.stdout) -> None:
+    """Load the region, then serve the app with werkzeug's threaded server until Ctrl+C.
+
+    For production use gunicorn instead (see :mod:`venuefinder.web`).
+
+    Parameters
+    ----------
+    settings
+        As for :func:`create_app`.
+    host, port
+        Where to listen; port 0 picks a free port (the printed URL shows it).
+    out
+        Where the URL is printed.
+    """
+    from werkzeug.serving import make_server
+
+    app = create_app(settings)
+    server = make_server(host, port, app, threaded=True)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    print(f"venuefinder: serving on http://{shown}:{server.server_port}/ "
+          f"(Ctrl+C to stop)", file=out, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -1,0 +1,208 @@
+"""The map page (blueprint ``map``): folium renders the Leaflet map, the page's own script
+fetches venues for the current view from the API.
+
+Why the page embeds no venues: a region can hold thousands, and the first page must stay
+small and quick; the script asks ``/api/venues`` for the best ones around the view and the
+searched point instead.
+
+Why folium's defaults are replaced: folium links Leaflet, jQuery, Bootstrap and Font Awesome
+from public CDNs and adds a viewport tag that forbids zooming. The page uses only Leaflet,
+served from ``static/vendor`` (see :mod:`venuefinder.web.assets`), and its own layout.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Optional
+from urllib.parse import urlsplit
+
+import folium
+from branca.element import Template
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+
+from ..scoring import CRITERIA
+from .assets import FOLIUM_CSS, FOLIUM_JS, INSTALL_COMMAND, missing_vendor_files
+from .state import current_region, current_settings
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..region import Region
+
+bp = Blueprint("map", __name__)
+
+#: Zoom of the first view: a few streets around the region's centre.
+START_ZOOM = 14
+#: Most venues one map-view request asks for: enough to fill a screen, small enough that the
+#: first page (HTML + scripts + first requests) stays well under 1 MB in any region.
+VIEW_LIMIT = 150
+#: Below this zoom the view is too wide to list venues by view; only the list's are drawn.
+VIEW_MIN_ZOOM = 11
+#: Below this zoom venues also get a marker (their shapes are a few pixels wide).
+MARKER_MAX_ZOOM = 15
+#: The extract's own basemap is drawn from this zoom on (wider views hold too much).
+BASEMAP_MIN_ZOOM = 14
+#: Distances offered in the filter (metres); the configured default is added when missing.
+RADIUS_CHOICES = (500.0, 1000.0, 2000.0, 5000.0, 10000.0, 20000.0)
+CRITERIA_LABELS = {"flatness": "Flatness", "traffic": "Traffic", "surface": "Surface"}
+
+
+class VenueMap(folium.Map):
+    """folium's Map without its page-level header (viewport lock, body styles, jQuery call).
+
+    The page around the map is ours; folium still renders the Leaflet map, its options and
+    the tile layer.
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+            <style>#{{ this.get_name() }} { position: relative; width: 100%; height: 100%; }
+            </style>
+        {% endmacro %}
+
+        {% macro html(this, kwargs) %}
+            <div class="folium-map" id={{ this.get_name()|tojson }}></div>
+        {% endmacro %}
+
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.map(
+                {{ this.get_name()|tojson }},
+                {
+                    center: {{ this.location|tojson }},
+                    crs: L.CRS.{{ this.crs }},
+                    ...{{ this.options|tojavascript }}
+                }
+            );
+            {%- if this.control_scale %}
+            L.control.scale().addTo({{ this.get_name() }});
+            {%- endif %}
+        {% endmacro %}
+        """
+    )
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """What folium rendered, ready to place in the page template."""
+
+    name: str
+    header: str
+    html: str
+    script: str
+
+
+def build_map(region: "Region", settings: "Settings", static_url: str) -> MapParts:
+    """Render the Leaflet map with folium, linking Leaflet from the app's static files.
+
+    Parameters
+    ----------
+    region
+        For the starting view.
+    settings
+        Tile URL and attribution (``tiles="none"`` leaves the basemap to the page script).
+    static_url
+        URL of ``static/vendor/`` (with a trailing slash).
+    """
+    tiles: Optional[folium.TileLayer] = None
+    if settings.tiles_enabled:
+        tiles = folium.TileLayer(tiles=settings.tiles, attr=settings.tiles_attribution,
+                                 max_zoom=19, name="tiles")
+    fmap = VenueMap(location=list(region.center), zoom_start=START_ZOOM, tiles=tiles,
+                    prefer_canvas=True, control_scale=True, max_zoom=19)
+    # Instance attributes, not folium's class lists: add_js_link would mutate those globally.
+    fmap.default_js = [(name, static_url + path) for name, path in FOLIUM_JS]
+    fmap.default_css = [(name, static_url + path) for name, path in FOLIUM_CSS]
+    root = fmap.get_root()
+    root.render()
+    return MapParts(name=fmap.get_name(), header=root.header.render(),
+                    html=root.html.render(), script=root.script.render())
+
+
+def radius_choices(settings: "Settings") -> list[float]:
+    """Distances for the filter: the fixed choices up to the maximum, plus the default."""
+    choices = {r for r in RADIUS_CHOICES if r <= settings.max_radius_m}
+    choices.add(min(settings.default_radius_m, settings.max_radius_m))
+    return sorted(choices)
+
+
+def page_config(region: "Region", settings: "Settings", map_name: Optional[str]) -> dict[str, Any]:
+    """Everything the page script needs, embedded as JSON (no venues)."""
+    lat, lon = region.center
+    return {
+        "mapName": map_name,
+        "center": {"lat": lat, "lon": lon},
+        "bounds": list(region.bounds),
+        "startZoom": START_ZOOM,
+        "tilesEnabled": settings.tiles_enabled,
+        "attribution": settings.tiles_attribution,
+        "defaultRadius": min(settings.default_radius_m, settings.max_radius_m),
+        "maxRadius": settings.max_radius_m,
+        "listLimit": min(settings.default_limit, settings.max_limit),
+        "viewLimit": min(VIEW_LIMIT, settings.max_limit),
+        "viewMinZoom": VIEW_MIN_ZOOM,
+        "markerMaxZoom": MARKER_MAX_ZOOM,
+        "basemapMinZoom": BASEMAP_MIN_ZOOM,
+        "hasBasemap": region.basemap is not None and len(region.basemap) > 0,
+        "criteria": [{"key": c, "label": CRITERIA_LABELS.get(c, c.title())} for c in CRITERIA],
+        "api": {"venues": url_for("api.venues"), "places": url_for("api.places"),
+                "basemap": url_for("api.basemap")},
+    }
+
+
+def _cached_parts(region: "Region", settings: "Settings") -> Optional[MapParts]:
+    """folium's output for this app and mount point, rendered once (it never changes)."""
+    if missing_vendor_files():
+        return None
+    cache: dict[str, MapParts] = current_app.extensions.setdefault("venuefinder.map", {})
+    key = request.script_root
+    if key not in cache:
+        cache[key] = build_map(region, settings, url_for("static", filename="vendor/"))
+    return cache[key]
+
+
+def content_security_policy(settings: "Settings", nonce: str) -> str:
+    """The page's CSP: everything from the app itself, plus the tile server's images.
+
+    Why: the page must make no request outside the app (tests check it); the policy makes
+    the browser enforce that too, so a stray third-party link fails loudly.
+    """
+    images = "'self' data:"
+    if settings.tiles_enabled:
+        parts = urlsplit(str(settings.tiles))
+        host = parts.netloc.replace("{s}.", "*.")
+        if parts.scheme and host and "{" not in host:
+            images += f" {parts.scheme}://{host}"
+        else:
+            images += " https:"
+    return ("default-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; "
+            "style-src 'self' 'unsafe-inline'; "
+            f"img-src {images}; "
+            "connect-src 'self'; "
+            "base-uri 'self'; form-action 'self'; frame-ancestors 'self'")
+
+
+@bp.get("/")
+def index() -> Response:
+    """The map page."""
+    region = current_region()
+    settings = current_settings()
+    parts = _cached_parts(region, settings)
+    nonce = secrets.token_urlsafe(16)
+    source = str(region.info.get("source") or "the loaded region")
+    html = render_template(
+        "index.html",
+        parts=parts,
+        config=page_config(region, settings, parts.name if parts else None),
+        kinds=region.kinds,
+        radii=radius_choices(settings),
+        default_radius=min(settings.default_radius_m, settings.max_radius_m),
+        region_label=source,
+        venue_count=len(region.venues),
+        install_command=INSTALL_COMMAND,
+        nonce=nonce,
+    )
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = content_security_policy(settings, nonce)
+    return response
