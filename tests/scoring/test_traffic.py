@@ -77,3 +77,32 @@ def test_no_roads_at_all(context_for):
     result = score_traffic(venues, context_for())
     assert result.loc[0, "score"] == 100.0
     assert result.loc[0, "reason"] == "No road with motor traffic is mapped nearby"
+
+
+@pytest.mark.parametrize("chunk", [10_000, 7])
+def test_vectorised_scores_match_brute_force(context_for, monkeypatch, chunk):
+    """Random fields and roads: the STRtree scores (chunked, floor-skipping) equal a plain
+    per-venue minimum over every road."""
+    import shapely
+
+    import venuefinder.scoring.traffic as traffic
+
+    monkeypatch.setattr(traffic, "_CHUNK", chunk)
+    rng = np.random.default_rng(7)
+    venues = make_venues(*[{"geometry": field_square(size=rng.uniform(10, 80),
+                                                     dx=rng.uniform(-2000, 2000))}
+                           for _ in range(40)])
+    classes = list(ROAD_RULES)
+    roads = make_roads(*[{"road_class": classes[rng.integers(len(classes))],
+                          "maxspeed_kmh": rng.choice([np.nan, 30.0, 80.0]),
+                          "geometry": road_east_of_field(rng.uniform(-2000, 2000))}
+                         for _ in range(60)])
+    result = score_traffic(venues, context_for(roads))
+    for i, venue in enumerate(venues.geometry):
+        expected = 100.0
+        for road in roads.itertuples():
+            d = shapely.distance(venue, road.geometry)
+            rule = ROAD_RULES[road.road_class]
+            safe = traffic.safe_distance(road.road_class, np.array([road.maxspeed_kmh]))[0]
+            expected = min(expected, rule.floor + (100 - rule.floor) * min(d / safe, 1.0))
+        assert result.loc[i, "score"] == pytest.approx(expected, abs=0.051)

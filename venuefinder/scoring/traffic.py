@@ -4,14 +4,16 @@ Each road class has a *safe distance* (beyond it the road no longer matters to s
 cannot see where they are going) and a *floor* (the score when the road touches the venue:
 a quiet service lane at the edge is less bad than a primary road). A road's safe distance
 grows with its ``maxspeed`` relative to the class's usual speed. The score of a venue is
-the worst over classes; within a class the nearest road counts. Footways, cycleways and
+the worst over all roads. Footways, cycleways and
 paths are not motor traffic and never reach this module (see ``venues.MOTOR_ROAD_CLASSES``).
 
-Vectorised: one STRtree nearest query per road class over all venues.
+Vectorised: one STRtree nearest query per (class, safe distance) group over all venues.
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -39,6 +41,8 @@ ROAD_RULES: dict[str, RoadRule] = {
     "residential": RoadRule(60.0, 30.0, 30.0),
     "service": RoadRule(30.0, 45.0, 20.0),
 }
+#: Venues per nearest-road query chunk; chunks run in parallel threads.
+_CHUNK = 10_000
 #: Bounds on the speed factor so that a mistagged maxspeed cannot dominate.
 SPEED_FACTOR_RANGE = (0.6, 1.6)
 
@@ -72,24 +76,26 @@ def score_traffic(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.
     road_class = roads["road_class"].to_numpy()
     speed = roads["maxspeed_kmh"].to_numpy(dtype=float)
     road_geoms = roads.geometry.to_numpy()
+    safe = np.zeros(len(roads))
+    for cls in ROAD_RULES:
+        in_class = road_class == cls
+        safe[in_class] = safe_distance(cls, speed[in_class])
     for cls, rule in ROAD_RULES.items():
-        members = np.flatnonzero(road_class == cls)
-        if not members.size or not n:
-            continue
-        reach = float(safe_distance(cls, speed[members]).max())
-        venue_idx, road_idx, distance = _nearest(geoms, road_geoms[members], reach)
-        road_rows = members[road_idx]
-        fraction = np.clip(distance / safe_distance(cls, speed[road_rows]), 0.0, 1.0)
-        score = rule.floor + (100.0 - rule.floor) * fraction
-        # One venue may come back more than once when roads tie; keep its lowest score.
-        order = np.lexsort((score, venue_idx))
-        first = np.ones(order.size, bool)
-        first[1:] = venue_idx[order][1:] != venue_idx[order][:-1]
-        v, s = venue_idx[order][first], score[order][first]
-        worse = s < best[v]
-        best[v[worse]] = s[worse]
-        worst_road[v[worse]] = road_rows[order][first][worse]
-        worst_distance[v[worse]] = distance[order][first][worse]
+        # Roads sharing a class and a safe distance score alike at alike distances, so the
+        # nearest one of each such group is the worst one: query group by group.
+        for reach in np.unique(safe[road_class == cls])[::-1]:
+            # A venue already at or below the class's floor cannot score lower through it.
+            todo = np.flatnonzero(best > rule.floor)
+            if not todo.size:
+                break
+            members = np.flatnonzero((road_class == cls) & (safe == reach))
+            venue_idx, road_idx, distance = _nearest(geoms[todo], road_geoms[members], reach)
+            venue_idx = todo[venue_idx]
+            score = rule.floor + (100.0 - rule.floor) * np.clip(distance / reach, 0.0, 1.0)
+            worse = score < best[venue_idx]
+            best[venue_idx[worse]] = score[worse]
+            worst_road[venue_idx[worse]] = members[road_idx[worse]]
+            worst_distance[venue_idx[worse]] = distance[worse]
 
     reasons = _reasons(venues, roads, geoms, road_geoms, worst_road, worst_distance)
     return pd.DataFrame({"score": np.round(best, 1), "reason": reasons}, index=venues.index)
@@ -97,12 +103,27 @@ def score_traffic(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.
 
 def _nearest(geoms: "np.ndarray", road_geoms: "np.ndarray",
              max_distance: "float | None") -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
+    """Nearest road per venue within *max_distance* (None: any distance).
+
+    GEOS releases the GIL in nearest queries, so chunks run on all cores.
+    """
     import shapely
 
     tree = shapely.STRtree(road_geoms)
-    (venue_idx, road_idx), distance = tree.query_nearest(
-        geoms, max_distance=max_distance, return_distance=True, all_matches=False)
-    return venue_idx, road_idx, distance
+
+    def query(start: int) -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
+        (venue_idx, road_idx), distance = tree.query_nearest(
+            geoms[start:start + _CHUNK], max_distance=max_distance, return_distance=True,
+            all_matches=False)
+        return venue_idx + start, road_idx, distance
+
+    starts = range(0, len(geoms), _CHUNK)
+    if len(starts) <= 1:
+        parts = [query(0)]
+    else:
+        with ThreadPoolExecutor(max_workers=min(len(starts), os.cpu_count() or 1)) as pool:
+            parts = list(pool.map(query, starts))
+    return tuple(np.concatenate(arrays) for arrays in zip(*parts))  # type: ignore[return-value]
 
 
 def _describe(name: object, road_class: str, maxspeed: float) -> str:

@@ -16,7 +16,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import InputError, SourceError
-from .overpass import describe_request_error, fail, osmnx_session
+from .overpass import describe_request_error, osmnx_session, raise_source_error
 
 if TYPE_CHECKING:
     import requests
@@ -107,9 +107,10 @@ def _nominatim_hook(url: str) -> Callable[..., Any]:
     def hook(response: "requests.Response", *args: Any, **kwargs: Any) -> "requests.Response":
         status = f"HTTP {response.status_code} {response.reason}".strip()
         if response.status_code in (429, 504):
-            fail(response, f"Nominatim at {url} is busy ({status}); try again in a minute")
+            raise_source_error(response, f"Nominatim at {url} is busy ({status}); "
+                                         "try again in a minute")
         if not response.ok:
-            fail(response, f"Nominatim at {url} answered {status}")
+            raise_source_error(response, f"Nominatim at {url} answered {status}")
         return response
 
     return hook

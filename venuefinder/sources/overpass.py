@@ -38,12 +38,14 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Optional
 
 from ..errors import InputError, SourceError
 from . import TAG_KEYS, OsmData, ReadStats
-from .osm_file import AREA_KEYS, NODE_KEYS, RELATION_KEYS, _to_frame
+from .osm_file import _to_frame
 
 if TYPE_CHECKING:
     from types import ModuleType
 
     import geopandas as gpd
+    import numpy as np
+    import pandas as pd
     import requests
 
     from ..config import Settings
@@ -67,8 +69,16 @@ BASEMAP_TAGS: dict[str, bool | list[str]] = {
     "place": True,
 }
 
-#: Ways kept as lines, as in :func:`.osm_file._is_line_feature`.
+# What is kept of osmnx's answer: the objects .osm_file.read_extract(for_map=True) keeps
+# from an extract (the mirror test in tests/sources/test_overpass.py checks they agree).
+#: Nodes: only named ones with one of these keys (place names, stations).
+_NODE_KEYS = ("place", "railway", "public_transport")
+#: Ways drawn as lines; also a ``leisure=track`` drawn as its running line.
 _LINE_KEYS = ("highway", "waterway", "railway")
+#: Closed ways read as areas (osmnx only makes a closed highway an area with area=yes).
+_AREA_KEYS = ("leisure", "landuse", "highway", "building", "natural", "waterway")
+#: Multipolygon relations.
+_RELATION_KEYS = ("leisure", "landuse", "building", "natural", "waterway")
 #: How long the ``/status`` probe may take: it only decides whether osmnx may rate-limit.
 _STATUS_TIMEOUT_S = 10.0
 #: An Overpass remark sits after the elements, at the very end of the JSON.
@@ -231,27 +241,35 @@ def _overpass_hook(url: str) -> Callable[..., Any]:
     def hook(response: "requests.Response", *args: Any, **kwargs: Any) -> "requests.Response":
         if response.request.method != "POST":  # /status checks are osmnx's own business
             return response
-        status = f"HTTP {response.status_code} {response.reason}".strip()
-        if response.status_code in (429, 504):  # osmnx would sleep and retry forever
-            fail(response, f"Overpass at {url} is busy ({status}); try again in a minute")
-        if not response.ok:
-            fail(response, f"Overpass at {url} answered {status}")
-        if not _STARTS_AS_OBJECT.match(response.content):
-            fail(response, f"Overpass at {url} answered something that is not Overpass JSON")
-        if b'"elements"' not in response.content:  # osmnx would cache it, then fail on it
-            fail(response, f"Overpass at {url} answered JSON that is not an Overpass result")
-        remark = _REMARK.search(response.content[-4096:])
-        if remark:
-            import json
-
-            text = json.loads(b'"' + remark.group(1) + b'"')
-            fail(response, f"Overpass at {url} could not complete the query: {text}")
+        problem = _overpass_problem(response)
+        if problem:
+            raise_source_error(response, f"Overpass at {url} {problem}")
         return response
 
     return hook
 
 
-def fail(response: "requests.Response", message: str) -> NoReturn:
+def _overpass_problem(response: "requests.Response") -> Optional[str]:
+    """What is wrong with an Overpass answer, completing "Overpass at URL ...", or None."""
+    status = f"HTTP {response.status_code} {response.reason}".strip()
+    if response.status_code in (429, 504):  # osmnx would sleep 55 s and retry, forever
+        return f"is busy ({status}); try again in a minute"
+    if not response.ok:
+        return f"answered {status}"
+    if not _STARTS_AS_OBJECT.match(response.content):
+        return "answered something that is not Overpass JSON"
+    if b'"elements"' not in response.content:  # osmnx would cache it, then fail on it
+        return "answered JSON that is not an Overpass result"
+    remark = _REMARK.search(response.content[-4096:])
+    if remark:  # osmnx only logs it, and the elements are partial or missing
+        import json
+
+        text = json.loads(b'"' + remark.group(1) + b'"')  # unescape the JSON string
+        return f"could not complete the query: {text}"
+    return None
+
+
+def raise_source_error(response: "requests.Response", message: str) -> NoReturn:
     """Raise :class:`SourceError` from a response hook, releasing the connection first
     (requests never sees the response again)."""
     response.close()
@@ -285,9 +303,9 @@ def _to_features(frames: list["gpd.GeoDataFrame"]) -> tuple["gpd.GeoDataFrame", 
     """osmnx frames → (features frame, number of OSM objects osmnx built).
 
     Keeps what :mod:`.osm_file` keeps from an extract: named nodes with a
-    :data:`~.osm_file.NODE_KEYS` tag; roads, waterways, railways and line tracks as lines;
-    areas with an area key (:data:`~.osm_file.AREA_KEYS` for ways,
-    :data:`~.osm_file.RELATION_KEYS` for multipolygons).
+    :data:`_NODE_KEYS` tag; roads, waterways, railways and line tracks as lines; areas
+    with an area key (:data:`_AREA_KEYS` for ways, :data:`_RELATION_KEYS` for
+    multipolygons).
     """
     import numpy as np
     import pandas as pd
@@ -316,11 +334,11 @@ def _to_features(frames: list["gpd.GeoDataFrame"]) -> tuple["gpd.GeoDataFrame", 
     is_area = np.isin(kind, (3, 6))
     keep = (
         ((element == "node") & (kind == 0) & tag("name").notna().to_numpy()
-         & any_tag(NODE_KEYS))
+         & any_tag(_NODE_KEYS))
         | ((element == "way") & is_line
            & (any_tag(_LINE_KEYS) | tag("leisure").eq("track").to_numpy()))
-        | ((element == "way") & is_area & any_tag(AREA_KEYS))
-        | ((element == "relation") & is_area & any_tag(RELATION_KEYS))
+        | ((element == "way") & is_area & any_tag(_AREA_KEYS))
+        | ((element == "relation") & is_area & any_tag(_RELATION_KEYS))
     )
     present = [k for k in TAG_KEYS if k in raw.columns]
     records = raw.loc[keep, present].to_dict("records")

@@ -14,8 +14,11 @@ Errors are JSON (see :mod:`venuefinder.web.errors`).
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
+
+import numpy as np
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
@@ -27,9 +30,11 @@ log = logging.getLogger("venuefinder.web")
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-#: Decimals kept in basemap coordinates: 5 is about 1 m, plenty for a background drawing,
-#: and shapely's full 15-digit output would more than double the bytes sent.
-BASEMAP_DECIMALS = 5
+#: Basemap simplification tolerance and coordinate grid, in degrees: about 1 m, invisible at
+#: the zooms the basemap is drawn at (one pixel is 2 m at zoom 15 in Helsinki).
+BASEMAP_GRID_DEG = 1e-5
+#: Drawing order, bottom to top: areas first, then the lines that cross them.
+BASEMAP_LAYER_ORDER = ("green", "water", "building", "path", "road")
 
 
 @bp.get("/venues")
@@ -71,13 +76,11 @@ def places() -> Response:
 
 @bp.get("/basemap")
 def basemap() -> Response:
-    """Roads, paths, water, buildings and green areas inside ``bbox`` (``layer`` property);
-    ``truncated`` is true when the box held more than one response draws."""
+    """Roads, paths, water, buildings and green areas inside ``bbox``: one feature per layer
+    (``layer`` property) whose geometry is a GeometryCollection; ``truncated`` is true when
+    the box held more than one response draws."""
     west, south, east, north = bbox_query(request.args)
-    collection = current_region().basemap_features(west, south, east, north)
-    for item in collection["features"]:
-        item["geometry"] = _rounded(item["geometry"])
-    return jsonify(collection)
+    return jsonify(compact_basemap(current_region().basemap_features(west, south, east, north)))
 
 
 @bp.get("/openapi.json")
@@ -88,18 +91,29 @@ def openapi() -> Response:
     return jsonify(document)
 
 
-def _rounded(geometry: dict[str, Any]) -> dict[str, Any]:
-    """A GeoJSON geometry with coordinates rounded to :data:`BASEMAP_DECIMALS`."""
+def compact_basemap(collection: dict[str, Any]) -> dict[str, Any]:
+    """Merge basemap features into one per layer, simplified and rounded to about 1 m.
 
-    def walk(value: Any) -> Any:
-        if isinstance(value, (list, tuple)):
-            if value and isinstance(value[0], (int, float)):
-                return [round(v, BASEMAP_DECIMALS) for v in value]
-            return [walk(v) for v in value]
-        return value
+    Why: the basemap is background; per-feature GeoJSON wrappers and 15-digit coordinates
+    made up most of its bytes (a whole central-Helsinki view was 660 kB, now about a third),
+    and the first page must stay well under 1 MB.
+    """
+    import shapely
 
-    if "coordinates" in geometry:
-        return {**geometry, "coordinates": walk(geometry["coordinates"])}
-    if "geometries" in geometry:
-        return {**geometry, "geometries": [_rounded(g) for g in geometry["geometries"]]}
-    return geometry
+    features = collection["features"]
+    merged: list[dict[str, Any]] = []
+    if features:
+        layers = np.array([f["properties"]["layer"] for f in features], dtype=object)
+        geoms = shapely.from_geojson(
+            np.array([json.dumps(f["geometry"]) for f in features], dtype=object))
+        geoms = shapely.set_precision(shapely.simplify(geoms, BASEMAP_GRID_DEG), BASEMAP_GRID_DEG)
+        keep = ~shapely.is_empty(geoms)
+        order = list(BASEMAP_LAYER_ORDER) + sorted(set(layers) - set(BASEMAP_LAYER_ORDER))
+        for layer in order:
+            parts = geoms[keep & (layers == layer)]
+            if len(parts):
+                merged.append({"type": "Feature",
+                               "properties": {"layer": layer, "count": int(len(parts))},
+                               "geometry": json.loads(shapely.to_geojson(
+                                   shapely.geometrycollections(parts)))})
+    return {**collection, "features": merged}

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import urlsplit
 
 import folium
-from branca.element import Template
+from folium.template import Template
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from ..scoring import CRITERIA
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 bp = Blueprint("map", __name__)
 
 #: Zoom of the first view: a few streets around the region's centre.
-START_ZOOM = 14
+START_ZOOM = 15
 #: Most venues one map-view request asks for: enough to fill a screen, small enough that the
 #: first page (HTML + scripts + first requests) stays well under 1 MB in any region.
 VIEW_LIMIT = 150
@@ -41,7 +41,7 @@ VIEW_MIN_ZOOM = 11
 #: Below this zoom venues also get a marker (their shapes are a few pixels wide).
 MARKER_MAX_ZOOM = 15
 #: The extract's own basemap is drawn from this zoom on (wider views hold too much).
-BASEMAP_MIN_ZOOM = 14
+BASEMAP_MIN_ZOOM = 15
 #: Distances offered in the filter (metres); the configured default is added when missing.
 RADIUS_CHOICES = (500.0, 1000.0, 2000.0, 5000.0, 10000.0, 20000.0)
 CRITERIA_LABELS = {"flatness": "Flatness", "traffic": "Traffic", "surface": "Surface"}

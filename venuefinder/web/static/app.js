@@ -292,11 +292,13 @@
         layers.byId.delete(id);
       }
     });
+    var added = false;
     wanted.forEach(function (id) {
       var feature = state.features.get(id);
       if (!feature) return;
       var drawn = layers.byId.get(id);
       if (!drawn) {
+        added = true;
         var shape = L.geoJSON(feature, { style: function (f) { return venueStyle(f, id === state.selectedId); } });
         var centre = shape.getBounds().getCenter();
         var marker = L.circleMarker(centre, {
@@ -314,14 +316,25 @@
       if (withMarkers) layers.markers.addLayer(drawn.marker);
       else layers.markers.removeLayer(drawn.marker);
     });
+    if (added) stackBySize();
+  }
+
+  function stackBySize() {
+    // Large parks contain pitches and tracks: draw the largest first so that every smaller
+    // venue stays visible and clickable on top of the one around it.
+    var entries = Array.from(layers.byId.entries());
+    entries.sort(function (a, b) {
+      return state.features.get(b[0]).properties.area_m2 - state.features.get(a[0]).properties.area_m2;
+    });
+    entries.forEach(function (entry) { entry[1].shape.bringToFront(); });
   }
 
   function restyle() {
     if (!map) return;
     layers.byId.forEach(function (drawn, id) {
       drawn.shape.setStyle(function (f) { return venueStyle(f, id === state.selectedId); });
-      if (id === state.selectedId) drawn.shape.bringToFront();
     });
+    stackBySize();
   }
 
   function drawOrigin() {

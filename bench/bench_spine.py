@@ -1,0 +1,179 @@
+"""Benchmarks of the venue spine; prints figures, asserts nothing (see README: Speed).
+
+1. ingest of Helsinki x100 (made with ../shared/tools/tile_extract.py --grid 10 into the
+   git-ignored .cache/bench/) against a bare pyosmium pass with areas over the same file,
+   in the same run, as a ratio; peak RSS of the ingest process;
+2. scoring alone: 10k and 100k synthetic venues against 100k and 1M road segments;
+3. `venuefinder venues --near` on the embedded default: whole-process time cold (empty
+   cache) and cached, the query time inside it, and `venuefinder --help`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / ".cache" / "bench"
+SHARED = ROOT.parent / "shared"
+VENUEFINDER = str(Path(sys.executable).with_name("venuefinder"))
+
+BARE_PASS = """
+import sys, osmium
+n = 0
+for obj in osmium.FileProcessor(sys.argv[1]).with_areas():
+    n += 1
+print(n)
+"""
+
+
+def run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MiB) and stdout of a child process."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            env={**os.environ, **(env or {})})
+    out = proc.stdout.read().decode()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"benchmark command failed: {' '.join(cmd)}")
+    return wall, usage.ru_maxrss / 1024, out
+
+
+def big_extract(grid: int) -> Path | None:
+    target = CACHE / f"helsinki-x{grid * grid}.osm.pbf"
+    if target.exists():
+        return target
+    tool = SHARED / "tools" / "tile_extract.py"
+    if not tool.exists():
+        print(f"  skipped: {tool} is absent (the scale benchmark needs ../shared)")
+        return None
+    from venuefinder.config import embedded_extract
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    print(f"  making {target.name} with tile_extract.py --grid {grid} ...", flush=True)
+    subprocess.run([sys.executable, str(tool), str(embedded_extract()), str(target),
+                    "--grid", str(grid)], check=True)
+    return target
+
+
+def bench_ingest(grid: int) -> None:
+    print(f"== ingest: Helsinki x{grid * grid}")
+    extract = big_extract(grid)
+    if extract is None:
+        return
+    size_mb = extract.stat().st_size / 1e6
+    bare, bare_rss, count = run_measured([sys.executable, "-c", BARE_PASS, str(extract)])
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "venues.parquet"
+        ingest, rss, _ = run_measured([VENUEFINDER, "ingest", str(extract), "--out", str(out)])
+        import geopandas as gpd
+
+        venues = len(gpd.read_parquet(out))
+    print(f"  file {size_mb:.0f} MB, {int(count):,} objects (with areas), {venues:,} venues")
+    print(f"  bare pyosmium pass with areas: {bare:6.2f} s  (peak RSS {bare_rss:,.0f} MiB)")
+    print(f"  venuefinder ingest:            {ingest:6.2f} s  (peak RSS {rss:,.0f} MiB)")
+    print(f"  ratio ingest / bare pass:      {ingest / bare:6.2f}x  (target <= 3x; RSS target <= 4096 MiB)")
+
+
+def synthetic(n_venues: int, n_segments: int, seed: int = 1):
+    """Venues (20-150 m squares) and 2-point road segments at the same density at any size."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from venuefinder.config import Settings
+    from venuefinder.scoring import ScoringContext
+    from venuefinder.scoring.traffic import ROAD_RULES
+    from venuefinder.venues import VENUE_COLUMNS
+
+    rng = np.random.default_rng(seed)
+    side = 100.0 * np.sqrt(n_venues)  # 10k venues on 10 km x 10 km
+    x0, y0 = 385_000.0, 6_672_000.0
+    size = rng.uniform(20, 150, n_venues)
+    vx, vy = x0 + rng.uniform(0, side, n_venues), y0 + rng.uniform(0, side, n_venues)
+    venues = gpd.GeoDataFrame({c: None for c in VENUE_COLUMNS if c != "geometry"} | {
+        "id": [f"way/{i}" for i in range(n_venues)],
+        "kind": rng.choice(["pitch", "park", "grass", "track", "meadow"], n_venues),
+        "surface": rng.choice([None, "grass", "tartan", "asphalt"], n_venues),
+        "area_m2": size ** 2,
+    }, geometry=shapely.box(vx, vy, vx + size, vy + size), crs="EPSG:3067")
+    rx, ry = x0 + rng.uniform(0, side, n_segments), y0 + rng.uniform(0, side, n_segments)
+    angle = rng.uniform(0, np.pi, n_segments)
+    length = rng.uniform(10, 60, n_segments)
+    ends = np.column_stack([rx + length * np.cos(angle), ry + length * np.sin(angle)])
+    coords = np.stack([np.column_stack([rx, ry]), ends], axis=1)
+    road_class = rng.choice(list(ROAD_RULES), n_segments, p=[.01, .02, .07, .1, .2, .3, .3])
+    roads = gpd.GeoDataFrame({
+        "id": [f"way/{i}" for i in range(n_segments)],
+        "name": rng.choice([None, "Testikatu", "Mannerheimintie"], n_segments),
+        "road_class": road_class,
+        "maxspeed_kmh": rng.choice([np.nan, 30.0, 40.0, 50.0, 80.0], n_segments),
+    }, geometry=shapely.linestrings(coords), crs="EPSG:3067")
+    return venues, ScoringContext(crs=venues.crs, roads=roads, settings=Settings())
+
+
+def bench_scoring() -> None:
+    from venuefinder.scoring import score_venues
+
+    print("== scoring alone (traffic, surface, flatness without DEM, combine)")
+    timings = {}
+    for n_venues, n_segments in ((10_000, 100_000), (100_000, 1_000_000)):
+        venues, context = synthetic(n_venues, n_segments)
+        started = time.perf_counter()
+        scored = score_venues(venues, context)
+        timings[n_venues] = time.perf_counter() - started
+        assert len(scored) == n_venues
+        print(f"  {n_venues:>7,} venues x {n_segments:>9,} road segments: "
+              f"{timings[n_venues]:6.2f} s")
+    print(f"  growth 10k -> 100k: {timings[100_000] / timings[10_000]:.1f}x for 10x the data "
+          "(linear = 10x; target <= 10 s at 100k)")
+
+
+def bench_query(repeats: int) -> None:
+    print("== `venuefinder venues --near` on the embedded default")
+    args = [VENUEFINDER, "venues", "--near", "60.1699,24.9384", "--radius", "1500",
+            "--format", "geojson"]
+    cold, warm, query_cold, query_warm = [], [], [], []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as cache:
+            env = {"VENUEFINDER_CACHE_DIR": cache}
+            wall, _, out = run_measured(args, env)
+            cold.append(wall)
+            query_cold.append(json.loads(out)["query"]["query_ms"])
+            wall, _, out = run_measured(args, env)
+            warm.append(wall)
+            query_warm.append(json.loads(out)["query"]["query_ms"])
+    helps = [run_measured([VENUEFINDER, "--help"])[0] for _ in range(repeats)]
+    med = statistics.median
+    print(f"  cold (parse + score + cache write): process {med(cold):.2f} s, "
+          f"query {med(query_cold):.1f} ms   (target process <= 2 s)")
+    print(f"  cached:                            process {med(warm):.2f} s, "
+          f"query {med(query_warm):.1f} ms   (target query <= 50 ms)")
+    print(f"  venuefinder --help:                process {med(helps):.2f} s   (target <= 0.5 s)")
+    print(f"  (medians of {repeats} runs)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--grid", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", choices=["ingest", "scoring", "query"])
+    args = parser.parse_args()
+    if args.only in (None, "query"):
+        bench_query(args.repeats)
+    if args.only in (None, "scoring"):
+        bench_scoring()
+    if args.only in (None, "ingest"):
+        bench_ingest(args.grid)
+
+
+if __name__ == "__main__":
+    main()
