@@ -2,14 +2,14 @@
 
 Every OSM source returns :class:`OsmData`: one GeoDataFrame of *features* in WGS84 plus the
 counts of what clipping made it drop or repair. The features frame has one row per OSM
-object that matters to venuefinder and these columns (``None`` where a tag is absent):
+object that matters to venuefinder and these columns :
 
 ``id``
     ``"node/1"``, ``"way/2"`` or ``"relation/3"``.
 ``geometry``
     Point, (Multi)LineString or (Multi)Polygon in EPSG:4326.
 ``name``, and the tags in :data:`TAG_KEYS`
-    Raw OSM tag values as strings.
+    Raw OSM tag values, pandas ``str`` dtype (missing tags are NaN).
 
 ``venues.py`` turns this frame into venues, roads, places and the basemap; sources never
 decide what a venue is.
@@ -54,3 +54,33 @@ class OsmData:
 
     features: "gpd.GeoDataFrame"
     stats: ReadStats
+
+
+def features_frame(ids: list[str], geoms: list[object],
+                   tag_rows: list[dict[str, str]]) -> "gpd.GeoDataFrame":
+    """Build the features frame from parallel lists.
+
+    Parameters
+    ----------
+    ids
+        ``"way/1"``-style ids.
+    geoms
+        Shapely geometries or hex WKB strings (pyosmium's), WGS84.
+    tag_rows
+        Per object, its tags (only :data:`TAG_KEYS` are kept).
+    """
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    geometry = np.empty(len(geoms), dtype=object)
+    geometry[:] = geoms
+    is_wkb = np.fromiter((isinstance(g, str) for g in geoms), bool, len(geoms))
+    if is_wkb.any():
+        geometry[is_wkb] = shapely.from_wkb(geometry[is_wkb])
+    frame = pd.DataFrame.from_records(tag_rows, columns=list(TAG_KEYS))
+    # One dtype for every tag column, even one no object has (else it would be float).
+    frame = frame.astype(pd.StringDtype(na_value=np.nan))
+    frame.insert(0, "id", ids)
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")

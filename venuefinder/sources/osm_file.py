@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ..errors import SourceError
-from . import TAG_KEYS, OsmData, ReadStats
+from . import TAG_KEYS, OsmData, ReadStats, features_frame
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ def read_extract(path: Path, progress: Optional[Callable[[int], None]] = None,
     stats.dropped_relations = len(candidate_relations - assembled_relations)
     if seen == 0:
         raise SourceError(f"{path.name} holds no OSM objects")
-    features = _to_frame(ids, geoms, tag_rows)
+    features = features_frame(ids, geoms, tag_rows)
     stats.features = len(features)
     log.info("%s: %s", path.name, stats.summary())
     return OsmData(features=features, stats=stats)
@@ -208,22 +208,6 @@ def _way_geometry(way: object, wkb: object, stats: ReadStats) -> Optional[object
     if len(parts) == 1:
         return shapely.LineString(parts[0])
     return shapely.MultiLineString(parts)
-
-
-def _to_frame(ids: list[str], geoms: list[object], tag_rows: list[dict[str, str]]):
-    import geopandas as gpd
-    import numpy as np
-    import pandas as pd
-    import shapely
-
-    geometry = np.empty(len(geoms), dtype=object)
-    geometry[:] = geoms
-    is_wkb = np.fromiter((isinstance(g, str) for g in geoms), bool, len(geoms))
-    if is_wkb.any():
-        geometry[is_wkb] = shapely.from_wkb(geometry[is_wkb])
-    frame = pd.DataFrame.from_records(tag_rows, columns=list(TAG_KEYS))
-    frame.insert(0, "id", ids)
-    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
 
 
 def _first_line(exc: BaseException) -> str:

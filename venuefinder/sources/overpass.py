@@ -37,8 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Optional
 
 from ..errors import InputError, SourceError
-from . import TAG_KEYS, OsmData, ReadStats
-from .osm_file import _to_frame
+from . import TAG_KEYS, OsmData, ReadStats, features_frame
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -311,7 +310,7 @@ def _to_features(frames: list["gpd.GeoDataFrame"]) -> tuple["gpd.GeoDataFrame", 
     import pandas as pd
 
     if not frames:
-        return _to_frame([], [], []), 0
+        return features_frame([], [], []), 0
     raw = pd.concat(frames)
     objects = len(raw)
     # An object matching both queries (a stadium that is also a building) comes twice,
@@ -343,7 +342,7 @@ def _to_features(frames: list["gpd.GeoDataFrame"]) -> tuple["gpd.GeoDataFrame", 
     present = [k for k in TAG_KEYS if k in raw.columns]
     records = raw.loc[keep, present].to_dict("records")
     ids = [f"{e}/{i}" for e, i in zip(element[keep], osm_id[keep])]
-    return _to_frame(ids, list(geoms[keep]), records), objects
+    return features_frame(ids, list(geoms[keep]), records), objects
 
 
 def _simple_geometries(geoms: "np.ndarray") -> "np.ndarray":

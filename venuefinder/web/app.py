@@ -133,8 +133,13 @@ def _reject_large_bodies() -> None:
     if request.content_length is not None:
         if request.content_length > limit:
             raise RequestEntityTooLarge()
-    elif request.headers.get("Transfer-Encoding", "").lower() == "chunked":
-        request.get_data()  # werkzeug raises RequestEntityTooLarge past the limit
+    elif request.environ.get("wsgi.input_terminated") and "chunked" in request.headers.get(
+            "Transfer-Encoding", "").lower():
+        # No length announced: read one byte past the limit to know. werkzeug's own limited
+        # stream stops quietly at the limit, so the raw input (which the server de-chunks and
+        # terminates, as werkzeug's and gunicorn's do) is read.
+        if len(request.environ["wsgi.input"].read(limit + 1)) > limit:
+            raise RequestEntityTooLarge()
 
 
 def _security_headers(response: Response) -> Response:
