@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 APT_PACKAGES ?= chromium wrk
 
-.PHONY: install assets system-deps run test bench clean
+.PHONY: install system-deps run test bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,3 +41,7 @@ test: install system-deps
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts .cache
+
+## bench: print the speed figures (needs ../shared for the Helsinki x100 extract)
+bench: install system-deps
+	$(PY) bench/bench_spine.py

@@ -152,17 +152,17 @@ def _register_cli(app: Flask) -> None:
     """``flask --app 'venuefinder.web:create_app()' assets`` reports the vendor files."""
     import click
 
-    from .assets import INSTALL_COMMAND, VENDOR_DIR, missing_vendor_files
+    from . import assets
 
     @app.cli.command("assets")
     def assets_command() -> None:
         """Say whether the map's front-end files are installed (exit 1 when not)."""
-        missing = missing_vendor_files()
+        missing = assets.missing_vendor_files()
         if missing:
-            click.echo(f"missing in {VENDOR_DIR}: {', '.join(missing)}")
-            click.echo(f"install them with: {INSTALL_COMMAND}")
+            click.echo(f"missing in {assets.VENDOR_DIR}: {', '.join(missing)}")
+            click.echo(f"install them with: {assets.INSTALL_COMMAND}")
             raise SystemExit(1)
-        click.echo(f"map assets installed in {VENDOR_DIR}")
+        click.echo(f"map assets installed in {assets.VENDOR_DIR}")
 
 
 def serve(settings: Optional["Settings"] = None, host: str = "127.0.0.1", port: int = 8000,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Optional
 
 log = logging.getLogger("venuefinder.web")
 
@@ -36,13 +37,17 @@ FOLIUM_CSS: list[tuple[str, str]] = [("leaflet_css", "leaflet/leaflet.css")]
 VENDOR_DIR = Path(__file__).resolve().parent / "static" / "vendor"
 
 
-def missing_vendor_files(vendor_dir: Path = VENDOR_DIR) -> list[str]:
-    """Vendor files the page links that are not installed (relative to ``static/vendor``)."""
+def missing_vendor_files(vendor_dir: Optional[Path] = None) -> list[str]:
+    """Vendor files the page links that are not installed (relative to ``static/vendor``).
+
+    *vendor_dir* defaults to :data:`VENDOR_DIR`, read at call time so tests can move it.
+    """
+    folder = VENDOR_DIR if vendor_dir is None else vendor_dir
     needed = [path for _, path in FOLIUM_JS + FOLIUM_CSS]
-    return [path for path in needed if not (vendor_dir / path).is_file()]
+    return [path for path in needed if not (folder / path).is_file()]
 
 
-def warn_if_missing(vendor_dir: Path = VENDOR_DIR) -> list[str]:
+def warn_if_missing(vendor_dir: Optional[Path] = None) -> list[str]:
     """Log one line naming the install command when vendor files are missing.
 
     Returns
@@ -50,9 +55,10 @@ def warn_if_missing(vendor_dir: Path = VENDOR_DIR) -> list[str]:
     list of str
         The missing files (empty when all are installed).
     """
-    missing = missing_vendor_files(vendor_dir)
+    folder = VENDOR_DIR if vendor_dir is None else vendor_dir
+    missing = missing_vendor_files(folder)
     if missing:
         log.warning("map assets missing (%s under %s): the page renders without its map; "
                     "install them from a source checkout with: %s",
-                    ", ".join(missing), vendor_dir, INSTALL_COMMAND)
+                    ", ".join(missing), folder, INSTALL_COMMAND)
     return missing
