@@ -45,3 +45,4 @@ clean:
 ## bench: print the speed figures (needs ../shared for the Helsinki x100 extract)
 bench: install system-deps
 	$(PY) bench/bench_spine.py
+	$(PY) bench/bench_web.py

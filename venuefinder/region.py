@@ -12,6 +12,7 @@ search then uses the venues' own names and there is no basemap).
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 INGESTED_SUFFIXES = (".parquet", ".geoparquet", ".gpkg")
 #: The most basemap features one request may draw; more means the view is too wide to read.
 MAX_BASEMAP_FEATURES = 4000
+DISTANCE_KEY = "distance_m"
 _VENUE_ID = re.compile(r"^(node|way|relation)/\d+$")
 
 
@@ -77,6 +79,13 @@ class Region:
         self._kinds = self.venues["kind"].to_numpy(dtype=object)
         self._row_by_id = {vid: i for i, vid in enumerate(self.venues["id"])}
         self._place_names = self.places["name"].str.casefold().to_numpy(dtype=object)
+        west, south, east, north = (float(v) for v in self.venues.total_bounds)
+        self._bounds = (west, south, east, north)
+        self._kind_list = sorted(set(self._kinds))
+        # Every feature serialised once, split around the one per-query value (distance):
+        # a query then only joins strings. Done up front (about 15 µs a venue) so that
+        # server workers forked after start-up share it and no request pays for it.
+        self._feature_parts = self._serialise_features()
         self._basemap_tree = None
         if self.basemap is not None and len(self.basemap):
             self._basemap_tree = shapely.STRtree(self.basemap.geometry.to_numpy())
@@ -86,13 +95,12 @@ class Region:
     @property
     def kinds(self) -> list[str]:
         """Venue kinds present in this region."""
-        return sorted(set(self._kinds))
+        return self._kind_list
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         """(west, south, east, north) of the venues, WGS84."""
-        west, south, east, north = self.venues.total_bounds
-        return float(west), float(south), float(east), float(north)
+        return self._bounds
 
     @property
     def center(self) -> tuple[float, float]:
@@ -129,12 +137,38 @@ class Region:
         record = self.venues.iloc[row]
         return feature(venue_properties(record, distance_m), self._geojson[row])
 
-    def near(self, lat: float, lon: float, radius_m: float, limit: int,
-             min_score: Optional[float] = None,
-             kinds: Optional[Iterable[str]] = None) -> dict[str, Any]:
-        """:meth:`query` as a GeoJSON FeatureCollection."""
+    def _serialise_features(self) -> list[tuple[str, str]]:
+        marker = f'"{DISTANCE_KEY}": null'
+        parts = []
+        for row, record in enumerate(self.venues.drop(columns="geometry").to_dict("records")):
+            text = json.dumps(feature(venue_properties(record, None), self._geojson[row]),
+                              ensure_ascii=False)
+            # The key is unique and cannot occur unescaped inside a string value.
+            head, _, tail = text.partition(marker)
+            parts.append((head, tail))
+        return parts
+
+    def feature_json(self, row: int, distance_m: float) -> str:
+        """:meth:`feature` already serialised as JSON (the fast path of the API)."""
+        head, tail = self._feature_parts[row]
+        return f'{head}"{DISTANCE_KEY}": {round(distance_m, 1)!r}{tail}'
+
+    def near_json(self, lat: float, lon: float, radius_m: float, limit: int,
+                  min_score: Optional[float] = None, kinds: Optional[Iterable[str]] = None,
+                  **extra: Any) -> str:
+        """:meth:`query` as a GeoJSON FeatureCollection serialised as JSON, with *extra*
+        members (e.g. the query) after ``features``."""
         hits = self.query(lat, lon, radius_m, limit, min_score, kinds)
-        return feature_collection([self.feature(row, d) for row, d in hits])
+        features = ", ".join(self.feature_json(row, d) for row, d in hits)
+        members = "".join(f", {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"
+                          for k, v in extra.items())
+        return f'{{"type": "FeatureCollection", "features": [{features}]{members}}}'
+
+    def near(self, lat: float, lon: float, radius_m: float, limit: int,
+             min_score: Optional[float] = None, kinds: Optional[Iterable[str]] = None,
+             **extra: Any) -> dict[str, Any]:
+        """:meth:`near_json`, parsed: the same serializer for the CLI and the API."""
+        return json.loads(self.near_json(lat, lon, radius_m, limit, min_score, kinds, **extra))
 
     def venue(self, venue_id: str) -> dict[str, Any]:
         """One venue's feature by OSM id (``way/123``); NotFoundError when unknown."""
@@ -164,8 +198,6 @@ class Region:
     def basemap_features(self, west: float, south: float, east: float,
                          north: float) -> dict[str, Any]:
         """Basemap features inside a WGS84 box; ``truncated`` says when the box held too many."""
-        import json
-
         import shapely
 
         if self._basemap_tree is None:

@@ -45,10 +45,11 @@ def venues() -> Response:
     query = venue_query(request.args, region.center, region.kinds,
                         settings.default_radius_m, settings.max_radius_m,
                         settings.default_limit, settings.max_limit)
-    collection = region.near(query.lat, query.lon, query.radius_m, query.limit,
-                             query.min_score, query.kinds)
-    collection["query"] = query.as_dict()
-    return jsonify(collection)
+    # Serialised by the region itself: features are cached as JSON text, so a request
+    # costs the spatial query and string joins, not per-venue dict building.
+    body = region.near_json(query.lat, query.lon, query.radius_m, query.limit,
+                            query.min_score, query.kinds, query=query.as_dict())
+    return Response(body, mimetype="application/json")
 
 
 @bp.get("/venues/<path:venue_id>")

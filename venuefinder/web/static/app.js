@@ -203,8 +203,8 @@
     map.attributionControl.addAttribution(config.attribution);
     map.createPane("basemap");
     map.getPane("basemap").style.zIndex = 250;  // above tiles (200), below venues (400)
-    map.createPane("origin");
-    map.getPane("origin").style.zIndex = 450;
+    // No pane of its own for the searched point: with canvas rendering every pane gets its
+    // own full-size canvas, and a canvas above the venues' would swallow clicks on them.
     layers = {
       basemap: L.geoJSON(null, {
         pane: "basemap", interactive: false,
@@ -327,6 +327,8 @@
       return state.features.get(b[0]).properties.area_m2 - state.features.get(a[0]).properties.area_m2;
     });
     entries.forEach(function (entry) { entry[1].shape.bringToFront(); });
+    layers.markers.eachLayer(function (marker) { marker.bringToFront(); });
+    layers.origin.eachLayer(function (layer) { layer.bringToFront(); });
   }
 
   function restyle() {
@@ -342,11 +344,11 @@
     layers.origin.clearLayers();
     var point = [state.origin.lat, state.origin.lon];
     L.circle(point, {
-      pane: "origin", radius: Number(els.radius.value), color: "#1f5fbf", weight: 1.5,
+      radius: Number(els.radius.value), color: "#1f5fbf", weight: 1.5,
       dashArray: "6 6", fill: false, interactive: false
     }).addTo(layers.origin);
     L.circleMarker(point, {
-      pane: "origin", radius: 8, color: "#1f5fbf", weight: 3, fillColor: "#fff", fillOpacity: 1
+      radius: 8, color: "#1f5fbf", weight: 3, fillColor: "#fff", fillOpacity: 1
     }).bindTooltip("Searched point: " + state.origin.label).addTo(layers.origin);
   }
 
