@@ -131,3 +131,15 @@ def test_serve_prints_the_url_and_stops_on_ctrl_c(monkeypatch, tmp_path: Path, h
     (server,) = servers
     assert server.threaded and server.closed and server.host == host
     assert server.app.extensions["venuefinder"].info["source"] == "tiny-test-region"
+
+
+def test_skip_or_fail_fails_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The browser tests' skips must fail in CI (CI=true), and only skip elsewhere."""
+    from .e2e_support import skip_or_fail
+
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        skip_or_fail("no chromium")
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception, match="no chromium"):
+        skip_or_fail("no chromium")

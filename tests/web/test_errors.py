@@ -92,13 +92,14 @@ def test_bad_rate_limit_fails_at_start_up(make_app) -> None:
 
 
 def _broken(app: Flask, exc: Exception) -> None:
-    """Make Region.near of *app* raise *exc*."""
+    """Make the venue queries of *app*'s region raise *exc*."""
     region: Region = app.extensions["venuefinder"]
 
-    def near(*args, **kwargs):
+    def fail(*args, **kwargs):
         raise exc
 
-    region.near = near  # type: ignore[method-assign]
+    for name in ("query", "near", "near_json"):
+        setattr(region, name, fail)
 
 
 def test_unexpected_exception_is_json_500_without_traceback(

@@ -70,7 +70,7 @@ def places() -> Response:
         # Imported here: the geocoder (and its HTTP client) is only needed in this case.
         from ..sources.geocode import geocode
 
-        found = list(geocode(text, settings))[:limit]
+        found = list(geocode(text, settings, limit=limit))[:limit]
         source = "nominatim"
     return jsonify(query=text, source=source, places=found)
 

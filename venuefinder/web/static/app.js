@@ -200,6 +200,8 @@
   if (map) {
     map.getContainer().setAttribute("aria-label",
       "Map of places. Arrow keys pan, plus and minus zoom; the list beside it has every place shown.");
+    // The venues are OSM data whatever the basemap; with tiles on, their layer already
+    // credits the same text (Leaflet shows one copy of an identical attribution).
     map.attributionControl.addAttribution(config.attribution);
     map.createPane("basemap");
     map.getPane("basemap").style.zIndex = 250;  // above tiles (200), below venues (400)
@@ -267,7 +269,8 @@
     var colour = COLOURS[scoreClass(feature.properties.score)];
     return {
       color: selected ? "#0b2a5b" : colour, weight: selected ? 4 : 2,
-      fillColor: colour, fillOpacity: selected ? 0.55 : 0.35, opacity: 1
+      // Light fills: big parks would otherwise hide the basemap and the venues inside them.
+      fillColor: colour, fillOpacity: selected ? 0.5 : 0.25, opacity: 1
     };
   }
 
@@ -280,8 +283,13 @@
   }
 
   function drawVenues() {
-    if (!map) return;
     var wanted = new Set(drawnIds());
+    // Forget venues neither listed, in view nor selected: a long session of panning would
+    // otherwise keep every venue it ever fetched.
+    state.features.forEach(function (f, id) {
+      if (!wanted.has(id) && id !== state.selectedId) state.features.delete(id);
+    });
+    if (!map) return;
     var withMarkers = map.getZoom() < config.markerMaxZoom;
     // Remove what is no longer wanted, add what is new: redrawing everything on each move
     // would make panning stutter with hundreds of shapes.
@@ -428,16 +436,24 @@
     return r >= 1000 ? (r / 1000) + " km" : r + " m";
   }
 
-  function loadList() {
+  // The list for *origin* (default: the current searched point). A new origin is only
+  // adopted once the API accepted it: a rejected point (say latitude 95) leaves the map and
+  // the list where they were, with the API's message in the status line.
+  function loadList(origin, onAdopt) {
+    origin = origin || state.origin;
     var params = filterParams();
-    params.lat = state.origin.lat.toFixed(6);
-    params.lon = state.origin.lon.toFixed(6);
+    params.lat = origin.lat.toFixed(6);
+    params.lon = origin.lon.toFixed(6);
     params.radius = els.radius.value;
     params.limit = config.listLimit;
-    setStatus("Looking for places within " + radiusText() + " of " + state.origin.label + "…");
+    setStatus("Looking for places within " + radiusText() + " of " + origin.label + "…");
     var req = getJSON(config.api.venues + "?" + query(params), state.listRequest);
     state.listRequest = req.controller;
     return req.promise.then(function (body) {
+      if (origin !== state.origin) {
+        state.origin = origin;
+        if (onAdopt) onAdopt();
+      }
       state.listDistance = new Map();
       state.listIds = body.features.map(function (f) {
         state.features.set(f.id, f);
@@ -449,9 +465,9 @@
       var n = state.listIds.length;
       if (n) {
         setStatus(n + (n === 1 ? " place" : " places") + " within " + radiusText() + " of " +
-                  state.origin.label + ", safest first.");
+                  origin.label + ", safest first.");
       } else {
-        setStatus("No places within " + radiusText() + " of " + state.origin.label +
+        setStatus("No places within " + radiusText() + " of " + origin.label +
                   ". Try a larger distance, a lower minimum score or another kind.");
       }
     }).catch(function (err) {
@@ -476,33 +492,46 @@
     var drawn = layers.byId.get(id);
     if (!drawn) return;
     var bounds = drawn.shape.getBounds();
+    function openPopup() {
+      if (state.selectedId !== id) return;  // another venue was chosen meanwhile
+      // On a phone the map is short: keep the popup inside it (its text scrolls) so that
+      // auto-pan can show all of it, name first.
+      var size = map.getSize();
+      L.popup({ maxWidth: Math.min(320, size.x - 60), maxHeight: Math.max(160, size.y - 110),
+                autoPanPadding: [16, 16] })
+        .setLatLng(bounds.getCenter())
+        .setContent(venueCard(feature))
+        .openOn(map);
+    }
     if (options && options.from === "list") {
-      // Focus the map on the place; on a phone the map is above the list, bring it in view.
+      // Focus the map on the place, then open the popup: opened during the fly-to, its
+      // auto-pan would be undone when the animation ends. On a phone the map is above the
+      // list: bring it into view.
+      map.once("moveend", openPopup);
       map.fitBounds(bounds, { maxZoom: 17, padding: [40, 40] });
       if (window.matchMedia("(max-width: 899px)").matches) {
-        els.mapArea.scrollIntoView({ behavior: "smooth", block: "start" });
+        var still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+        els.mapArea.scrollIntoView({ behavior: still ? "auto" : "smooth", block: "start" });
       }
+    } else {
+      openPopup();
     }
-    L.popup({ maxWidth: 320, autoPanPadding: [20, 20] })
-      .setLatLng(bounds.getCenter())
-      .setContent(venueCard(feature))
-      .openOn(map);
   }
 
   // --------------------------------------------------------------------------- search
   var COORDS = /^\s*([-+]?\d+(?:\.\d+)?)\s*[,;\s]\s*([-+]?\d+(?:\.\d+)?)\s*$/;
 
   function setOrigin(lat, lon, label, recentre) {
-    state.origin = { lat: lat, lon: lon, label: label };
-    els.originLabel.textContent = label;
-    state.selectedId = null;
-    els.detail.hidden = true;
-    if (map) {
-      map.closePopup();
-      drawOrigin();
-      if (recentre) map.setView([lat, lon], Math.max(map.getZoom(), config.startZoom));
-    }
-    return loadList();
+    return loadList({ lat: lat, lon: lon, label: label }, function () {
+      els.originLabel.textContent = label;
+      state.selectedId = null;
+      els.detail.hidden = true;
+      if (map) {
+        map.closePopup();
+        drawOrigin();
+        if (recentre) map.setView([lat, lon], Math.max(map.getZoom(), config.startZoom));
+      }
+    });
   }
 
   function showSuggestions(places) {
@@ -558,6 +587,7 @@
     setStatus("Asking the browser for your location…");
     navigator.geolocation.getCurrentPosition(function (pos) {
       showSuggestions([]);
+      els.q.value = "";  // the searched point is no longer what the box says
       setOrigin(pos.coords.latitude, pos.coords.longitude, "your location", true);
     }, function (err) {
       var why = err.code === 1 ? "permission was refused" : err.code === 3 ? "it took too long" : "it is unavailable";
@@ -571,7 +601,8 @@
   els.radius.addEventListener("change", function () { drawOrigin(); loadList(); });
 
   // ------------------------------------------------------------------------------ start
-  setOrigin(state.origin.lat, state.origin.lon, state.origin.label, false);
+  drawOrigin();
+  loadList();
   loadView();
   loadBasemap();
 
