@@ -177,3 +177,13 @@ def test_junk_settings_in_the_environment_exit_2(runner: CliRunner, monkeypatch)
     monkeypatch.setenv("VENUEFINDER_VETO_BELOW", "lots")
     result = runner.invoke(main, ["venues", "--near", NEAR])
     assert result.exit_code == 2 and "bad settings" in result.stderr
+
+
+def test_a_dem_that_misses_the_region_is_said_in_the_reasons(runner: CliRunner):
+    dem = Path(__file__).parent / "data" / "helsinki_lapinlahti_2021.tif"
+    result = runner.invoke(main, ["venues", "--near", NEAR, "--radius", "1500", "--dem",
+                                  str(dem), "--format", "geojson", "--limit", "3"])
+    _ok(result)
+    reasons = [f["properties"]["reasons"]["flatness"]
+               for f in json.loads(result.stdout)["features"]]
+    assert reasons and all("does not cover" in r for r in reasons)

@@ -103,3 +103,13 @@ def test_damaged_cache_entry_is_rebuilt(tmp_path: Path):
     (entry / "venues.parquet").write_bytes(b"garbage")
     region = prepare_region(settings)
     assert len(region.venues) >= 40
+
+
+def test_changed_scoring_code_invalidates_the_cache(tmp_path: Path, helsinki_path: Path,
+                                                     monkeypatch):
+    from venuefinder.sources import cache
+
+    settings = Settings(cache_dir=tmp_path / "cache")
+    before = cache.region_key(helsinki_path, None, settings)
+    monkeypatch.setattr(cache, "_code_fingerprint", lambda: "a-newer-rule")
+    assert cache.region_key(helsinki_path, None, settings) != before

@@ -45,3 +45,17 @@ def test_unknown_surface_value_uses_the_prior(context_for):
 
 def test_first_value_of_a_list_counts(context_for):
     assert _score(context_for, surface="grass;dirt")["score"] == 85.0
+
+
+def test_a_net_across_the_court_caps_the_score(context_for):
+    result = _score(context_for, kind="pitch", surface="artificial_turf", sport="tennis")
+    assert result["score"] == 50.0
+    assert "a net crosses the court (sport=tennis), which caps it at 50" in result["reason"]
+
+
+def test_nets_only_count_on_pitches_and_for_net_sports(context_for):
+    assert _score(context_for, kind="pitch", surface="artificial_turf",
+                  sport="soccer")["score"] == 90.0
+    assert _score(context_for, kind="pitch", surface="artificial_turf",
+                  sport="soccer;volleyball")["score"] == 50.0
+    assert _score(context_for, kind="park", surface="grass", sport="tennis")["score"] == 85.0

@@ -1,7 +1,7 @@
 """The parsed and scored region on disk, so a second run answers without re-reading OSM.
 
 A cache entry is a folder named by :func:`region_key` (the extract's path, size and mtime,
-the DEM's, the scoring settings and the cache format) holding GeoParquet files. It is
+the DEM's, the scoring settings, the scoring code and the cache format) holding GeoParquet files. It is
 written to a temporary folder and renamed into place, so a crash never leaves a half entry;
 an unreadable entry is ignored and rebuilt.
 """
@@ -34,12 +34,23 @@ def _file_identity(path: Optional[Path]) -> Optional[list[object]]:
     return [str(path.resolve()), stat.st_size, stat.st_mtime_ns]
 
 
-def region_key(source: Path, dem: Optional[Path], settings: "Settings") -> str:
-    """Cache key of a region: changes when the file, the DEM or the scoring settings do."""
-    from .. import __version__
+def _code_fingerprint() -> str:
+    """Hash of the code that decides what a region holds (reader, venue rules, criteria),
+    so that a changed rule never serves scores cached by the old one."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted([package / "venues.py", package / "sources" / "osm_file.py",
+                        *(package / "scoring").glob("*.py")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
-    identity = {"format": FORMAT, "version": __version__, "source": _file_identity(source),
-                "dem": _file_identity(dem), "scoring": settings.scoring_fingerprint()}
+
+def region_key(source: Path, dem: Optional[Path], settings: "Settings") -> str:
+    """Cache key of a region: changes when the file, the DEM, the scoring settings or the
+    scoring code do."""
+    identity = {"format": FORMAT, "code": _code_fingerprint(),
+                "source": _file_identity(source), "dem": _file_identity(dem),
+                "scoring": settings.scoring_fingerprint()}
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
     return f"{source.name}-{digest[:20]}"
 
