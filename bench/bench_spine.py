@@ -80,7 +80,8 @@ def bench_ingest(grid: int) -> None:
     print(f"  file {size_mb:.0f} MB, {int(count):,} objects (with areas), {venues:,} venues")
     print(f"  bare pyosmium pass with areas: {bare:6.2f} s  (peak RSS {bare_rss:,.0f} MiB)")
     print(f"  venuefinder ingest:            {ingest:6.2f} s  (peak RSS {rss:,.0f} MiB)")
-    print(f"  ratio ingest / bare pass:      {ingest / bare:6.2f}x  (target <= 3x; RSS target <= 4096 MiB)")
+    print(f"  ratio ingest / bare pass:      {ingest / bare:6.2f}x  "
+          "(target <= 3x; RSS target <= 4096 MiB)")
 
 
 def synthetic(n_venues: int, n_segments: int, seed: int = 1):
@@ -114,6 +115,7 @@ def synthetic(n_venues: int, n_segments: int, seed: int = 1):
     roads = gpd.GeoDataFrame({
         "id": [f"way/{i}" for i in range(n_segments)],
         "name": rng.choice([None, "Testikatu", "Mannerheimintie"], n_segments),
+        "highway": road_class,
         "road_class": road_class,
         "maxspeed_kmh": rng.choice([np.nan, 30.0, 40.0, 50.0, 80.0], n_segments),
     }, geometry=shapely.linestrings(coords), crs="EPSG:3067")

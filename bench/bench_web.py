@@ -108,7 +108,7 @@ def main() -> None:
         done = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s",
                                "-s", script, base], env=wrk_env, capture_output=True,
                               text=True, check=True)
-        line = next(l for l in done.stdout.splitlines() if l.startswith("BENCH"))
+        line = next(row for row in done.stdout.splitlines() if row.startswith("BENCH"))
         figures = dict(pair.split("=") for pair in line.split()[1:])
         print(f"  region: {source.name}, {args.workers} workers x {args.threads} threads, "
               f"wrk -c{args.connections} for {args.seconds} s")

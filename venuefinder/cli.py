@@ -68,8 +68,9 @@ class _Group(click.Group):
             raise
         except Exception as exc:  # last resort: a bug must not print a traceback at users
             logging.getLogger(__name__).debug("unexpected error", exc_info=True)
-            _fail(f"unexpected {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-                  " (run with -v for details)", EXIT_SOURCE)
+            detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+            _fail(f"unexpected {type(exc).__name__}: {detail} (run with -v for details)",
+                  EXIT_SOURCE)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -37,6 +37,11 @@ log = logging.getLogger(__name__)
 INGESTED_SUFFIXES = (".parquet", ".geoparquet", ".gpkg")
 #: The most basemap features one request may draw; more means the view is too wide to read.
 MAX_BASEMAP_FEATURES = 4000
+#: Basemap simplification tolerance and coordinate grid, in degrees: about 1 m, invisible at
+#: the zooms the basemap is drawn at (one pixel is 2 m at zoom 15 in Helsinki).
+BASEMAP_GRID_DEG = 1e-5
+#: Basemap drawing order, bottom to top: areas first, then the lines that cross them.
+BASEMAP_LAYER_ORDER = ("green", "water", "building", "path", "road")
 DISTANCE_KEY = "distance_m"
 _VENUE_ID = re.compile(r"^(node|way|relation)/\d+$")
 
@@ -88,8 +93,15 @@ class Region:
         self._feature_parts = self._serialise_features()
         self._basemap_tree = None
         if self.basemap is not None and len(self.basemap):
-            self._basemap_tree = shapely.STRtree(self.basemap.geometry.to_numpy())
-            self._basemap_json = shapely.to_geojson(self.basemap.geometry.to_numpy())
+            # Background only: simplified and snapped to about 1 m once, here, so that a
+            # request only selects and merges (15-digit coordinates were most of its bytes).
+            geoms = shapely.set_precision(
+                shapely.simplify(self.basemap.geometry.to_numpy(), BASEMAP_GRID_DEG),
+                BASEMAP_GRID_DEG)
+            keep = ~shapely.is_empty(geoms)
+            self._basemap_geoms = geoms[keep]
+            self._basemap_layers = self.basemap["layer"].to_numpy(dtype=object)[keep]
+            self._basemap_tree = shapely.STRtree(self._basemap_geoms)
 
     # -- reading -------------------------------------------------------------------------
     @property
@@ -197,20 +209,29 @@ class Region:
 
     def basemap_features(self, west: float, south: float, east: float,
                          north: float) -> dict[str, Any]:
-        """Basemap features inside a WGS84 box; ``truncated`` says when the box held too many."""
+        """The light basemap inside a WGS84 box: one feature per layer (``layer``,
+        ``count``) whose geometry is a GeometryCollection, drawn bottom to top in
+        :data:`BASEMAP_LAYER_ORDER`; ``truncated`` says when the box held more than
+        :data:`MAX_BASEMAP_FEATURES` (roads and water are kept first)."""
         import shapely
 
         if self._basemap_tree is None:
             return feature_collection([], truncated=False)
         rows = self._basemap_tree.query(shapely.box(west, south, east, north))
         truncated = len(rows) > MAX_BASEMAP_FEATURES
+        layers = self._basemap_layers[rows]
         if truncated:
-            # Roads and water first: they give the most context per byte.
-            order = np.argsort(self.basemap["layer"].to_numpy()[rows] != "road", kind="stable")
-            rows = rows[order][:MAX_BASEMAP_FEATURES]
-        layers = self.basemap["layer"].to_numpy()
-        features = [{"type": "Feature", "geometry": json.loads(self._basemap_json[i]),
-                     "properties": {"layer": layers[i]}} for i in rows]
+            keep_first = np.argsort(~np.isin(layers, ("road", "water")), kind="stable")
+            rows, layers = rows[keep_first][:MAX_BASEMAP_FEATURES], layers[keep_first][
+                :MAX_BASEMAP_FEATURES]
+        features = []
+        for layer in BASEMAP_LAYER_ORDER:
+            parts = self._basemap_geoms[rows[layers == layer]]
+            if len(parts):
+                collection = shapely.geometrycollections(parts)
+                features.append({"type": "Feature",
+                                 "properties": {"layer": layer, "count": int(len(parts))},
+                                 "geometry": json.loads(shapely.to_geojson(collection))})
         return feature_collection(features, truncated=truncated)
 
 

@@ -106,3 +106,11 @@ def test_vectorised_scores_match_brute_force(context_for, monkeypatch, chunk):
             safe = traffic.safe_distance(road.road_class, np.array([road.maxspeed_kmh]))[0]
             expected = min(expected, rule.floor + (100 - rule.floor) * min(d / safe, 1.0))
         assert result.loc[i, "score"] == pytest.approx(expected, abs=0.051)
+
+
+def test_reason_names_the_mapped_class_not_its_group(context_for):
+    venues = make_venues({"geometry": field_square()})
+    roads = make_roads({"name": "Pikkutie", "highway": "unclassified",
+                        "road_class": "residential", "geometry": road_east_of_field(20.0)})
+    assert score_traffic(venues, context_for(roads)).loc[0, "reason"] == \
+        "Pikkutie (unclassified) is 20 m away"

@@ -62,8 +62,8 @@ def score_traffic(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.
     venues
         Venues in the metric CRS.
     context
-        ``context.roads``: motor roads in the same CRS with ``name``, ``road_class`` and
-        ``maxspeed_kmh`` (see ``venues.select_roads``).
+        ``context.roads``: motor roads in the same CRS with ``name``, ``highway``,
+        ``road_class`` and ``maxspeed_kmh`` (see ``venues.select_roads``).
     """
     import pandas as pd
 
@@ -130,14 +130,17 @@ def _describe(name: object, road_class: str, maxspeed: float) -> str:
     detail = road_class if np.isnan(maxspeed) else f"{road_class}, {maxspeed:.0f} km/h"
     if isinstance(name, str) and name:
         return f"{name} ({detail})"
-    return f"a {detail} road" if np.isnan(maxspeed) else f"a {road_class} road ({maxspeed:.0f} km/h)"
+    if np.isnan(maxspeed):
+        return f"a {road_class} road"
+    return f"a {road_class} road ({maxspeed:.0f} km/h)"
 
 
 def _reasons(venues: "gpd.GeoDataFrame", roads: "gpd.GeoDataFrame", geoms: "np.ndarray",
              road_geoms: "np.ndarray", worst_road: "np.ndarray",
              worst_distance: "np.ndarray") -> list[str]:
     names = roads["name"].to_numpy(dtype=object)
-    classes = roads["road_class"].to_numpy(dtype=object)
+    # The reason names the mapped class (unclassified, living_street…), not its group.
+    classes = roads["highway"].to_numpy(dtype=object)
     speeds = roads["maxspeed_kmh"].to_numpy(dtype=float)
     # For venues far from every class's reach, still cite the nearest motor road.
     far = np.flatnonzero(worst_road < 0)

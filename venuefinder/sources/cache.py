@@ -1,8 +1,8 @@
 """The parsed and scored region on disk, so a second run answers without re-reading OSM.
 
 A cache entry is a folder named by :func:`region_key` (the extract's path, size and mtime,
-the DEM's, the scoring settings, the scoring code and the cache format) holding GeoParquet files. It is
-written to a temporary folder and renamed into place, so a crash never leaves a half entry;
+the DEM's, the scoring settings, the scoring code and the cache format) holding GeoParquet
+files. It is written to a temporary folder and renamed into place, so a crash never leaves a half entry;
 an unreadable entry is ignored and rebuilt.
 """
 

@@ -14,11 +14,8 @@ Errors are JSON (see :mod:`venuefinder.web.errors`).
 
 from __future__ import annotations
 
-import json
 import logging
-from typing import Any
 
-import numpy as np
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
@@ -29,13 +26,6 @@ from .state import current_region, current_settings
 log = logging.getLogger("venuefinder.web")
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-
-#: Basemap simplification tolerance and coordinate grid, in degrees: about 1 m, invisible at
-#: the zooms the basemap is drawn at (one pixel is 2 m at zoom 15 in Helsinki).
-BASEMAP_GRID_DEG = 1e-5
-#: Drawing order, bottom to top: areas first, then the lines that cross them.
-BASEMAP_LAYER_ORDER = ("green", "water", "building", "path", "road")
-
 
 @bp.get("/venues")
 def venues() -> Response:
@@ -81,7 +71,7 @@ def basemap() -> Response:
     (``layer`` property) whose geometry is a GeometryCollection; ``truncated`` is true when
     the box held more than one response draws."""
     west, south, east, north = bbox_query(request.args)
-    return jsonify(compact_basemap(current_region().basemap_features(west, south, east, north)))
+    return jsonify(current_region().basemap_features(west, south, east, north))
 
 
 @bp.get("/openapi.json")
@@ -90,31 +80,3 @@ def openapi() -> Response:
     document = openapi_document(current_settings(), current_region().kinds,
                                 server_url=url_for("map.index"))
     return jsonify(document)
-
-
-def compact_basemap(collection: dict[str, Any]) -> dict[str, Any]:
-    """Merge basemap features into one per layer, simplified and rounded to about 1 m.
-
-    Why: the basemap is background; per-feature GeoJSON wrappers and 15-digit coordinates
-    made up most of its bytes (a whole central-Helsinki view was 660 kB, now about a third),
-    and the first page must stay well under 1 MB.
-    """
-    import shapely
-
-    features = collection["features"]
-    merged: list[dict[str, Any]] = []
-    if features:
-        layers = np.array([f["properties"]["layer"] for f in features], dtype=object)
-        geoms = shapely.from_geojson(
-            np.array([json.dumps(f["geometry"]) for f in features], dtype=object))
-        geoms = shapely.set_precision(shapely.simplify(geoms, BASEMAP_GRID_DEG), BASEMAP_GRID_DEG)
-        keep = ~shapely.is_empty(geoms)
-        order = list(BASEMAP_LAYER_ORDER) + sorted(set(layers) - set(BASEMAP_LAYER_ORDER))
-        for layer in order:
-            parts = geoms[keep & (layers == layer)]
-            if len(parts):
-                merged.append({"type": "Feature",
-                               "properties": {"layer": layer, "count": int(len(parts))},
-                               "geometry": json.loads(shapely.to_geojson(
-                                   shapely.geometrycollections(parts)))})
-    return {**collection, "features": merged}
