@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional
 
 import click
 
-from .errors import InputError, NotFoundError, SourceError, VenuefinderError
+from .errors import InputError, VenuefinderError
 
 EXIT_SOURCE = 1
 EXIT_INPUT = 2
@@ -41,9 +41,7 @@ def _run(action: Callable[[], None]) -> None:
         action()
     except InputError as exc:
         _fail(str(exc), EXIT_INPUT)
-    except (SourceError, NotFoundError) as exc:
-        _fail(str(exc), EXIT_SOURCE)
-    except VenuefinderError as exc:
+    except VenuefinderError as exc:  # SourceError, NotFoundError
         _fail(str(exc), EXIT_SOURCE)
     except MemoryError:
         _fail("out of memory: try a smaller extract or radius", EXIT_SOURCE)

@@ -67,8 +67,6 @@ def create_app(settings: Optional["Settings"] = None,
         # Keep the serializer's key order (id, name, kind, score…) as the CLI writes it.
         JSON_SORT_KEYS=False,
         RATELIMIT_ENABLED=rate_limit_enabled(settings),
-        RATELIMIT_STORAGE_URI="memory://",
-        RATELIMIT_HEADERS_ENABLED=True,
     )
     app.config[SETTINGS_KEY] = settings
     app.json.sort_keys = False  # type: ignore[attr-defined]

@@ -26,6 +26,12 @@ def _version() -> str:
         return "0.0.0"
 
 
+def _json_ok(description: str, schema: str) -> dict[str, Any]:
+    """A 200 response whose JSON body follows ``#/components/schemas/<schema>``."""
+    return {"description": description, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
 def _error_responses(*statuses: int) -> dict[str, Any]:
     text = {
         400: "Bad parameter (same rules and messages as the CLI).",
@@ -134,11 +140,9 @@ def openapi_document(settings: "Settings", kinds: list[str],
                      "schema": {"type": "array", "items": {"type": "string", "enum": kinds}}},
                 ],
                 "responses": {
-                    "200": {"description": "GeoJSON FeatureCollection (WGS84), the same "
+                    "200": _json_ok("GeoJSON FeatureCollection (WGS84), the same "
                                            "features as `venuefinder venues --format "
-                                           "geojson`; `query` echoes the checked parameters.",
-                            "content": {"application/json": {"schema": {
-                                "$ref": "#/components/schemas/VenueCollection"}}}},
+                                           "geojson`; `query` echoes the checked parameters.", "VenueCollection"),
                     **_error_responses(400, *_COMMON_ERRORS),
                 },
             }},
@@ -152,9 +156,7 @@ def openapi_document(settings: "Settings", kinds: list[str],
                                    "the path).",
                     "schema": {"type": "string", "pattern": r"^(node|way|relation)/\d+$"}}],
                 "responses": {
-                    "200": {"description": "GeoJSON Feature; `distance_m` is null.",
-                            "content": {"application/json": {"schema": {
-                                "$ref": "#/components/schemas/VenueFeature"}}}},
+                    "200": _json_ok("GeoJSON Feature; `distance_m` is null.", "VenueFeature"),
                     **_error_responses(400, 404, *_COMMON_ERRORS),
                 },
             }},
@@ -174,9 +176,7 @@ def openapi_document(settings: "Settings", kinds: list[str],
                                 "default": 10}},
                 ],
                 "responses": {
-                    "200": {"description": "Matching places, prefix matches first.",
-                            "content": {"application/json": {"schema": {
-                                "$ref": "#/components/schemas/Places"}}}},
+                    "200": _json_ok("Matching places, prefix matches first.", "Places"),
                     **_error_responses(400, 503, *_COMMON_ERRORS),
                 },
             }},
@@ -191,10 +191,8 @@ def openapi_document(settings: "Settings", kinds: list[str],
                     "description": "west,south,east,north in degrees (at most 0.5 wide).",
                     "schema": {"type": "string", "examples": ["24.93,60.16,24.96,60.18"]}}],
                 "responses": {
-                    "200": {"description": "GeoJSON FeatureCollection with a `layer` "
-                                           "property per feature.",
-                            "content": {"application/json": {"schema": {
-                                "$ref": "#/components/schemas/BasemapCollection"}}}},
+                    "200": _json_ok("GeoJSON FeatureCollection with a `layer` "
+                                           "property per feature.", "BasemapCollection"),
                     **_error_responses(400, *_COMMON_ERRORS),
                 },
             }},
