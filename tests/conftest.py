@@ -36,7 +36,7 @@ def helsinki_path() -> Path:
 @pytest.fixture(scope="session")
 def helsinki_region(tmp_path_factory: pytest.TempPathFactory):
     """The embedded Helsinki region, parsed and scored once per test session."""
-    from venuefinder.region import prepare_region
+    from venuefinder.prepare import prepare_region
 
     cache = tmp_path_factory.mktemp("region-cache")
     return prepare_region(Settings(cache_dir=cache, tiles="none"))

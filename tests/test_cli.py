@@ -12,6 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from venuefinder.cli import main
+from venuefinder.scoring import CRITERIA
+from venuefinder.scoring.combine import NEAR_TIE
 
 NEAR = "60.1699,24.9384"
 
@@ -35,11 +37,13 @@ def test_venues_geojson_contract(runner: CliRunner):
     features = collection["features"]
     assert 1 <= len(features) <= 8
     scores = [f["properties"]["score"] for f in features]
-    assert scores == sorted(scores, reverse=True)
+    # Best first: by score, near-ties (NEAR_TIE points) going to the better-evidenced venue.
+    assert all(later - earlier <= NEAR_TIE for earlier, later in zip(scores, scores[1:]))
     for feature in features:
         props = feature["properties"]
         assert props["id"].split("/")[0] in {"way", "relation"}
-        assert set(props["scores"]) == set(props["reasons"]) == {"flatness", "traffic", "surface"}
+        assert set(props["scores"]) == set(props["reasons"]) == set(props["evidence"]) \
+            == set(CRITERIA)
         assert all(0 <= s <= 100 for s in props["scores"].values())
         assert all(isinstance(r, str) and r for r in props["reasons"].values())
         assert 0 <= props["distance_m"] <= 1500

@@ -10,7 +10,7 @@ import pytest
 
 from venuefinder.config import Settings
 from venuefinder.errors import InputError, NotFoundError
-from venuefinder.region import prepare_region
+from venuefinder.prepare import prepare_region
 
 CENTRE = (60.1699, 24.9384)
 
@@ -32,8 +32,8 @@ def test_helsinki_venues_are_scored_with_reasons(helsinki_region):
 def test_query_is_best_first_within_radius(helsinki_region):
     hits = helsinki_region.query(*CENTRE, radius_m=1000, limit=50)
     assert hits
-    scores = [helsinki_region.venues.iloc[row]["score"] for row, _ in hits]
-    assert scores == sorted(scores, reverse=True)
+    ranks = [helsinki_region.venues.iloc[row]["rank"] for row, _ in hits]
+    assert ranks == sorted(ranks, reverse=True)
     assert all(0 <= distance <= 1000 for _, distance in hits)
     narrower = helsinki_region.query(*CENTRE, radius_m=200, limit=50)
     assert len(narrower) < len(hits)

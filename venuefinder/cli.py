@@ -94,26 +94,30 @@ def _near(ctx: click.Context, param: click.Parameter, value: Optional[str]):
 @main.command()
 @click.option("--source", help="OSM extract (.osm.pbf/.osm/.osm.gz/.osm.bz2), an ingested "
               ".parquet/.gpkg, or 'overpass' for live data. Default: embedded Helsinki.")
-@click.option("--dem", type=click.Path(path_type=Path), help="Elevation GeoTIFF (any CRS).")
+@click.option("--dem", type=click.Path(path_type=Path), metavar="PATH|auto",
+              help="Elevation GeoTIFF (any CRS), or 'auto' for terrain tiles.")
 @click.option("--near", "near", required=True, callback=_near, metavar="LAT,LON",
               help="Search centre, e.g. 60.1699,24.9384.")
 @click.option("--radius", type=float, default=None, metavar="METRES",
               help="Search radius in metres (default 2000, at most 20000).")
 @click.option("--limit", type=int, default=10, show_default=True, help="How many venues.")
 @click.option("--min-score", type=float, default=None, help="Only venues scoring at least this.")
+@click.option("--min-confidence", type=float, default=None,
+              help="Only venues whose score rests at least this much (0-100, the weight "
+              "share) on measured or mapped evidence rather than guesses.")
 @click.option("--kind", "kinds", multiple=True, help="Only these kinds (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["table", "geojson"]), default="table",
               show_default=True)
 def venues(source: Optional[str], dem: Optional[Path], near: tuple[float, float],
            radius: Optional[float], limit: int, min_score: Optional[float],
-           kinds: tuple[str, ...], fmt: str) -> None:
+           min_confidence: Optional[float], kinds: tuple[str, ...], fmt: str) -> None:
     """The safest venues near a point, best first, with the reasons for each score."""
 
     def action() -> None:
         import time
 
         from . import validate
-        from .venues import KINDS
+        from .vocabulary import KINDS
 
         settings = _settings(source=source, dem=dem)
         lat, lon = near
@@ -121,10 +125,12 @@ def venues(source: Optional[str], dem: Optional[Path], near: tuple[float, float]
             settings.default_radius_m if radius is None else radius, settings.max_radius_m)
         validate.check_limit(limit, settings.max_limit)
         validate.check_min_score(min_score)
+        validate.check_min_confidence(min_confidence)
         validate.check_kinds(kinds or None, KINDS)
         region = _region_for(settings, lat, lon, radius_m)
         started = time.perf_counter()
-        collection = region.near(lat, lon, radius_m, limit, min_score, kinds or None)
+        collection = region.near(lat, lon, radius_m, limit, min_score, kinds or None,
+                                 min_confidence)
         query_ms = (time.perf_counter() - started) * 1000
         logging.getLogger(__name__).info("query took %.1f ms", query_ms)
         collection["query"] = {"lat": lat, "lon": lon, "radius_m": radius_m,
@@ -138,7 +144,7 @@ def venues(source: Optional[str], dem: Optional[Path], near: tuple[float, float]
 
 
 def _region_for(settings: Any, lat: float, lon: float, radius_m: float):
-    from .region import build_region, prepare_region
+    from .prepare import build_region, prepare_region
 
     if str(settings.source or "").lower() != "overpass":
         return prepare_region(settings)
@@ -150,29 +156,37 @@ def _region_for(settings: Any, lat: float, lon: float, radius_m: float):
 
 def format_table(features: list[dict[str, Any]], lat: float, lon: float,
                  radius_m: float) -> str:
-    """A readable table: one line per venue, its three reasons under it."""
+    """A readable table: one line per venue with a column per criterion of the registry,
+    its reasons (saying which are guesses) under it."""
+    from .scoring import REGISTRY
+
     if not features:
         return f"No venues within {radius_m:g} m of {lat:.5f},{lon:.5f}."
+    criteria = [c for c in REGISTRY if c.name in features[0]["properties"]["scores"]]
+    heads = " ".join(f"{c.label:>{max(len(c.label), 4)}}" for c in criteria)
     lines = [f"Safest places within {radius_m:g} m of {lat:.5f},{lon:.5f} (best first):", "",
-             f"{'#':>2}  {'score':>5}  {'name':<34} {'kind':<17} {'dist':>7}  "
-             f"{'flat':>4} {'traffic':>7} {'surface':>7}"]
+             f"{'#':>2}  {'score':>5}  {'conf':>4}  {'name':<34} {'kind':<17} {'dist':>7}  "
+             f"{heads}"]
     for rank, feat in enumerate(features, 1):
         p = feat["properties"]
         name = (p["name"] or f"(unnamed {p['kind']})")[:34]
-        s = p["scores"]
+        cells = " ".join(f"{p['scores'][c.name]:>{max(len(c.label), 4)}.0f}" for c in criteria)
         veto = f"  vetoed by {p['vetoed_by']}" if p["vetoed_by"] else ""
-        lines.append(f"{rank:>2}  {p['score']:>5.0f}  {name:<34} {p['kind']:<17} "
-                     f"{p['distance_m']:>6.0f}m  {s['flatness']:>4.0f} {s['traffic']:>7.0f} "
-                     f"{s['surface']:>7.0f}{veto}")
+        lines.append(f"{rank:>2}  {p['score']:>5.0f}  {p['confidence']:>3}%  {name:<34} "
+                     f"{p['kind']:<17} {p['distance_m']:>6.0f}m  {cells}{veto}")
         for criterion, reason in p["reasons"].items():
-            lines.append(f"{'':>11}{criterion}: {reason}")
+            guess = " [a guess]" if p["evidence"].get(criterion) == "prior" else ""
+            lines.append(f"{'':>11}{criterion}: {reason}{guess}")
+        if p.get("note"):
+            lines.append(f"{'':>11}note: {p['note']}")
         lines.append(f"{'':>11}{p['osm_url']}")
     return "\n".join(lines)
 
 
 @main.command()
 @click.argument("source")
-@click.option("--dem", type=click.Path(path_type=Path), help="Elevation GeoTIFF (any CRS).")
+@click.option("--dem", type=click.Path(path_type=Path), metavar="PATH|auto",
+              help="Elevation GeoTIFF (any CRS), or 'auto' for terrain tiles.")
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
               help="Output: .parquet (GeoParquet) or .gpkg (GeoPackage).")
 def ingest(source: str, dem: Optional[Path], out: Path) -> None:
@@ -181,7 +195,7 @@ def ingest(source: str, dem: Optional[Path], out: Path) -> None:
     def action() -> None:
         from tqdm import tqdm
 
-        from .region import build_region
+        from .prepare import build_region, check_dem_path, is_auto_dem
         from .sources.osm_file import check_extract_path, read_extract
 
         if not out.name.lower().endswith(OUTPUT_SUFFIXES):
@@ -189,8 +203,8 @@ def ingest(source: str, dem: Optional[Path], out: Path) -> None:
         if not out.parent.resolve().is_dir():
             raise InputError(f"output folder does not exist: {out.parent}")
         settings = _settings(source=source, dem=dem)
-        if dem is not None and not dem.is_file():
-            raise InputError(f"DEM not found: {dem}")
+        if dem is not None and not is_auto_dem(dem):
+            check_dem_path(dem)
         path = settings.source_path()
         check_extract_path(path)
         with tqdm(desc=f"reading {path.name}", unit=" objects", unit_scale=True,
@@ -228,7 +242,8 @@ def write_venues(venues: Any, out: Path) -> None:
 
 @main.command()
 @click.option("--source", help="As for `venues`; default: embedded Helsinki.")
-@click.option("--dem", type=click.Path(path_type=Path), help="Elevation GeoTIFF (any CRS).")
+@click.option("--dem", type=click.Path(path_type=Path), metavar="PATH|auto",
+              help="Elevation GeoTIFF (any CRS), or 'auto' for terrain tiles.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
 def serve(source: Optional[str], dem: Optional[Path], host: str, port: int) -> None:

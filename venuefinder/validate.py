@@ -70,3 +70,11 @@ def check_kinds(kinds: Optional[Iterable[str]], known: Iterable[str]) -> Optiona
     if unknown:
         raise InputError(f"unknown kind {', '.join(unknown)!s}; known: {', '.join(known)}")
     return wanted or None
+
+
+def check_min_confidence(min_confidence: Optional[float]) -> Optional[float]:
+    """A minimum confidence in 0..100 (or None)."""
+    if min_confidence is not None and not (math.isfinite(min_confidence)
+                                           and 0.0 <= min_confidence <= 100.0):
+        raise InputError(f"min_confidence must be between 0 and 100, got {min_confidence:g}")
+    return min_confidence

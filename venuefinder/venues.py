@@ -7,7 +7,7 @@ column          type        meaning
 ==============  ==========  ===========================================================
 ``id``          str         OSM type/id: ``"way/123"``, ``"relation/45"``
 ``name``        str|None    ``name`` tag
-``kind``        str         one of :data:`KINDS`
+``kind``        str         one of :data:`~venuefinder.vocabulary.KINDS`
 ``surface``     str|None    OSM ``surface``
 ``smoothness``  str|None    OSM ``smoothness``
 ``lit``         str|None    OSM ``lit``
@@ -33,6 +33,10 @@ What counts as a venue (a safe open space to run backwards on) and why:
   (motor sport, horse racing, banked cycling tracks, skate parks, climbing, swimming,
   shooting); spaces under ``min_area_m2`` (verges and traffic islands mapped as grass) and
   line tracks shorter than ``min_track_length_m``.
+
+Beside the venues, the same features give the roads (traffic), the obstacles inside venues,
+the fences and walls that ring them and the stadiums that enclose them; the OSM tags behind
+each live in :mod:`venuefinder.vocabulary`.
 """
 
 from __future__ import annotations
@@ -41,6 +45,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .vocabulary import (CROSSING_PATHS, ENCLOSING_BARRIERS, ENCLOSURE_LEISURE,
+                         EXCLUDED_ACCESS, EXCLUDED_SPORTS, KINDS, MOTOR_ROAD_CLASSES,
+                         OBSTACLE_TAGS, PATH_CLASSES, VENUE_LANDUSE_KINDS,
+                         VENUE_LEISURE_KINDS)
+
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
@@ -48,47 +57,12 @@ if TYPE_CHECKING:
 
     from .config import Settings
 
-KINDS: tuple[str, ...] = (
-    "track", "pitch", "stadium", "recreation_ground", "park", "village_green", "common",
-    "grass", "meadow",
-)
-
 VENUE_COLUMNS: tuple[str, ...] = (
     "id", "name", "kind", "surface", "smoothness", "lit", "sport", "access", "incline",
     "width", "area_m2", "geometry",
 )
-
-_LEISURE_KINDS = {
-    "track": "track", "pitch": "pitch", "stadium": "stadium",
-    "recreation_ground": "recreation_ground", "park": "park", "common": "common",
-}
-_LANDUSE_KINDS = {
-    "recreation_ground": "recreation_ground", "grass": "grass", "meadow": "meadow",
-    "village_green": "village_green",
-}
-EXCLUDED_ACCESS = frozenset({"private", "no"})
-EXCLUDED_SPORTS = frozenset({
-    "motor", "karting", "motocross", "speedway", "horse_racing", "equestrian", "cycling",
-    "bmx", "skateboard", "climbing", "swimming", "shooting", "water_ski", "model_aerodrome",
-})
 #: Width of a track drawn as a single line when it has no usable ``width`` tag (4 lanes).
 DEFAULT_TRACK_WIDTH_M = 5.0
-
-#: Road classes carrying motor traffic. Footways, cycleways, paths, steps, pedestrian
-#: streets and tracks (farm roads) do not count.
-MOTOR_ROAD_CLASSES: dict[str, str] = {
-    "motorway": "motorway", "motorway_link": "motorway",
-    "trunk": "trunk", "trunk_link": "trunk",
-    "primary": "primary", "primary_link": "primary",
-    "secondary": "secondary", "secondary_link": "secondary",
-    "tertiary": "tertiary", "tertiary_link": "tertiary",
-    "unclassified": "residential", "residential": "residential", "road": "residential",
-    "busway": "residential",
-    "living_street": "service", "service": "service",
-}
-PATH_CLASSES = frozenset({
-    "footway", "cycleway", "path", "pedestrian", "steps", "track", "bridleway", "corridor",
-})
 
 
 def local_crs(frame: "gpd.GeoDataFrame") -> "CRS":
@@ -115,8 +89,8 @@ def select_venues(features: "gpd.GeoDataFrame", settings: "Settings",
     import geopandas as gpd
     import shapely
 
-    kind = features["leisure"].map(_LEISURE_KINDS)
-    kind = kind.fillna(features["landuse"].map(_LANDUSE_KINDS))
+    kind = features["leisure"].map(VENUE_LEISURE_KINDS)
+    kind = kind.fillna(features["landuse"].map(VENUE_LANDUSE_KINDS))
     keep = kind.notna().to_numpy()
     keep = keep & (~features["access"].isin(EXCLUDED_ACCESS).to_numpy())
     keep = keep & (~_sports(features["sport"]).isin(EXCLUDED_SPORTS).to_numpy())
@@ -244,3 +218,74 @@ def select_basemap(features: "gpd.GeoDataFrame") -> "gpd.GeoDataFrame":
     keep = layer != ""
     return gpd.GeoDataFrame({"layer": layer[keep]}, geometry=features.geometry.values[keep],
                             crs=features.crs)
+
+
+def obstacle_categories(features: "gpd.GeoDataFrame") -> "np.ndarray":
+    """Obstacle category of every feature (:data:`~venuefinder.vocabulary.OBSTACLE_TAGS`,
+    then paths that bring people across: :data:`~venuefinder.vocabulary.CROSSING_PATHS`),
+    ``""`` for none. The first matching row of the vocabulary wins."""
+    conditions, choices = [], []
+    for (key, value), category in OBSTACLE_TAGS.items():
+        if key not in features:
+            continue
+        column = features[key]
+        conditions.append((column.notna() if value is None else column.eq(value)).to_numpy(
+            dtype=bool, na_value=False))
+        choices.append(category)
+    import shapely
+
+    lines = np.isin(shapely.get_type_id(features.geometry.values), (1, 5))
+    for highway, category in CROSSING_PATHS.items():
+        conditions.append(features["highway"].eq(highway).to_numpy(dtype=bool, na_value=False)
+                          & lines)
+        choices.append(category)
+    if not conditions:
+        return np.full(len(features), "", dtype=object)
+    return np.select(conditions, choices, default="").astype(object)
+
+
+def select_obstacles(features: "gpd.GeoDataFrame", exclude_ids: "np.ndarray",
+                     crs: "CRS") -> "gpd.GeoDataFrame":
+    """What a runner who cannot see would hit or trip on: ``id``, ``category``, ``name``,
+    geometry in *crs*. Objects that are venues themselves (*exclude_ids*) are left out."""
+    import geopandas as gpd
+
+    category = obstacle_categories(features)
+    keep = (category != "") & ~features["id"].isin(exclude_ids).to_numpy()
+    frame = gpd.GeoDataFrame({"id": features["id"].to_numpy()[keep],
+                              "category": category[keep],
+                              "name": features["name"].to_numpy(dtype=object)[keep]},
+                             geometry=features.geometry.values[keep], crs=features.crs)
+    return frame.to_crs(crs)
+
+
+def select_barriers(features: "gpd.GeoDataFrame", crs: "CRS") -> "gpd.GeoDataFrame":
+    """Fences and walls (lines; a closed one as its ring) that may ring a venue: ``id``,
+    ``barrier``, geometry in *crs*."""
+    import geopandas as gpd
+    import shapely
+
+    keep = features["barrier"].isin(ENCLOSING_BARRIERS).to_numpy(dtype=bool)
+    geoms = features.geometry.values[keep]
+    polygons = np.isin(shapely.get_type_id(geoms), (3, 6))
+    geoms = np.asarray(geoms, dtype=object)
+    geoms[polygons] = shapely.boundary(geoms[polygons])
+    frame = gpd.GeoDataFrame({"id": features["id"].to_numpy()[keep],
+                              "barrier": features["barrier"].to_numpy(dtype=object)[keep]},
+                             geometry=geoms, crs=features.crs)
+    return frame.to_crs(crs)
+
+
+def select_enclosures(features: "gpd.GeoDataFrame", crs: "CRS") -> "gpd.GeoDataFrame":
+    """Stadium and sports-centre areas, whose fields are enclosed: ``id``, ``leisure``,
+    ``name``, geometry in *crs*."""
+    import geopandas as gpd
+    import shapely
+
+    keep = (features["leisure"].isin(ENCLOSURE_LEISURE).to_numpy(dtype=bool)
+            & np.isin(shapely.get_type_id(features.geometry.values), (3, 6)))
+    frame = gpd.GeoDataFrame({"id": features["id"].to_numpy()[keep],
+                              "leisure": features["leisure"].to_numpy(dtype=object)[keep],
+                              "name": features["name"].to_numpy(dtype=object)[keep]},
+                             geometry=features.geometry.values[keep], crs=features.crs)
+    return frame.to_crs(crs)

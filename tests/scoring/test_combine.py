@@ -2,32 +2,124 @@ import pandas as pd
 import pytest
 
 from venuefinder.config import Settings
-from venuefinder.scoring.combine import combine
+from venuefinder.scoring import CRITERIA, REGISTRY
+from venuefinder.scoring.combine import GUESS_CAP, NEAR_TIE, TRACK_FLOOR, combine
 
 from .conftest import field_square, make_venues
 
+EQUAL = {c: 1.0 for c in CRITERIA}
 
-def _parts(flatness, traffic, surface, n=1):
-    frame = lambda s: pd.DataFrame({"score": [s] * n, "reason": [f"because {s}"] * n})  # noqa: E731
-    return {"flatness": frame(flatness), "traffic": frame(traffic), "surface": frame(surface)}
+
+def _parts(n=1, evidence="measured", **scores):
+    """A frame per registry criterion: the given score (default 100) and evidence."""
+    parts = {}
+    for criterion in REGISTRY:
+        if criterion.live:
+            continue
+        value = scores.get(criterion.name, 100.0)
+        frame = pd.DataFrame({"score": [value] * n, "reason": [f"because {value}"] * n,
+                              "evidence": [evidence] * n})
+        for prop in criterion.properties:
+            frame[prop] = 1
+        parts[criterion.name] = frame
+    return parts
 
 
 def test_weighted_mean_uses_config_weights():
     venues = make_venues({"geometry": field_square()})
-    settings = Settings(weights={"traffic": 2, "flatness": 1, "surface": 1})
-    result = combine(venues, _parts(80, 40, 60), settings)
-    assert result.loc[0, "score"] == pytest.approx((2 * 40 + 80 + 60) / 4)
+    settings = Settings(weights={**EQUAL, "traffic": 2})
+    result = combine(venues, _parts(flatness=80, traffic=40, surface=60), settings)
+    total = 2 * 40 + 80 + 60 + 100 + 100
+    assert result.loc[0, "score"] == pytest.approx(total / (len(CRITERIA) + 1))
     assert result.loc[0, "vetoed_by"] is None
     assert result.loc[0, "reason_traffic"] == "because 40"
+    assert result.loc[0, "evidence_traffic"] == "measured"
 
 
 def test_one_unsafe_criterion_vetoes():
     venues = make_venues({"geometry": field_square()})
-    result = combine(venues, _parts(100, 8, 100), Settings(veto_below=20))
+    result = combine(venues, _parts(traffic=8), Settings(veto_below=20))
     assert result.loc[0, "score"] == 8.0
     assert result.loc[0, "vetoed_by"] == "traffic"
 
 
+def test_every_registered_criterion_is_combined_and_carries_its_properties():
+    venues = make_venues({"geometry": field_square()})
+    result = combine(venues, _parts(room=30), Settings())
+    for criterion in REGISTRY:
+        if not criterion.live:
+            assert f"score_{criterion.name}" in result
+            for prop in criterion.properties:
+                assert prop in result
+    assert result.loc[0, "score_room"] == 30.0
+
+
 def test_zero_weights_are_refused():
     with pytest.raises(ValueError):
-        Settings(weights={"traffic": 0, "flatness": 0, "surface": 0})
+        Settings(weights={c: 0 for c in CRITERIA})
+
+
+def test_confidence_is_the_weight_share_resting_on_evidence():
+    venues = make_venues({"geometry": field_square()})
+    parts = _parts(evidence="prior")
+    parts["traffic"]["evidence"] = "measured"
+    parts["surface"]["evidence"] = "tagged"
+    settings = Settings(weights={**EQUAL, "traffic": 2})
+    result = combine(venues, parts, settings)
+    assert result.loc[0, "confidence"] == pytest.approx(round(100 * 3 / 6))
+
+
+def test_open_grass_resting_on_guesses_is_never_green():
+    venues = make_venues({"geometry": field_square(), "kind": "grass"},
+                         {"geometry": field_square(), "kind": "grass"})
+    parts = _parts(n=2)
+    for name in ("flatness", "surface"):
+        parts[name]["evidence"] = ["prior", "prior"]
+    parts["surface"].loc[1, "evidence"] = "tagged"  # a mapper said grass: not all guesses
+    result = combine(venues, parts, Settings())
+    assert result.loc[0, "score"] == GUESS_CAP
+    assert "guesses" in result.loc[0, "note"]
+    assert result.loc[1, "score"] == 100.0
+    assert pd.isna(result.loc[1, "note"])
+
+
+def test_a_safe_running_track_is_lifted_above_guessed_grass():
+    venues = make_venues({"geometry": field_square(), "kind": "track", "sport": "athletics"},
+                         {"geometry": field_square(), "kind": "track"},
+                         {"geometry": field_square(), "kind": "track", "surface": "tartan"})
+    result = combine(venues, _parts(n=3, traffic=55, flatness=60, surface=60, room=60,
+                                    obstacles=60), Settings())
+    assert result.loc[0, "score"] == TRACK_FLOOR > GUESS_CAP
+    assert "first recommendation" in result.loc[0, "note"]
+    assert result.loc[1, "score"] < TRACK_FLOOR  # no running sport, no synthetic surface
+    assert result.loc[2, "score"] == TRACK_FLOOR
+
+
+def test_an_unsafe_track_is_not_lifted():
+    venues = make_venues({"geometry": field_square(), "kind": "track", "sport": "running"})
+    result = combine(venues, _parts(traffic=30, flatness=60, surface=60, room=60,
+                                    obstacles=60), Settings())
+    assert result.loc[0, "score"] == pytest.approx(0.3 * 30 + 0.7 * 60)
+    assert pd.isna(result.loc[0, "note"])
+
+
+def test_near_ties_go_to_evidence():
+    venues = make_venues({"geometry": field_square()}, {"geometry": field_square()})
+    parts = _parts(n=2, evidence="prior")
+    parts["traffic"]["score"] = [80.0, 81.0]
+    parts["flatness"]["evidence"] = ["measured", "prior"]
+    parts["surface"]["evidence"] = ["tagged", "prior"]
+    result = combine(venues, parts, Settings())
+    assert result.loc[0, "score"] < result.loc[1, "score"]
+    assert result.loc[0, "rank"] > result.loc[1, "rank"]
+    assert result.loc[1, "rank"] - result.loc[1, "score"] <= NEAR_TIE
+
+
+def test_a_criterion_may_cap_the_combined_score():
+    venues = make_venues({"geometry": field_square()})
+    parts = _parts()
+    parts["obstacles"]["cap"] = 60.0
+    parts["obstacles"]["cap_note"] = "capped for a reason"
+    result = combine(venues, parts, Settings())
+    assert result.loc[0, "score"] == 60.0
+    assert result.loc[0, "note"] == "capped for a reason"

@@ -339,7 +339,7 @@ def test_output_keeps_the_index_and_columns(tmp_path: Path) -> None:
     frame.index = [17, 4]
     result = score_flatness(frame, context(dem))
     assert list(result.index) == [17, 4]
-    assert list(result.columns) == ["score", "reason"]
+    assert list(result.columns) == ["score", "reason", "evidence"]
     assert result["score"].dtype == float
     assert result["score"].between(0, 100).all()
     assert all(isinstance(reason, str) and reason for reason in result["reason"])
@@ -350,7 +350,7 @@ def test_no_venues_gives_an_empty_frame(tmp_path: Path, with_dem: bool) -> None:
     dem = dem_file(tmp_path, ramp(3.0), "ramp3.tif") if with_dem else None
     empty = venues({"geometry": box(0, 0, 1, 1)}).iloc[:0]
     result = score_flatness(empty, context(dem))
-    assert result.empty and list(result.columns) == ["score", "reason"]
+    assert result.empty and list(result.columns) == ["score", "reason", "evidence"]
 
 
 def test_real_dem_fixture_is_in_the_repository() -> None:
@@ -358,3 +358,12 @@ def test_real_dem_fixture_is_in_the_repository() -> None:
     assert REAL_DEM.is_file()
     readme = (REAL_DEM.parent / "README.md").read_text()
     assert REAL_DEM.name in readme and "CC BY 4.0" in readme and "City of Helsinki" in readme
+
+
+def test_evidence_says_what_the_score_rests_on(tmp_path: Path) -> None:
+    dem = dem_file(tmp_path, ramp(3.0), "ramp3.tif")
+    frame = venues({"geometry": box(20, 20, 80, 80), "kind": "park"},
+                   {"geometry": box(500, 500, 560, 560), "kind": "park", "incline": "4%"},
+                   {"geometry": box(500, 500, 560, 560), "kind": "park"})
+    result = score_flatness(frame, context(dem))
+    assert list(result["evidence"]) == ["measured", "tagged", "prior"]

@@ -33,8 +33,9 @@ def test_bad_smoothness_caps_a_good_surface(context_for):
 def test_unmapped_surface_is_said_plainly_with_a_prior(context_for):
     result = _score(context_for, kind="meadow")
     assert result["score"] == KIND_PRIORS["meadow"][0]
-    assert result["reason"].startswith("Surface not mapped;")
-    assert "(prior by kind)" in result["reason"]
+    assert result["reason"].startswith("Surface is a guess: nobody has mapped it;")
+    assert "(a guess by kind)" in result["reason"]
+    assert result["evidence"] == "prior"
 
 
 def test_unknown_surface_value_uses_the_prior(context_for):
@@ -47,15 +48,12 @@ def test_first_value_of_a_list_counts(context_for):
     assert _score(context_for, surface="grass;dirt")["score"] == 85.0
 
 
-def test_a_net_across_the_court_caps_the_score(context_for):
-    result = _score(context_for, kind="pitch", surface="artificial_turf", sport="tennis")
-    assert result["score"] == 50.0
-    assert "a net crosses the court (sport=tennis), which caps it at 50" in result["reason"]
+def test_mapped_surface_is_tagged_evidence(context_for):
+    assert _score(context_for, surface="grass")["evidence"] == "tagged"
+    assert _score(context_for, kind="park", smoothness="bad")["evidence"] == "tagged"
 
 
-def test_nets_only_count_on_pitches_and_for_net_sports(context_for):
+def test_a_net_is_no_longer_a_surface_matter(context_for):
+    # The net moved to the obstacles criterion; the turf itself is still good.
     assert _score(context_for, kind="pitch", surface="artificial_turf",
-                  sport="soccer")["score"] == 90.0
-    assert _score(context_for, kind="pitch", surface="artificial_turf",
-                  sport="soccer;volleyball")["score"] == 50.0
-    assert _score(context_for, kind="park", surface="grass", sport="tennis")["score"] == 85.0
+                  sport="tennis")["score"] == 90.0

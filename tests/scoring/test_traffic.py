@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
+from shapely.geometry import LineString
 
 from venuefinder.scoring.traffic import ROAD_RULES, score_traffic
 
-from .conftest import field_square, make_roads, make_venues, road_east_of_field
+from .conftest import X0, Y0, field_square, make_roads, make_venues, road_east_of_field
 
 
 def test_field_beside_primary_road_scores_low_and_names_it(context_for):
@@ -114,3 +115,65 @@ def test_reason_names_the_mapped_class_not_its_group(context_for):
                         "road_class": "residential", "geometry": road_east_of_field(20.0)})
     assert score_traffic(venues, context_for(roads)).loc[0, "reason"] == \
         "Pikkutie (unclassified) is 20 m away"
+
+
+def _fence_around(size: float = 100.0, gap: float = 2.0) -> LineString:
+    return LineString([(X0 - gap, Y0 - gap), (X0 + size + gap, Y0 - gap),
+                       (X0 + size + gap, Y0 + size + gap), (X0 - gap, Y0 + size + gap),
+                       (X0 - gap, Y0 - gap)])
+
+
+def _context(roads, barriers=None, enclosures=None):
+    from venuefinder.config import Settings
+    from venuefinder.scoring import ScoringContext
+
+    return ScoringContext(crs="EPSG:3067", roads=roads, settings=Settings(),
+                          barriers=barriers, enclosures=enclosures)
+
+
+def test_a_fenced_pitch_beside_a_primary_road_is_separated_from_it():
+    import geopandas as gpd
+
+    from venuefinder.scoring.traffic import SEPARATED_FLOOR_RISE
+
+    venues = make_venues({"geometry": field_square()})
+    roads = make_roads({"name": "Duxgass", "road_class": "primary", "maxspeed_kmh": 50.0,
+                        "geometry": road_east_of_field(10.0)})
+    fence = gpd.GeoDataFrame({"id": ["way/9"], "barrier": ["fence"]},
+                             geometry=[_fence_around()], crs="EPSG:3067")
+    open_field = score_traffic(venues, _context(roads)).loc[0]
+    fenced = score_traffic(venues, _context(roads, barriers=fence)).loc[0]
+    floor = SEPARATED_FLOOR_RISE * 100.0  # primary's floor is 0
+    assert fenced["score"] == pytest.approx(floor + (100 - floor) * 10 / 200)
+    assert fenced["score"] > open_field["score"]
+    assert fenced["reason"] == "Duxgass (primary, 50 km/h) is 10 m away, behind a fence"
+
+
+def test_a_fence_on_one_side_only_does_not_ring_the_venue():
+    import geopandas as gpd
+
+    venues = make_venues({"geometry": field_square()})
+    roads = make_roads({"road_class": "primary", "geometry": road_east_of_field(10.0)})
+    one_side = gpd.GeoDataFrame({"id": ["way/9"], "barrier": ["fence"]}, geometry=[
+        LineString([(X0 + 102, Y0), (X0 + 102, Y0 + 100)])], crs="EPSG:3067")
+    result = score_traffic(venues, _context(roads, barriers=one_side)).loc[0]
+    assert result["score"] == pytest.approx(5.0)
+    assert "fence" not in result["reason"]
+
+
+def test_a_pitch_inside_a_stadium_is_separated_and_says_so():
+    import geopandas as gpd
+
+    venues = make_venues({"geometry": field_square()})
+    roads = make_roads({"road_class": "residential", "geometry": road_east_of_field(5.0)})
+    stadium = gpd.GeoDataFrame({"id": ["way/77"], "leisure": ["stadium"],
+                                "name": ["Rheinpark Stadion"]},
+                               geometry=[field_square(140.0, dx=-20.0)], crs="EPSG:3067")
+    result = score_traffic(venues, _context(roads, enclosures=stadium)).loc[0]
+    assert result["reason"].endswith("is 5 m away, inside Rheinpark Stadion")
+    assert result["evidence"] == "measured"
+    # The stadium itself as a venue is not "inside" itself.
+    self_venue = make_venues({"id": "way/77", "geometry": field_square(140.0, dx=-20.0),
+                              "kind": "stadium"})
+    assert "inside" not in score_traffic(self_venue, _context(roads, enclosures=stadium)
+                                         ).loc[0, "reason"]

@@ -138,3 +138,60 @@ def test_embedded_helsinki_extract(helsinki_path: Path):
     assert features["id"].is_unique
     west, south, east, north = features.total_bounds
     assert 24.9 < west < east < 24.97 and 60.15 < south < north < 60.19
+
+
+# Obstacles, a fence and a stadium around the park of CLIPPED_OSM (way 10); the fence is
+# clipped (node 96 is outside the file) and keeps its part inside.
+OBSTACLES_OSM = CLIPPED_OSM.replace("</osm>", """
+  <node id="30" lat="60.1705" lon="24.9410" version="1"><tag k="natural" v="tree"/></node>
+  <node id="31" lat="60.1706" lon="24.9411" version="1"><tag k="amenity" v="bench"/></node>
+  <node id="32" lat="60.1704" lon="24.9409" version="1"><tag k="amenity" v="restaurant"/></node>
+  <node id="33" lat="60.1701" lon="24.9401" version="1"><tag k="barrier" v="gate"/></node>
+  <node id="34" lat="60.1699" lon="24.9399" version="1"/>
+  <node id="35" lat="60.1699" lon="24.9421" version="1"/>
+  <node id="36" lat="60.1711" lon="24.9421" version="1"/>
+  <way id="40" version="1">
+    <nd ref="96"/><nd ref="34"/><nd ref="35"/><nd ref="36"/><tag k="barrier" v="fence"/>
+  </way>
+  <way id="41" version="1">
+    <nd ref="1"/><nd ref="3"/><tag k="highway" v="footway"/>
+  </way>
+  <way id="42" version="1">
+    <nd ref="34"/><nd ref="35"/><nd ref="36"/><nd ref="34"/><tag k="leisure" v="stadium"/>
+  </way>
+</osm>""")
+
+
+@pytest.mark.parametrize("for_map", [True, False])
+def test_obstacles_fences_and_stadiums_are_read_with_the_clipping_rules(tmp_path: Path,
+                                                                        for_map: bool):
+    path = tmp_path / "obstacles.osm"
+    path.write_text(OBSTACLES_OSM)
+    data = read_extract(path, for_map=for_map)
+    features = _by_id(data.features)
+    assert features.loc["node/30", "natural"] == "tree"
+    assert features.loc["node/31", "amenity"] == "bench"
+    assert features.loc["node/33", "barrier"] == "gate"
+    assert "node/32" not in features.index  # a restaurant is no obstacle
+    fence = features.loc["way/40"]
+    assert fence["barrier"] == "fence" and fence.geometry.geom_type == "LineString"
+    assert len(fence.geometry.coords) == 3  # trimmed to its nodes inside the file
+    assert features.loc["way/41", "highway"] == "footway"
+    assert features.loc["way/42", "leisure"] == "stadium"
+    assert data.stats.repaired_ways == 2  # the road of CLIPPED_OSM and the fence
+
+
+def test_obstacle_frame_from_the_features(tmp_path: Path):
+    from venuefinder import venues as venue_rules
+
+    path = tmp_path / "obstacles.osm"
+    path.write_text(OBSTACLES_OSM)
+    features = read_extract(path).features
+    crs = venue_rules.local_crs(features)
+    found = venue_rules.select_obstacles(features, ["way/10"], crs)
+    categories = dict(zip(found["id"], found["category"]))
+    assert categories == {"node/30": "tree", "node/31": "bench", "way/40": "fence",
+                          "way/41": "footpath"}
+    assert found.crs == crs
+    assert list(venue_rules.select_barriers(features, crs)["id"]) == ["way/40"]
+    assert list(venue_rules.select_enclosures(features, crs)["id"]) == ["way/42"]

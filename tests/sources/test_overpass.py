@@ -60,8 +60,15 @@ def test_features_frame_follows_the_sources_contract(replay_server, net_settings
     assert features["building"].notna().any()
 
     # Nodes that only carry a highway tag (crossings, signals) are not features, as in
-    # read_extract: only named place/station nodes are.
-    assert not features["id"].str.startswith("node/").any()
+    # read_extract: only named places and stations, obstacles (lamps, trees, benches),
+    # entrances and gates are.
+    nodes = features.loc[features["id"].str.startswith("node/")]
+    assert len(nodes)
+    placed = (nodes["name"].notna() & nodes[["place", "railway", "public_transport"]].notna()
+              .any(axis=1)).to_numpy()
+    assert (placed | (venues.obstacle_categories(nodes) != "")
+            | nodes["entrance"].notna().to_numpy()
+            | nodes["barrier"].eq("gate").to_numpy()).all()
 
 
 def test_two_queries_with_an_integer_timeout_after_reading_status(replay_server,

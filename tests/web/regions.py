@@ -15,15 +15,16 @@ import pandas as pd
 from shapely.geometry import LineString, MultiPolygon, Polygon, box
 
 from venuefinder.region import Region
+from venuefinder.scoring import REGISTRY, scored_columns
+from venuefinder.venues import VENUE_COLUMNS
 
 CRS = "EPSG:32635"
 #: Middle of the tiny region (central Helsinki).
 CENTER_LAT, CENTER_LON = 60.1700, 24.9400
 
-_VENUE_COLUMNS = ("id", "name", "kind", "surface", "smoothness", "lit", "sport", "access",
-                  "incline", "width", "area_m2", "geometry", "score", "score_flatness",
-                  "score_traffic", "score_surface", "reason_flatness", "reason_traffic",
-                  "reason_surface", "vetoed_by")
+# The schema and the scored columns come from the package, so a new criterion needs no
+# change here.
+_VENUE_COLUMNS = (*VENUE_COLUMNS, *scored_columns())
 
 
 def _square(lat: float, lon: float, half_m: float) -> Polygon:
@@ -38,11 +39,20 @@ def _venue(vid: str, name: Optional[str], kind: str, geometry: Any, s_flat: floa
            **tags: Any) -> dict[str, Any]:
     row = {column: None for column in _VENUE_COLUMNS}
     row.update(id=vid, name=name, kind=kind, geometry=geometry, area_m2=0.0, score=score,
-               score_flatness=s_flat, score_traffic=s_traffic, score_surface=s_surface,
+               vetoed_by=vetoed_by, confidence=100.0, rank=score)
+    # Every other static criterion is perfect, measured, and says so.
+    for criterion in REGISTRY:
+        if not criterion.live:
+            row[f"score_{criterion.name}"] = 100.0
+            row[f"reason_{criterion.name}"] = f"{name or kind}: nothing wrong with its " \
+                                              f"{criterion.name}"
+            row[f"evidence_{criterion.name}"] = "measured"
+            for prop in criterion.properties:
+                row[prop] = 0
+    row.update(score_flatness=s_flat, score_traffic=s_traffic, score_surface=s_surface,
                reason_flatness=f"{name or kind}: slope about {100 - s_flat:.0f}/100 steep",
                reason_traffic=f"{name or kind}: nearest busy road scored {s_traffic:.0f}",
-               reason_surface=f"{name or kind}: surface scored {s_surface:.0f}",
-               vetoed_by=vetoed_by)
+               reason_surface=f"{name or kind}: surface scored {s_surface:.0f}")
     row.update(tags)
     return row
 

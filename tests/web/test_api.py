@@ -7,6 +7,7 @@ from flask.testing import FlaskClient
 
 from venuefinder.errors import InputError
 from venuefinder.region import Region
+from venuefinder.scoring import CRITERIA
 from venuefinder.validate import check_lat_lon, check_limit, check_radius, parse_float
 
 from .regions import CENTER_LAT, CENTER_LON
@@ -50,9 +51,11 @@ def test_venues_is_a_feature_collection_best_first(client: FlaskClient) -> None:
     assert first["type"] == "Feature" and first["geometry"]["type"] == "Polygon"
     props = first["properties"]
     assert props["distance_m"] == 0.0  # the searched point is inside the pitch
-    assert set(props["scores"]) == set(props["reasons"]) == {"flatness", "traffic", "surface"}
+    assert set(props["scores"]) == set(props["reasons"]) == set(props["evidence"]) \
+            == set(CRITERIA)
     assert body["query"] == {"lat": CENTER_LAT, "lon": CENTER_LON, "radius_m": 2000.0,
-                             "limit": 20, "min_score": None, "kinds": None}
+                             "limit": 20, "min_score": None, "kinds": None,
+                             "min_confidence": None}
 
 
 def test_venues_features_are_the_shared_serializer_s(client: FlaskClient,

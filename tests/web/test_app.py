@@ -27,7 +27,7 @@ def test_factory_keeps_region_and_settings_on_the_app(app, region: Region) -> No
 
 def test_factory_reads_settings_from_the_environment_and_loads_once(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import venuefinder.region as region_module
+    import venuefinder.prepare as region_module
 
     calls: list[Settings] = []
 
@@ -115,7 +115,7 @@ def test_serve_prints_the_url_and_stops_on_ctrl_c(monkeypatch, tmp_path: Path, h
                                                   port: int, url: str) -> None:
     import werkzeug.serving
 
-    import venuefinder.region as region_module
+    import venuefinder.prepare as region_module
 
     servers: list[_FakeServer] = []
 

@@ -1,51 +1,142 @@
-"""Scoring: one pure module per criterion, and ``combine`` for weights and vetoes.
+"""Scoring: one pure module per criterion, one registry of them, and ``combine``.
 
 Every criterion has the same shape::
 
-    score_<criterion>(venues, context) -> pandas.DataFrame  # index of venues; score, reason
+    score_<name>(venues, context) -> pandas.DataFrame  # index of venues
 
-``venues`` is the venue frame (:mod:`venuefinder.venues`) projected to the region's metric
-CRS; ``score`` is a float in 0–100 (higher is safer) and ``reason`` a sentence that cites the
-evidence behind it. Criteria never read files: the context carries what they need.
+with columns ``score`` (float 0–100, higher is safer), ``reason`` (a sentence citing the
+evidence), ``evidence`` (one of :data:`EVIDENCE`) and any extra per-venue ``properties`` its
+registry row names. ``venues`` is the venue frame (:mod:`venuefinder.venues`) projected to
+the region's metric CRS. Criteria never read files: the context carries what they need.
+
+:data:`REGISTRY` is the one place a criterion is declared: config weights, ``combine``, the
+CLI table, the API's feature properties and OpenAPI document, and the ingest-file check all
+read it. A new criterion is a module ``scoring/<name>.py`` with ``score_<name>`` plus one row.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
     from pyproj import CRS
 
     from ..config import Settings
     from ..sources.dem import Elevation
 
-CRITERIA: tuple[str, ...] = ("flatness", "traffic", "surface")
+#: What a criterion's score rests on, strongest first: a measurement (DEM, geometry), OSM
+#: tags someone mapped, or a guess by the kind of place.
+EVIDENCE: tuple[str, ...] = ("measured", "tagged", "prior")
+#: Evidence that counts towards ``confidence``.
+EVIDENCE_KNOWN = frozenset({"measured", "tagged"})
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One row of the registry.
+
+    Attributes
+    ----------
+    name
+        Key in ``scores``, ``reasons``, ``evidence`` and the weights; module
+        ``venuefinder.scoring.<name>`` defines ``score_<name>``.
+    weight
+        Default weight in the combined score (normalised over all criteria on use).
+    label
+        Short heading (CLI table column, map popup).
+    question
+        What the criterion asks, for the OpenAPI document and the help.
+    veto
+        Whether a score below ``settings.veto_below`` caps the combined score.
+    live
+        Scored per request from the store (hazard reports), not cached with the region.
+    properties
+        Extra per-venue columns the criterion returns, copied into the venue frame and the
+        feature properties (e.g. ``longest_run_m``).
+    """
+
+    name: str
+    weight: float
+    label: str
+    question: str
+    veto: bool = True
+    live: bool = False
+    properties: tuple[str, ...] = field(default=())
+
+    @property
+    def function(self) -> Callable[..., "pd.DataFrame"]:
+        """``score_<name>``, imported on first use (keeps ``--help`` fast)."""
+        return getattr(import_module(f"{__name__}.{self.name}"), f"score_{self.name}")
+
+
+REGISTRY: tuple[Criterion, ...] = (
+    Criterion("traffic", 0.30, "traffic", "How far is the nearest motor traffic?"),
+    Criterion("flatness", 0.20, "flat", "Is the ground level?"),
+    Criterion("surface", 0.15, "surface", "Is the ground even and forgiving?"),
+    Criterion("room", 0.20, "room", "How far can one run in a straight line, in how much "
+              "space?", properties=("longest_run_m", "usable_area_m2")),
+    Criterion("obstacles", 0.15, "obstacles", "What stands in the way or crosses it?",
+              properties=("obstacle_count",)),
+)
+CRITERIA: tuple[str, ...] = tuple(c.name for c in REGISTRY)
+BY_NAME: dict[str, Criterion] = {c.name: c for c in REGISTRY}
+#: Columns the criteria add to a venue row beside ``score_<c>``, ``reason_<c>``,
+#: ``evidence_<c>``.
+CRITERION_PROPERTIES: tuple[str, ...] = tuple(p for c in REGISTRY for p in c.properties)
+
+
+def scored_columns() -> list[str]:
+    """Columns a frame of venues scored on every static criterion holds."""
+    columns = ["score", "confidence", "vetoed_by", "note", "rank"]
+    for c in REGISTRY:
+        if not c.live:
+            columns += [f"score_{c.name}", f"reason_{c.name}", f"evidence_{c.name}",
+                        *c.properties]
+    return columns
 
 
 @dataclass
 class ScoringContext:
-    """What the criteria need beside the venues, all in the region's metric CRS."""
+    """What the criteria need beside the venues, all in the region's metric CRS.
+
+    Attributes
+    ----------
+    crs
+        The region's metric CRS.
+    roads
+        Motor roads (``venues.select_roads``).
+    settings
+        Weights and thresholds.
+    dem
+        Elevation, or None.
+    obstacles
+        Obstacle features (``venues.select_obstacles``): ``category``, geometry; or None.
+    barriers
+        Fences and walls as lines (``venues.select_barriers``), or None.
+    enclosures
+        Stadium and sports-centre areas (``venues.select_enclosures``), or None.
+    """
 
     crs: "CRS"
     roads: "gpd.GeoDataFrame"
     settings: "Settings"
     dem: Optional["Elevation"] = None
+    obstacles: Optional["gpd.GeoDataFrame"] = None
+    barriers: Optional["gpd.GeoDataFrame"] = None
+    enclosures: Optional["gpd.GeoDataFrame"] = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def score_venues(venues: "gpd.GeoDataFrame", context: ScoringContext) -> "gpd.GeoDataFrame":
-    """Score every venue; returns the venues (WGS84) with ``score``, ``score_<criterion>`` and
-    ``reason_<criterion>`` columns added and ``vetoed_by`` naming a vetoing criterion."""
+    """Score every venue on every static criterion; returns the venues (WGS84) with
+    ``score``, ``score_<c>``, ``reason_<c>``, ``evidence_<c>``, the criteria's properties,
+    ``confidence``, ``vetoed_by`` and ``rank`` added (see :mod:`.combine`)."""
     from .combine import combine
-    from .flatness import score_flatness
-    from .surface import score_surface
-    from .traffic import score_traffic
 
     metric = venues.to_crs(context.crs)
-    parts = {
-        "flatness": score_flatness(metric, context),
-        "traffic": score_traffic(metric, context),
-        "surface": score_surface(metric, context),
-    }
+    parts = {c.name: c.function(metric, context) for c in REGISTRY if not c.live}
     return combine(venues, parts, context.settings)

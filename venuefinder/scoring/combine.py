@@ -1,8 +1,22 @@
-"""Combine criteria into one score: a weighted mean, with vetoes.
+"""Combine criteria into one score: a weighted mean, vetoes, caps, confidence and rank.
 
-A veto: when one criterion scores below ``settings.veto_below`` the place is unsafe for
-that reason alone (a primary road at the edge, a steep slope, a broken surface), so the
-combined score is capped at that criterion's score however good the others are.
+* **Weighted mean** of the criteria present, weights from ``settings.weights`` normalised
+  over them (a live criterion such as hazards joins only when the store is there).
+* **Veto**: a criterion (with ``veto`` in the registry) below ``settings.veto_below`` makes
+  the place unsafe for that reason alone, so the combined score is capped at its score.
+* **Caps** a criterion sets itself (optional ``cap`` and ``cap_note`` columns in its frame,
+  kept as ``cap_<c>``/``cap_note_<c>``: a net across a court, an open high-severity hazard
+  that keeps a venue out of the green).
+* **Guesses are not green**: open grass whose flatness *and* surface both rest on priors
+  is capped at :data:`GUESS_CAP` (amber), until a DEM or a mapper says more.
+* **A safe running track comes first**: a mapped running track (``leisure=track`` with
+  ``sport=running|athletics`` or a synthetic surface) that nothing vetoes and where no
+  criterion is below :data:`SAFE_FLOOR` scores at least :data:`TRACK_FLOOR`, so it never
+  ranks below a patch of grass resting on priors. This is the sport's own advice.
+* **Confidence**: the weight share (0–100) of criteria resting on ``measured`` or
+  ``tagged`` evidence.
+* **Rank**: the score plus up to :data:`NEAR_TIE` points for confidence, so ties and
+  near-ties go to the place we know more about. Lists sort by rank.
 """
 
 from __future__ import annotations
@@ -11,7 +25,8 @@ from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
 
-from . import CRITERIA
+from ..vocabulary import RUNNING_SPORTS, SYNTHETIC_SURFACES
+from . import BY_NAME, EVIDENCE_KNOWN, REGISTRY
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -19,31 +34,121 @@ if TYPE_CHECKING:
 
     from ..config import Settings
 
+#: Most a grass-like place may score when its flatness and surface are both guesses.
+GUESS_CAP = 74.0
+#: Kinds the guess cap applies to (open grass; built sports grounds are levelled).
+GUESSABLE_KINDS = frozenset({"recreation_ground", "park", "village_green", "common", "grass",
+                             "meadow"})
+#: Least a safe running track scores (green).
+TRACK_FLOOR = 75.0
+#: A track is "safe" when no criterion is below this.
+SAFE_FLOOR = 50.0
+#: Points of rank that full confidence adds: near-ties go to evidence.
+NEAR_TIE = 2.0
+
 
 def combine(venues: "gpd.GeoDataFrame", parts: Mapping[str, "pd.DataFrame"],
             settings: "Settings") -> "gpd.GeoDataFrame":
-    """Venues with ``score_<c>``, ``reason_<c>``, ``score`` and ``vetoed_by`` columns.
+    """Venues with the criteria's columns and ``score``, ``confidence``, ``vetoed_by``,
+    ``note`` and ``rank``.
 
     Parameters
     ----------
     venues
         The venue frame (any CRS; returned in the same CRS).
     parts
-        Criterion name → its frame (``score``, ``reason``) on the venues' index.
+        Criterion name → its frame (``score``, ``reason``, ``evidence``, its properties,
+        optionally ``cap``) on the venues' index. Criteria are taken in registry order.
     settings
         ``weights`` and ``veto_below``.
     """
     scored = venues.copy()
+    names = [c.name for c in REGISTRY if c.name in parts]
+    n = len(venues)
     weights = settings.weights.model_dump()
-    total = sum(weights[c] for c in CRITERIA)
-    matrix = np.column_stack([parts[c]["score"].to_numpy(dtype=float) for c in CRITERIA])
-    weighted = matrix @ np.array([weights[c] / total for c in CRITERIA])
-    lowest = matrix.min(axis=1) if len(matrix) else np.array([])
+    w = np.array([weights[c] for c in names], dtype=float)
+    w = w / w.sum() if w.sum() > 0 else np.full(len(names), 1.0 / max(len(names), 1))
+    matrix = np.column_stack([parts[c]["score"].to_numpy(dtype=float) for c in names]
+                             ) if n else np.zeros((0, len(names)))
+    known = np.column_stack([parts[c]["evidence"].isin(EVIDENCE_KNOWN).to_numpy()
+                             for c in names]) if n else np.zeros((0, len(names)), bool)
+    for c in names:
+        part = parts[c]
+        scored[f"score_{c}"] = part["score"].to_numpy(dtype=float)
+        scored[f"reason_{c}"] = part["reason"].to_numpy(dtype=object)
+        scored[f"evidence_{c}"] = part["evidence"].to_numpy(dtype=object)
+        for prop in BY_NAME[c].properties:
+            scored[prop] = part[prop].to_numpy()
+
+    score = matrix @ w if n else np.zeros(0)
+    can_veto = np.array([BY_NAME[c].veto for c in names], dtype=bool)
+    vetoing = np.where(can_veto, matrix, np.inf) if n else matrix
+    lowest = vetoing.min(axis=1) if n and names else np.full(n, np.inf)
     vetoed = lowest < settings.veto_below
-    worst = np.array(CRITERIA, dtype=object)[matrix.argmin(axis=1)] if len(matrix) else []
-    for c in CRITERIA:
-        scored[f"score_{c}"] = parts[c]["score"].to_numpy(dtype=float)
-        scored[f"reason_{c}"] = parts[c]["reason"].to_numpy(dtype=object)
-    scored["score"] = np.round(np.where(vetoed, np.minimum(weighted, lowest), weighted), 1)
+    score = np.where(vetoed, np.minimum(score, lowest), score)
+    worst = (np.array(names, dtype=object)[vetoing.argmin(axis=1)] if n and names
+             else np.full(n, None, dtype=object))
+    notes = np.full(n, None, dtype=object)
+
+    for c in names:
+        if "cap" in parts[c]:
+            cap = parts[c]["cap"].to_numpy(dtype=float)
+            cap_note = (parts[c]["cap_note"].to_numpy(dtype=object) if "cap_note" in parts[c]
+                        else np.full(n, None, dtype=object))
+            scored[f"cap_{c}"], scored[f"cap_note_{c}"] = cap, cap_note
+            capped = score > cap
+            score = np.where(capped, cap, score)
+            notes = np.where(capped, cap_note, notes)
+
+    kind = scored["kind"].astype(str).to_numpy()
+    if {"flatness", "surface"} <= set(names):
+        guesses = (np.isin(kind, list(GUESSABLE_KINDS))
+                   & ~known[:, names.index("flatness")] & ~known[:, names.index("surface")])
+        capped = guesses & (score > GUESS_CAP)
+        score = np.where(capped, GUESS_CAP, score)
+        notes = np.where(capped, f"Flatness and surface are guesses: at most {GUESS_CAP:.0f} "
+                         "until measured or mapped", notes)
+    safe_track = running_track(scored) & ~vetoed & (
+        matrix.min(axis=1) >= SAFE_FLOOR if n and names else np.zeros(n, bool))
+    lifted = safe_track & (score < TRACK_FLOOR)
+    score = np.where(safe_track, np.maximum(score, TRACK_FLOOR), score)
+    notes = np.where(lifted, "A mapped running track with nothing unsafe nearby: the sport's "
+                     f"first recommendation (at least {TRACK_FLOOR:.0f})", notes)
+
+    confidence = (known.astype(float) @ w) * 100.0 if n else np.zeros(0)
+    scored["score"] = np.round(score, 1)
+    scored["confidence"] = np.round(confidence, 0)
     scored["vetoed_by"] = np.where(vetoed, worst, None)
+    scored["note"] = notes
+    scored["rank"] = np.round(scored["score"].to_numpy() + NEAR_TIE * confidence / 100.0, 3)
     return scored
+
+
+def running_track(venues: "pd.DataFrame") -> "np.ndarray":
+    """Whether each venue is a mapped running track: ``leisure=track`` with a running sport
+    or a synthetic surface."""
+    kind = venues["kind"].astype(str).to_numpy()
+    sports = venues["sport"].astype("string").str.lower().str.split(";")
+    runs = sports.map(lambda values: isinstance(values, list) and any(
+        v.strip() in RUNNING_SPORTS for v in values)).to_numpy(dtype=bool)
+    synthetic = venues["surface"].astype("string").str.lower().isin(
+        SYNTHETIC_SURFACES).to_numpy(dtype=bool)
+    return (kind == "track") & (runs | synthetic)
+
+
+def parts_from_columns(venues: "pd.DataFrame", names: "list[str]") -> dict[str, "pd.DataFrame"]:
+    """The criteria frames back from a scored venue frame's columns (to combine again with
+    a live criterion added)."""
+    import pandas as pd
+
+    parts = {}
+    for c in names:
+        frame = pd.DataFrame({"score": venues[f"score_{c}"], "reason": venues[f"reason_{c}"],
+                              "evidence": venues[f"evidence_{c}"]}, index=venues.index)
+        for prop in BY_NAME[c].properties:
+            frame[prop] = venues[prop]
+        if f"cap_{c}" in venues:
+            frame["cap"] = venues[f"cap_{c}"]
+            frame["cap_note"] = venues[f"cap_note_{c}"]
+        parts[c] = frame
+    return parts

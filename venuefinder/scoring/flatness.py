@@ -142,6 +142,7 @@ def score_flatness(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd
         measured, no_cover_note = _sample_dem(venues, dem)
 
     scores = np.empty(n, dtype=float)
+    evidence = np.full(n, "prior", dtype=object)
     reasons: list[str] = []
     for i in range(n):
         incline_pct, sloped = parse_incline(inclines[i])
@@ -149,6 +150,7 @@ def score_flatness(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd
         if measured[i] is not None:
             p90, steepest, count, coverage = measured[i]
             scores[i] = float(slope_to_score(p90))
+            evidence[i] = "measured"
             reason = (f"DEM {dem.source}: 90% of the ground is under {p90:.1f}% slope "
                       f"(steepest {steepest:.1f}%, {count} samples")
             if coverage < PARTIAL_COVERAGE:
@@ -160,6 +162,7 @@ def score_flatness(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd
             lead = no_cover_note[i] or "No elevation data"
             if incline_pct is not None:
                 scores[i] = float(slope_to_score(incline_pct))
+                evidence[i] = "tagged"
                 reason = f"{lead}; {tag}: mapped slope of {incline_pct:.1f}%"
             else:
                 prior, why = PRIORS.get(kinds[i], _UNKNOWN_PRIOR)
@@ -167,10 +170,12 @@ def score_flatness(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd
                 reason = f"{lead}; {why} (prior {prior:.0f})"
                 if sloped:
                     scores[i] = min(prior, SLOPED_CAP)
+                    evidence[i] = "tagged"
                     reason += f"; {tag} says it is sloped: capped at {SLOPED_CAP:.0f}"
         reasons.append(reason)
 
-    return pd.DataFrame({"score": np.round(scores, 1), "reason": reasons}, index=venues.index)
+    return pd.DataFrame({"score": np.round(scores, 1), "reason": reasons, "evidence": evidence},
+                        index=venues.index)
 
 
 def _sample_dem(venues: "gpd.GeoDataFrame", dem: "Elevation"

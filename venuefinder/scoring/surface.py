@@ -2,8 +2,8 @@
 
 Synthetic track is best; short grass and artificial turf are good; asphalt is even but
 hard; gravel is fair; sand, dirt and mud are poor. A bad ``smoothness`` (potholes, ruts)
-caps the score whatever the material, and so does a net across a court (tennis, volleyball…),
-an obstacle a backward runner cannot see. An unmapped surface is said plainly and scored by a
+caps the score whatever the material. (A net across a court is an obstacle: see
+``obstacles``.) An unmapped surface is said plainly and scored by a
 prior for the kind of place, kept below what a mapped good surface earns.
 """
 
@@ -71,15 +71,6 @@ KIND_PRIORS: dict[str, tuple[float, str]] = {
 }
 _DEFAULT_PRIOR = (45.0, "unknown ground")
 
-#: Sports whose pitch has a net across the middle: an obstacle a backward runner cannot see.
-NET_SPORTS = frozenset({
-    "tennis", "volleyball", "beachvolleyball", "badminton", "padel", "table_tennis",
-    "pickleball", "sepak_takraw",
-})
-#: The most a pitch with a net across it may score.
-NET_CAP = 50.0
-
-
 def score_surface(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.DataFrame":
     """Score 0–100 per venue and a reason citing the tags (or the prior) behind it."""
     import pandas as pd
@@ -94,29 +85,24 @@ def score_surface(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.
     base = np.where(known, mapped.map(lambda v: v[0] if v else np.nan),
                     prior.map(lambda v: v[0]))
     smooth_cap = smoothness.map(SMOOTHNESS_CAPS).astype(float).fillna(100.0).to_numpy()
-    sports = venues["sport"].astype("string").str.lower().str.split(";")
-    net_sport = sports.map(
-        lambda values: next((v.strip() for v in values if v.strip() in NET_SPORTS), None)
-        if isinstance(values, list) else None)
-    net_cap = np.where(net_sport.notna().to_numpy() & (kind == "pitch").to_numpy(),
-                       NET_CAP, 100.0)
     base = base.astype(float)
-    score = np.minimum(np.minimum(base, smooth_cap), net_cap)
+    score = np.minimum(base, smooth_cap)
 
     reasons = []
-    for is_known, tag, said, prior_said, smooth, capped, net, net_capped in zip(
-            known, surface, mapped, prior, smoothness, base > smooth_cap, net_sport,
-            base > net_cap):
+    for is_known, tag, said, prior_said, smooth, capped in zip(
+            known, surface, mapped, prior, smoothness, base > smooth_cap):
         if is_known:
             text = f"OSM surface={tag}: {said[1]}"
         elif isinstance(tag, str):
             text = (f"OSM surface={tag} is not a known running surface; {prior_said[1]} "
-                    "(prior by kind)")
+                    "(a guess by kind)")
         else:
-            text = f"Surface not mapped; {prior_said[1]} (prior by kind)"
+            text = (f"Surface is a guess: nobody has mapped it; {prior_said[1]} "
+                    "(a guess by kind)")
         if isinstance(smooth, str):
             text += f"; smoothness={smooth}" + (" caps it" if capped else "")
-        if net_capped:
-            text += f"; a net crosses the court (sport={net}), which caps it at {NET_CAP:.0f}"
         reasons.append(text)
-    return pd.DataFrame({"score": np.round(score, 1), "reason": reasons}, index=venues.index)
+    # A smoothness tag alone is also a mapper's word about the ground.
+    evidence = np.where(known | smoothness.notna().to_numpy(), "tagged", "prior")
+    return pd.DataFrame({"score": np.round(score, 1), "reason": reasons, "evidence": evidence},
+                        index=venues.index)

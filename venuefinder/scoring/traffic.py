@@ -5,7 +5,14 @@ cannot see where they are going) and a *floor* (the score when the road touches 
 a quiet service lane at the edge is less bad than a primary road). A road's safe distance
 grows with its ``maxspeed`` relative to the class's usual speed. The score of a venue is
 the worst over all roads. Footways, cycleways and
-paths are not motor traffic and never reach this module (see ``venues.MOTOR_ROAD_CLASSES``).
+paths are not motor traffic and never reach this module (see
+``vocabulary.MOTOR_ROAD_CLASSES``).
+
+A venue inside a stadium or sports centre (``leisure=stadium|sports_centre``), or ringed by
+a fence or wall mapped within :data:`FENCE_REACH_M` of its edge along at least
+:data:`FENCE_SHARE` of it, is *separated* from the road: the distance still counts, but the
+floor rises :data:`SEPARATED_FLOOR_RISE` of the way to 100 (a runner cannot stray onto the
+road; its noise and fumes remain), and the reason says so.
 
 Vectorised: one STRtree nearest query per (class, safe distance) group over all venues.
 """
@@ -41,6 +48,12 @@ ROAD_RULES: dict[str, RoadRule] = {
     "residential": RoadRule(60.0, 30.0, 30.0),
     "service": RoadRule(30.0, 45.0, 20.0),
 }
+#: A fence or wall this close to a venue's edge may ring it.
+FENCE_REACH_M = 5.0
+#: Share of the venue's edge such fences must run along for it to count as fenced.
+FENCE_SHARE = 0.6
+#: How far a separated venue's floor rises towards 100.
+SEPARATED_FLOOR_RISE = 0.6
 #: Venues per nearest-road query chunk; chunks run in parallel threads.
 _CHUNK = 10_000
 #: Bounds on the speed factor so that a mistagged maxspeed cannot dominate.
@@ -70,6 +83,7 @@ def score_traffic(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.
     roads = context.roads
     n = len(venues)
     geoms = venues.geometry.to_numpy()
+    separated, separation = separation_of(venues, context)
     best = np.full(n, 100.0)
     worst_road = np.full(n, -1)
     worst_distance = np.full(n, np.nan)
@@ -81,26 +95,78 @@ def score_traffic(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.
         in_class = road_class == cls
         safe[in_class] = safe_distance(cls, speed[in_class])
     for cls, rule in ROAD_RULES.items():
+        floor = np.where(separated, rule.floor + SEPARATED_FLOOR_RISE * (100.0 - rule.floor),
+                         rule.floor)
         # Roads sharing a class and a safe distance score alike at alike distances, so the
         # nearest one of each such group is the worst one: query group by group.
         for reach in np.unique(safe[road_class == cls])[::-1]:
-            # A venue already at or below the class's floor cannot score lower through it.
-            todo = np.flatnonzero(best > rule.floor)
+            # A venue already at or below its floor for the class cannot score lower by it.
+            todo = np.flatnonzero(best > floor)
             if not todo.size:
                 break
             members = np.flatnonzero((road_class == cls) & (safe == reach))
             venue_idx, road_idx, distance = _nearest(geoms[todo], road_geoms[members], reach)
             venue_idx = todo[venue_idx]
-            score = rule.floor + (100.0 - rule.floor) * np.clip(distance / reach, 0.0, 1.0)
+            low = floor[venue_idx]
+            score = low + (100.0 - low) * np.clip(distance / reach, 0.0, 1.0)
             worse = score < best[venue_idx]
             best[venue_idx[worse]] = score[worse]
             worst_road[venue_idx[worse]] = members[road_idx[worse]]
             worst_distance[venue_idx[worse]] = distance[worse]
 
-    reasons = _reasons(venues, roads, geoms, road_geoms, worst_road, worst_distance)
-    return pd.DataFrame({"score": np.round(best, 1), "reason": reasons}, index=venues.index)
+    reasons = _reasons(venues, roads, geoms, road_geoms, worst_road, worst_distance, separation)
+    return pd.DataFrame({"score": np.round(best, 1), "reason": reasons, "evidence": "measured"},
+                        index=venues.index)
 
 
+def separation_of(venues: "gpd.GeoDataFrame", context: "ScoringContext"
+                  ) -> tuple["np.ndarray", "np.ndarray"]:
+    """Whether each venue is separated from roads, and how (``"behind a fence"``,
+    ``"inside Olympiastadion"``; empty when not).
+
+    Parameters
+    ----------
+    venues
+        Venues in the metric CRS (with ``id``).
+    context
+        ``enclosures`` (stadium/sports-centre areas) and ``barriers`` (fence/wall lines),
+        either may be None.
+    """
+    import shapely
+
+    n = len(venues)
+    how = np.full(n, "", dtype=object)
+    geoms = venues.geometry.to_numpy()
+    enclosures = context.enclosures
+    if enclosures is not None and len(enclosures) and n:
+        inner = shapely.point_on_surface(geoms)
+        venue_idx, enc_idx = shapely.STRtree(enclosures.geometry.to_numpy()).query(
+            inner, predicate="within")
+        ids = venues["id"].to_numpy(dtype=object)
+        other = enclosures["id"].to_numpy(dtype=object)[enc_idx] != ids[venue_idx]
+        venue_idx, enc_idx = venue_idx[other], enc_idx[other]
+        names = enclosures["name"].to_numpy(dtype=object)[enc_idx]
+        kinds = enclosures["leisure"].to_numpy(dtype=object)[enc_idx]
+        how[venue_idx] = [f"inside {name}" if isinstance(name, str) and name
+                          else f"inside a {str(kind).replace('_', ' ')}"
+                          for name, kind in zip(names, kinds)]
+    barriers = context.barriers
+    if barriers is not None and len(barriers) and n:
+        edges = shapely.boundary(geoms)
+        is_line = np.isin(shapely.get_type_id(geoms), (1, 5))
+        edges[is_line] = geoms[is_line]  # a line track's fence runs along its line
+        venue_idx, bar_idx = shapely.STRtree(barriers.geometry.to_numpy()).query(
+            edges, predicate="dwithin", distance=FENCE_REACH_M)
+        if venue_idx.size:
+            zone = shapely.buffer(edges[venue_idx], FENCE_REACH_M)
+            along = shapely.length(shapely.intersection(
+                barriers.geometry.to_numpy()[bar_idx], zone))
+            fenced = np.bincount(venue_idx, weights=along, minlength=n)
+            perimeter = shapely.length(edges)
+            share = np.divide(fenced, perimeter, out=np.zeros(n), where=perimeter > 0)
+            ringed = (share >= FENCE_SHARE) & (how == "")
+            how[ringed] = "behind a fence"
+    return how != "", how
 def _nearest(geoms: "np.ndarray", road_geoms: "np.ndarray",
              max_distance: "float | None") -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
     """Nearest road per venue within *max_distance* (None: any distance).
@@ -137,7 +203,7 @@ def _describe(name: object, road_class: str, maxspeed: float) -> str:
 
 def _reasons(venues: "gpd.GeoDataFrame", roads: "gpd.GeoDataFrame", geoms: "np.ndarray",
              road_geoms: "np.ndarray", worst_road: "np.ndarray",
-             worst_distance: "np.ndarray") -> list[str]:
+             worst_distance: "np.ndarray", separation: "np.ndarray") -> list[str]:
     names = roads["name"].to_numpy(dtype=object)
     # The reason names the mapped class (unclassified, living_street…), not its group.
     classes = roads["highway"].to_numpy(dtype=object)
@@ -157,9 +223,12 @@ def _reasons(venues: "gpd.GeoDataFrame", roads: "gpd.GeoDataFrame", geoms: "np.n
             what = _describe(names[road], classes[road], speeds[road])
             distance = worst_distance[row]
             if distance < 1.0:
-                reasons.append(_capitalise(f"{what} runs along or through it (0 m)"))
+                text = f"{what} runs along or through it (0 m)"
             else:
-                reasons.append(_capitalise(f"{what} is {distance:.0f} m away"))
+                text = f"{what} is {distance:.0f} m away"
+            if separation[row]:
+                text += f", {separation[row]}"
+            reasons.append(_capitalise(text))
         elif nearest_road[row] >= 0:
             road = nearest_road[row]
             what = _describe(names[road], classes[road], speeds[road])

@@ -8,7 +8,7 @@ object that matters to venuefinder and these columns :
     ``"node/1"``, ``"way/2"`` or ``"relation/3"``.
 ``geometry``
     Point, (Multi)LineString or (Multi)Polygon in EPSG:4326.
-``name``, and the tags in :data:`TAG_KEYS`
+``name``, and the tags in :data:`~venuefinder.vocabulary.TAG_KEYS`
     Raw OSM tag values, pandas ``str`` dtype (missing tags are NaN).
 
 ``venues.py`` turns this frame into venues, roads, places and the basemap; sources never
@@ -20,16 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..vocabulary import TAG_KEYS
+
 if TYPE_CHECKING:  # geopandas is slow to import; keep ``venuefinder --help`` fast
     import geopandas as gpd
-
-#: Tags kept from OSM objects. Anything else is not used by any criterion or the map.
-TAG_KEYS: tuple[str, ...] = (
-    "name", "leisure", "landuse", "highway", "surface", "smoothness", "lit", "sport",
-    "access", "incline", "maxspeed", "width", "area", "building", "natural", "waterway",
-    "railway", "public_transport", "place", "motor_vehicle", "tracktype",
-)
-
 
 @dataclass
 class ReadStats:

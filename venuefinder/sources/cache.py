@@ -24,12 +24,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Bump when the cached files' content or meaning changes.
-FORMAT = 1
+FORMAT = 2
 
 
 def _file_identity(path: Optional[Path]) -> Optional[list[object]]:
     if path is None:
         return None
+    if str(path).strip().lower() == "auto":
+        return ["auto"]
     stat = path.stat()
     return [str(path.resolve()), stat.st_size, stat.st_mtime_ns]
 
@@ -39,7 +41,8 @@ def _code_fingerprint() -> str:
     so that a changed rule never serves scores cached by the old one."""
     package = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
-    for path in sorted([package / "venues.py", package / "sources" / "osm_file.py",
+    for path in sorted([package / "venues.py", package / "vocabulary.py",
+                        package / "prepare.py", package / "sources" / "osm_file.py",
                         *(package / "scoring").glob("*.py")]):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -48,8 +51,11 @@ def _code_fingerprint() -> str:
 def region_key(source: Path, dem: Optional[Path], settings: "Settings") -> str:
     """Cache key of a region: changes when the file, the DEM, the scoring settings or the
     scoring code do."""
+    dem_identity = _file_identity(dem)
+    if dem_identity == ["auto"]:
+        dem_identity += [settings.terrain_url, settings.terrain_zoom]
     identity = {"format": FORMAT, "code": _code_fingerprint(),
-                "source": _file_identity(source), "dem": _file_identity(dem),
+                "source": _file_identity(source), "dem": dem_identity,
                 "scoring": settings.scoring_fingerprint()}
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
     return f"{source.name}-{digest[:20]}"

@@ -19,20 +19,17 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ..errors import SourceError
+from ..vocabulary import (AREA_KEYS, CROSSING_PATHS, ENCLOSING_BARRIERS, LINE_WAY_KEYS,
+                          MAP_WAY_KEYS, MOTOR_ROAD_CLASSES, OBSTACLE_NODE_KEYS, OBSTACLE_TAGS,
+                          PATH_CLASSES, PLACE_NODE_KEYS)
 from . import TAG_KEYS, OsmData, ReadStats, features_frame
 
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.gz", ".osm.bz2", ".xml", ".xml.gz", ".xml.bz2")
 
-#: Keys that make an object worth reading, per OSM object type: what scoring needs, and
-#: what the map adds (place names, basemap).
-NODE_KEYS = ("place", "railway", "public_transport")
-WAY_KEYS = ("highway", "leisure")
-AREA_KEYS = ("leisure", "landuse", "highway")
-RELATION_KEYS = ("leisure", "landuse")
-MAP_WAY_KEYS = ("waterway", "railway")
-MAP_AREA_KEYS = ("building", "natural", "waterway")
+#: Relations assembled as areas; the map alone also wants buildings and water.
+RELATION_KEYS = ("leisure", "landuse", "building", "natural", "waterway")
 
 _TAG_SET = frozenset(TAG_KEYS)
 
@@ -61,8 +58,10 @@ def read_extract(path: Path, progress: Optional[Callable[[int], None]] = None,
     progress
         Called now and then with the number of objects handled since the last call.
     for_map
-        Also read what only the map uses: named stations and places, buildings, water.
-        ``ingest`` leaves it off and reads only venues and roads.
+        Also read what only the map uses: named stations and places, every path, water and
+        rails. ``ingest`` leaves it off and reads what scoring needs: venues, motor roads,
+        the paths, fences, tree rows, points and areas that may stand in a venue, and the
+        stadiums that enclose one.
 
     Returns
     -------
@@ -91,20 +90,16 @@ def read_extract(path: Path, progress: Optional[Callable[[int], None]] = None,
         geoms.append(geom)
         tag_rows.append({t.k: t.v for t in tags if t.k in _TAG_SET})
 
-    map_area_keys = MAP_AREA_KEYS if for_map else ()
-    relation_keys = RELATION_KEYS + map_area_keys
     processor = (
         osmium.FileProcessor(str(path))
         .with_locations()
-        .with_areas(KeyFilter(*relation_keys))
+        .with_areas(KeyFilter(*RELATION_KEYS))
         .with_filter(_way_filter(for_map).enable_for(osmium.osm.WAY))
-        .with_filter(KeyFilter(*AREA_KEYS, *map_area_keys).enable_for(osmium.osm.AREA))
-        .with_filter(KeyFilter(*relation_keys).enable_for(osmium.osm.RELATION))
+        .with_filter(KeyFilter(*AREA_KEYS).enable_for(osmium.osm.AREA))
+        .with_filter(KeyFilter(*RELATION_KEYS).enable_for(osmium.osm.RELATION))
+        .with_filter(KeyFilter(*(PLACE_NODE_KEYS if for_map else ()),
+                               *OBSTACLE_NODE_KEYS).enable_for(osmium.osm.NODE))
     )
-    if for_map:
-        processor.with_filter(KeyFilter(*NODE_KEYS).enable_for(osmium.osm.NODE))
-    else:
-        processor.with_filter(osmium.filter.EntityFilter(~osmium.osm.NODE))
     seen = 0
     try:
         for obj in processor:
@@ -132,7 +127,7 @@ def read_extract(path: Path, progress: Optional[Callable[[int], None]] = None,
                 if geom is not None:
                     keep(f"way/{obj.id}", geom, tags)
             elif obj.is_node():
-                if "name" in obj.tags and obj.location.valid():
+                if obj.location.valid() and _is_point_feature(obj.tags, for_map):
                     keep(f"node/{obj.id}", wkb.create_point(obj), obj.tags)
             elif obj.is_relation():
                 if obj.tags.get("type") in ("multipolygon", "boundary"):
@@ -153,27 +148,60 @@ def read_extract(path: Path, progress: Optional[Callable[[int], None]] = None,
 
 
 def _way_filter(for_map: bool) -> object:
-    """Ways to read: all roads, paths and water for the map; for scoring alone only roads
-    with motor traffic and tracks (footways are most ways of a city and score nothing)."""
+    """Ways read as lines: for the map every road, path, fence and waterway; for scoring
+    alone only motor roads, tracks, the paths that may cross a venue, fences and walls, and
+    lines that may be an obstacle (a tree row) — not the rest of a city."""
     from osmium.filter import KeyFilter, TagFilter
 
-    from ..venues import MOTOR_ROAD_CLASSES
-
     if for_map:
-        return KeyFilter(*WAY_KEYS, *MAP_WAY_KEYS)
-    return TagFilter(("leisure", "track"), *(("highway", c) for c in MOTOR_ROAD_CLASSES))
+        return KeyFilter(*LINE_WAY_KEYS, *MAP_WAY_KEYS, *AREA_KEYS)
+    wanted = {("leisure", "track"), *(("highway", c) for c in MOTOR_ROAD_CLASSES),
+              *(("highway", c) for c in CROSSING_PATHS),
+              *(("barrier", b) for b in ENCLOSING_BARRIERS)}
+    wanted |= {(k, v) for (k, v) in OBSTACLE_TAGS if v is not None}
+    # Areas (buildings, water, playgrounds) are assembled apart from this filter.
+    return TagFilter(*sorted(wanted))
+
+
+#: Node tags read as points: obstacles, and where a group may meet (entrances, gates).
+_OBSTACLE_NODE_VALUES: dict[str, "frozenset[str] | None"] = {}
+for (_key, _value), _ in OBSTACLE_TAGS.items():
+    if _value is None:
+        _OBSTACLE_NODE_VALUES[_key] = None
+    elif _OBSTACLE_NODE_VALUES.get(_key, frozenset()) is not None:
+        _OBSTACLE_NODE_VALUES[_key] = _OBSTACLE_NODE_VALUES.get(_key, frozenset()) | {_value}
+_MEETING_NODE_TAGS = (("barrier", "gate"),)
+
+
+def _is_point_feature(tags: object, for_map: bool) -> bool:
+    """Nodes kept: named places and stations (map), obstacles, entrances and gates."""
+    if for_map and "name" in tags and any(k in tags for k in PLACE_NODE_KEYS):
+        return True
+    if "entrance" in tags:
+        return True
+    for key, values in _OBSTACLE_NODE_VALUES.items():
+        value = tags.get(key)
+        if value is not None and (values is None or value in values):
+            return True
+    return any(tags.get(k) == v for k, v in _MEETING_NODE_TAGS)
 
 
 def _is_line_feature(way: object, tags: object) -> bool:
-    """Ways read as lines: roads and paths, waterways, rails, and tracks drawn as lines.
+    """Ways read as lines: roads and paths, waterways, rails, fences and walls, tree rows,
+    and tracks drawn as lines.
 
     A closed way tagged ``area=yes`` is read as an area only; a closed leisure way is read as
     an area, except a closed ``leisure=track`` with ``area=no`` (an oval drawn as its line).
+    A fence is a line even when closed (it rings what it fences), unless it is also an area.
     """
     if tags.get("area") == "yes" and way.is_closed():
         return False  # a pedestrian square or the like: read once, as an area
     if "highway" in tags or "railway" in tags:
         return True
+    if "barrier" in tags or tags.get("natural") == "tree_row":
+        # A closed fence that is also an area (a fenced playground) is read once, as the
+        # area; its ring is the fence (venues.select_barriers).
+        return not (way.is_closed() and any(k in tags for k in AREA_KEYS))
     if "waterway" in tags:
         return tags.get("waterway") not in ("riverbank", "dock", "boatyard")
     if tags.get("leisure") == "track":
@@ -186,7 +214,12 @@ def _way_geometry(way: object, wkb: object, stats: ReadStats) -> Optional[object
     import osmium
 
     try:
-        return wkb.create_linestring(way)
+        line = wkb.create_linestring(way)
+        # libosmium quietly skips missing nodes at a way's ends: fewer points than nodes
+        # means clipped (or repeated nodes, which the check below tells apart).
+        if int.from_bytes(bytes.fromhex(line[10:18]), "little") == len(way.nodes) or all(
+                node.location.valid() for node in way.nodes):
+            return line
     except (RuntimeError, osmium.InvalidLocationError):
         pass  # missing locations (clipped) or a degenerate way: repair below
     import shapely

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Optional
 
 from ..errors import InputError, SourceError
+from ..vocabulary import AREA_KEYS, ENCLOSURE_LEISURE, OBSTACLE_TAGS, PLACE_NODE_KEYS
 from . import TAG_KEYS, OsmData, ReadStats, features_frame
 
 if TYPE_CHECKING:
@@ -51,31 +52,46 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Venue candidates, plus the green and water areas the basemap draws.
+def _obstacle_query() -> dict[str, bool | list[str]]:
+    """The obstacle vocabulary as osmnx tags: key → True (any value) or its values."""
+    query: dict[str, bool | list[str]] = {}
+    for (key, value), _ in OBSTACLE_TAGS.items():
+        if key in ("highway", "building", "waterway", "barrier", "leisure"):
+            continue  # asked for whole (or, for leisure, below)
+        if value is None:
+            query[key] = True
+        elif query.get(key) is not True:
+            query[key] = sorted({*query.get(key, []), value})  # type: ignore[misc]
+    return query
+
+
+#: Venue candidates, what encloses them or stands in them, plus the green and water areas
+#: the basemap draws.
 VENUE_TAGS: dict[str, bool | list[str]] = {
-    "leisure": ["track", "pitch", "stadium", "recreation_ground", "park", "common", "garden"],
+    "leisure": sorted({"track", "pitch", "stadium", "recreation_ground", "park", "common",
+                       "garden", "playground", "picnic_table", *ENCLOSURE_LEISURE}),
     "landuse": ["grass", "meadow", "recreation_ground", "village_green", "basin", "reservoir",
                 "forest"],
     "natural": ["water", "wood"],
 }
-#: Roads (traffic scores), and the basemap and place names around the venues.
+#: Roads (traffic scores), obstacles, fences and stadiums, and the basemap and place names
+#: around the venues.
 BASEMAP_TAGS: dict[str, bool | list[str]] = {
     "highway": True,
     "building": True,
     "waterway": True,
+    "barrier": True,
     "railway": ["station", "halt"],
     "public_transport": ["station"],
     "place": True,
+    "entrance": True,
+    **_obstacle_query(),
 }
 
 # What is kept of osmnx's answer: the objects .osm_file.read_extract(for_map=True) keeps
 # from an extract (the mirror test in tests/sources/test_overpass.py checks they agree).
-#: Nodes: only named ones with one of these keys (place names, stations).
-_NODE_KEYS = ("place", "railway", "public_transport")
 #: Ways drawn as lines; also a ``leisure=track`` drawn as its running line.
-_LINE_KEYS = ("highway", "waterway", "railway")
-#: Closed ways read as areas (osmnx only makes a closed highway an area with area=yes).
-_AREA_KEYS = ("leisure", "landuse", "highway", "building", "natural", "waterway")
+_LINE_KEYS = ("highway", "waterway", "railway", "barrier")
 #: Multipolygon relations.
 _RELATION_KEYS = ("leisure", "landuse", "building", "natural", "waterway")
 #: How long the ``/status`` probe may take: it only decides whether osmnx may rate-limit.
@@ -302,8 +318,9 @@ def _to_features(frames: list["gpd.GeoDataFrame"]) -> tuple["gpd.GeoDataFrame", 
     """osmnx frames → (features frame, number of OSM objects osmnx built).
 
     Keeps what :mod:`.osm_file` keeps from an extract: named nodes with a
-    :data:`_NODE_KEYS` tag; roads, waterways, railways and line tracks as lines; areas
-    with an area key (:data:`_AREA_KEYS` for ways, :data:`_RELATION_KEYS` for
+    :data:`~venuefinder.vocabulary.PLACE_NODE_KEYS` tag, obstacles, entrances and gates;
+    roads, waterways, railways, fences, tree rows and line tracks as lines; areas with an
+    area key (:data:`~venuefinder.vocabulary.AREA_KEYS` for ways, :data:`_RELATION_KEYS` for
     multipolygons).
     """
     import numpy as np
@@ -328,15 +345,23 @@ def _to_features(frames: list["gpd.GeoDataFrame"]) -> tuple["gpd.GeoDataFrame", 
 
     import shapely
 
+    from ..venues import obstacle_categories
+
     kind = shapely.get_type_id(geoms)
+    tags = raw.drop(columns="geometry").reindex(columns=list(TAG_KEYS))
+    point_features = ((obstacle_categories(tags.assign(geometry=geoms)) != "")
+                      | tag("entrance").notna().to_numpy()
+                      | tag("barrier").eq("gate").to_numpy())
     is_line = np.isin(kind, (1, 5))
     is_area = np.isin(kind, (3, 6))
     keep = (
-        ((element == "node") & (kind == 0) & tag("name").notna().to_numpy()
-         & any_tag(_NODE_KEYS))
+        ((element == "node") & (kind == 0) & (
+            (tag("name").notna().to_numpy() & any_tag(PLACE_NODE_KEYS))
+            | point_features))
         | ((element == "way") & is_line
-           & (any_tag(_LINE_KEYS) | tag("leisure").eq("track").to_numpy()))
-        | ((element == "way") & is_area & any_tag(_AREA_KEYS))
+           & (any_tag(_LINE_KEYS) | tag("leisure").eq("track").to_numpy()
+              | tag("natural").eq("tree_row").to_numpy()))
+        | ((element == "way") & is_area & any_tag(AREA_KEYS))
         | ((element == "relation") & is_area & any_tag(_RELATION_KEYS))
     )
     present = [k for k in TAG_KEYS if k in raw.columns]

@@ -21,7 +21,7 @@ import folium
 from folium.template import Template
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from ..scoring import CRITERIA
+from ..scoring import REGISTRY
 from .assets import FOLIUM_CSS, FOLIUM_JS, INSTALL_COMMAND, missing_vendor_files
 from .state import current_region, current_settings
 
@@ -44,7 +44,6 @@ MARKER_MAX_ZOOM = 15
 BASEMAP_MIN_ZOOM = 15
 #: Distances offered in the filter (metres); the configured default is added when missing.
 RADIUS_CHOICES = (500.0, 1000.0, 2000.0, 5000.0, 10000.0, 20000.0)
-CRITERIA_LABELS = {"flatness": "Flatness", "traffic": "Traffic", "surface": "Surface"}
 
 
 class VenueMap(folium.Map):
@@ -144,7 +143,7 @@ def page_config(region: "Region", settings: "Settings", map_name: Optional[str])
         "markerMaxZoom": MARKER_MAX_ZOOM,
         "basemapMinZoom": BASEMAP_MIN_ZOOM,
         "hasBasemap": region.basemap is not None and len(region.basemap) > 0,
-        "criteria": [{"key": c, "label": CRITERIA_LABELS.get(c, c.title())} for c in CRITERIA],
+        "criteria": [{"key": c.name, "label": c.name.title()} for c in REGISTRY],
         "api": {"venues": url_for("api.venues"), "places": url_for("api.places"),
                 "basemap": url_for("api.basemap")},
     }

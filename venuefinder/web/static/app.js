@@ -32,7 +32,7 @@
     listDistance: new Map(),  // id -> metres from the origin, as the API measured it
     viewIds: [],              // ids of the venues of the current map view
     selectedId: null,
-    listRequest: null, viewRequest: null, basemapRequest: null
+    listRequest: null, viewRequest: null, basemapRequest: null, tilesFailed: false
   };
 
   // ---------------------------------------------------------------------------------- utils
@@ -153,6 +153,13 @@
     return { metres: f ? approxDistance(state.origin, f.geometry) : null, approx: true };
   }
 
+  // How much of a score rests on evidence rather than guesses by the kind of place.
+  function confidenceText(confidence) {
+    if (confidence >= 80) return "measured or mapped, hardly any guesses";
+    if (confidence >= 50) return "partly guessed";
+    return "mostly guesses by the kind of place";
+  }
+
   // ------------------------------------------------------------------------ venue card
   // One builder for the side panel and the map popup, so both always say the same.
   function venueCard(feature) {
@@ -172,12 +179,17 @@
     overall.appendChild(badge);
     overall.appendChild(el("span", null, "overall score out of 100"));
     card.appendChild(overall);
+    card.appendChild(el("p", "confidence",
+      "Confidence " + p.confidence + "%: " + confidenceText(p.confidence)));
 
     var list = el("dl");
     config.criteria.forEach(function (c) {
+      if (!(c.key in p.scores)) return;  // a live criterion the server did not score
       var dt = el("dt");
       dt.appendChild(document.createTextNode(c.label + ": "));
       dt.appendChild(el("span", "crit-score", String(Math.round(p.scores[c.key]))));
+      var evidence = (p.evidence || {})[c.key];
+      if (evidence === "prior") dt.appendChild(el("span", "guess", " (a guess)"));
       list.appendChild(dt);
       list.appendChild(el("dd", null, p.reasons[c.key]));
     });
@@ -185,6 +197,7 @@
     if (p.vetoed_by) {
       card.appendChild(el("p", "veto", "Overall score capped by " + p.vetoed_by + "."));
     }
+    if (p.note) card.appendChild(el("p", "note", p.note));
     var links = el("p", "links");
     var osm = el("a", null, "View on OpenStreetMap");
     osm.href = p.osm_url;
@@ -221,6 +234,7 @@
     };
     addLegend();
     map.on("moveend", debounce(function () { loadView(); loadBasemap(); }, 200));
+    watchTiles();
     map.on("zoomend", drawVenues);
   } else {
     setStatus(hasLeaflet ? "The map could not start; the list still works."
@@ -393,7 +407,7 @@
   }
 
   function loadBasemap() {
-    if (!map || config.tilesEnabled || !config.hasBasemap) return;
+    if (!map || (config.tilesEnabled && !state.tilesFailed) || !config.hasBasemap) return;
     if (map.getZoom() < config.basemapMinZoom) return;  // keep the last drawing for context
     var b = map.getBounds().pad(0.1);
     var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v, i) {
@@ -407,6 +421,28 @@
       layers.basemap.addData(body);
     }).catch(function (err) {
       if (!isAbort(err) && err.status !== 400) setStatus("Could not draw the base map: " + err.message, true);
+    });
+  }
+
+  // When the tile server cannot be reached (offline, blocked), draw the extract's own
+  // basemap instead of leaving a grey field: a few failures with no tile loaded decide it.
+  function watchTiles() {
+    var loaded = 0, failed = 0;
+    map.eachLayer(function (layer) {
+      if (!(layer instanceof L.TileLayer)) return;
+      layer.on("tileload", function () { loaded += 1; });
+      layer.on("tileerror", function () {
+        failed += 1;
+        if (state.tilesFailed || loaded > 0 || failed < 2) return;
+        state.tilesFailed = true;
+        document.body.classList.add("tiles-failed");
+        if (config.hasBasemap) {
+          setStatus("Map tiles cannot be reached: drawing the map from the loaded extract.");
+          loadBasemap();
+        } else {
+          setStatus("Map tiles cannot be reached; this region has no map of its own to draw.");
+        }
+      });
     });
   }
 

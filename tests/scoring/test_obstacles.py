@@ -1,0 +1,96 @@
+"""score_obstacles: what stands inside a venue, counted from hand-placed features."""
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from venuefinder.config import Settings
+from venuefinder.scoring import ScoringContext
+from venuefinder.scoring.obstacles import (NET_CAP, NET_COMBINED_CAP, PENALTIES, PRIORS,
+                                           score_obstacles)
+
+from .conftest import CRS, X0, Y0, field_square, make_roads, make_venues
+
+
+def obstacles(*rows: tuple[str, object]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"id": [f"node/{i}" for i in range(len(rows))],
+                             "category": [c for c, _ in rows],
+                             "name": [None] * len(rows)},
+                            geometry=[g for _, g in rows], crs=CRS)
+
+
+def score(venues, found=None):
+    context = ScoringContext(crs=CRS, roads=make_roads(), settings=Settings(),
+                             obstacles=found)
+    return score_obstacles(venues, context)
+
+
+def test_nothing_mapped_is_said_and_scored_by_a_prior():
+    result = score(make_venues({"geometry": field_square(), "kind": "park"}), obstacles())
+    assert result.loc[0, "score"] == PRIORS["park"][0]
+    assert result.loc[0, "evidence"] == "prior"
+    assert result.loc[0, "reason"].startswith("None mapped;")
+    assert result.loc[0, "obstacle_count"] == 0
+
+
+def test_trees_and_crossing_paths_are_counted_in_the_reason():
+    trees = [("tree", Point(X0 + 10 + 4 * i, Y0 + 50)) for i in range(18)]
+    paths = [("footpath", LineString([(X0 - 10, Y0 + 20), (X0 + 110, Y0 + 20)])),
+             ("footpath", LineString([(X0 + 30, Y0 - 10), (X0 + 30, Y0 + 110)]))]
+    venues = make_venues({"geometry": field_square(), "kind": "park"})
+    result = score(venues, obstacles(*trees, *paths))
+    assert result.loc[0, "reason"] == "2 footpaths cross it and 18 trees"
+    assert result.loc[0, "evidence"] == "tagged"
+    assert result.loc[0, "obstacle_count"] == 20
+    # 100 m square: 10 000 m², density factor sqrt(5000/10000).
+    expected = PRIORS["park"][0] - (PENALTIES["footpath"] * 2 ** 0.5
+                                    + PENALTIES["tree"] * 18 ** 0.5) * 0.5 ** 0.5
+    assert result.loc[0, "score"] == pytest.approx(max(expected, 0), abs=0.1)
+
+
+def test_a_fence_along_the_edge_does_not_stand_in_the_venue():
+    ring = LineString([(X0 - 1, Y0 - 1), (X0 + 101, Y0 - 1), (X0 + 101, Y0 + 101),
+                       (X0 - 1, Y0 + 101), (X0 - 1, Y0 - 1)])
+    across = LineString([(X0 + 50, Y0), (X0 + 50, Y0 + 100)])
+    venues = make_venues({"geometry": field_square(), "kind": "pitch"})
+    assert score(venues, obstacles(("fence", ring))).loc[0, "obstacle_count"] == 0
+    inside = score(venues, obstacles(("fence", across)))
+    assert inside.loc[0, "obstacle_count"] == 1
+    assert inside.loc[0, "reason"] == "1 fence"
+
+
+def test_the_same_obstacles_weigh_more_on_a_small_lawn():
+    lamps = [("lamp", Point(X0 + 15, Y0 + 15)), ("lamp", Point(X0 + 25, Y0 + 25))]
+    small = make_venues({"geometry": field_square(40.0), "kind": "grass"})
+    big = make_venues({"geometry": field_square(200.0), "kind": "grass"})
+    assert score(small, obstacles(*lamps)).loc[0, "score"] < \
+        score(big, obstacles(*lamps)).loc[0, "score"]
+
+
+def test_a_tennis_court_has_a_net_across_it():
+    venues = make_venues({"geometry": box(X0, Y0, X0 + 36, Y0 + 18), "kind": "pitch",
+                          "sport": "tennis"},
+                         {"geometry": box(X0, Y0, X0 + 36, Y0 + 18), "kind": "pitch",
+                          "sport": "soccer"})
+    result = score(venues, obstacles())
+    assert result.loc[0, "score"] == NET_CAP
+    assert result.loc[0, "reason"] == "A net crosses the court (sport=tennis)"
+    assert result.loc[0, "evidence"] == "tagged"
+    assert result.loc[0, "cap"] == NET_COMBINED_CAP
+    assert result.loc[1, "score"] == PRIORS["pitch"][0]
+    assert result.loc[1, "cap"] == float("inf")
+
+
+def test_a_line_track_gets_its_lanes():
+    track = LineString([(X0, Y0), (X0 + 100, Y0)])
+    venues = make_venues({"geometry": track, "kind": "track"})
+    result = score(venues, obstacles(("bollard", Point(X0 + 50, Y0 + 0.5)),
+                                     ("bollard", Point(X0 + 50, Y0 + 10))))
+    assert result.loc[0, "obstacle_count"] == 1
+
+
+def test_no_obstacle_frame_at_all():
+    result = score(make_venues({"geometry": field_square(), "kind": "track"}), None)
+    assert result.loc[0, "score"] == PRIORS["track"][0]
+    assert list(result.columns) == ["score", "reason", "evidence", "obstacle_count", "cap",
+                                    "cap_note"]

@@ -1,0 +1,177 @@
+"""Prepare a scored region from a source: read, select, score, and cache on disk.
+
+``prepare_region`` is the one entry point the CLI and the web app use; ``build_region``
+scores features a source already read (Overpass, ``ingest``). Sources accepted
+(``settings.source``): an OSM extract (.osm.pbf/.osm/.osm.gz/.osm.bz2), or a file written by
+``venuefinder ingest`` (.parquet/.gpkg: venues already scored; place search then uses the
+venues' own names and there is no basemap).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
+
+from .errors import InputError, SourceError
+from .region import Region
+
+if TYPE_CHECKING:
+    from pyproj import CRS
+
+    from .config import Settings
+    from .sources import OsmData
+    from .sources.dem import Elevation
+
+log = logging.getLogger(__name__)
+
+INGESTED_SUFFIXES = (".parquet", ".geoparquet", ".gpkg")
+
+
+def build_region(osm: "OsmData", settings: "Settings", dem_path: Optional[Path] = None,
+                 source_name: str = "") -> Region:
+    """Features of a source → scored :class:`Region`.
+
+    Parameters
+    ----------
+    osm
+        What a source read.
+    settings
+        Weights, thresholds, and the terrain-tile settings for ``dem_path = "auto"``.
+    dem_path
+        Optional elevation GeoTIFF, or ``auto`` for terrain tiles over the venues' bounds.
+    source_name
+        For ``info``.
+    """
+    from . import venues as venue_rules
+    from .scoring import ScoringContext, score_venues
+
+    features = osm.features
+    if features.empty:
+        raise SourceError(f"{source_name or 'the source'} holds no map features venuefinder uses")
+    crs = venue_rules.local_crs(features)
+    candidates = venue_rules.select_venues(features, settings, crs)
+    roads = venue_rules.select_roads(features).to_crs(crs)
+    dem = load_elevation(dem_path, crs, candidates.total_bounds, settings)
+    context = ScoringContext(
+        crs=crs, roads=roads, settings=settings, dem=dem,
+        obstacles=venue_rules.select_obstacles(features, candidates["id"].to_numpy(), crs),
+        barriers=venue_rules.select_barriers(features, crs),
+        enclosures=venue_rules.select_enclosures(features, crs))
+    scored = score_venues(candidates, context)
+    info = {"source": source_name, "venues": len(scored), "roads": len(roads),
+            "objects": osm.stats.objects, "dropped_relations": osm.stats.dropped_relations,
+            "dropped_ways": osm.stats.dropped_ways, "repaired_ways": osm.stats.repaired_ways,
+            "dem": dem.source if dem is not None else None}
+    return Region(venues=scored, places=venue_rules.select_places(features, crs),
+                  basemap=venue_rules.select_basemap(features), crs=crs, info=info)
+
+
+def is_auto_dem(dem: object) -> bool:
+    """Whether the DEM setting asks for terrain tiles (``auto``)."""
+    return dem is not None and str(dem).strip().lower() == "auto"
+
+
+def load_elevation(dem: Optional[Path], crs: "CRS", bounds: "Sequence[float]",
+                   settings: "Settings") -> Optional["Elevation"]:
+    """The elevation for scoring: a GeoTIFF, terrain tiles over *bounds* (WGS84 west,
+    south, east, north) for ``auto``, or None."""
+    if dem is None:
+        return None
+    if is_auto_dem(dem):
+        import numpy as np
+
+        from .sources.terrain import load_terrain
+
+        if not np.all(np.isfinite(bounds)):
+            return None  # no venues: nothing to measure
+        return load_terrain(tuple(float(b) for b in bounds), crs,
+                            url_template=settings.terrain_url, zoom=settings.terrain_zoom,
+                            cache_dir=settings.terrain_cache(),
+                            timeout_s=settings.http_timeout_s,
+                            max_tiles=settings.terrain_max_tiles)
+    from .sources.dem import load_dem
+
+    return load_dem(dem, crs)
+
+
+def prepare_region(settings: "Settings", progress: Optional[Callable[[int], None]] = None,
+                   use_cache: bool = True) -> Region:
+    """The region named by ``settings.source`` (default: embedded Helsinki), scored.
+
+    An OSM extract is parsed and scored once, then kept in ``settings.cache_dir`` keyed by
+    the file's path, size and mtime, the DEM's, and the scoring settings.
+    """
+    from .sources import cache
+
+    path = settings.source_path()
+    if str(settings.source or "").lower() == "overpass":
+        raise InputError("the overpass source needs a point: use `venues --near` with it")
+    if path.name.lower().endswith(INGESTED_SUFFIXES):
+        return load_ingested(path)
+    dem_path = _checked_dem(settings.dem)
+    from .sources.osm_file import check_extract_path, read_extract
+
+    check_extract_path(path)
+    key = cache.region_key(path, dem_path, settings)
+    if use_cache:
+        cached = cache.load(settings.cache_dir, key)
+        if cached is not None:
+            return cached
+    region = build_region(read_extract(path, progress), settings, dem_path, path.name)
+    if use_cache:
+        cache.save(settings.cache_dir, key, region)
+    return region
+
+
+def _checked_dem(dem: Optional[Path]) -> Optional[Path]:
+    if dem is None or is_auto_dem(dem):
+        return dem
+    return check_dem_path(Path(dem))
+
+
+def check_dem_path(dem: Path) -> Path:
+    """*dem* when it is a readable file; else InputError saying what it is instead."""
+    if not dem.exists():
+        raise InputError(f"DEM not found: {dem}")
+    if dem.is_dir():
+        raise InputError(f"DEM {dem} is a directory, not a GeoTIFF file")
+    if not dem.is_file():
+        raise InputError(f"DEM {dem} is not a regular file (a pipe or device?); give a GeoTIFF")
+    return dem
+
+
+def load_ingested(path: Path) -> Region:
+    """A region from a file written by ``venuefinder ingest``."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from .scoring import scored_columns
+    from .venues import local_crs
+
+    if not path.is_file():
+        raise SourceError(f"source not found: {path}")
+    try:
+        if path.suffix.lower() == ".gpkg":
+            venues = gpd.read_file(path, layer="venues")
+        else:
+            venues = gpd.read_parquet(path)
+    except Exception as exc:  # pyogrio/pyarrow raise many types for a bad file
+        raise SourceError(f"cannot read {path.name}: {str(exc).splitlines()[0][:200]}") from None
+    if not {"id", "kind", "score", "area_m2"} <= set(venues.columns):
+        raise SourceError(f"{path.name} is not a venuefinder ingest file "
+                          "(no id, kind, score and area_m2 columns)")
+    missing = [c for c in scored_columns() if c not in venues.columns]
+    if missing:
+        raise SourceError(f"{path.name} was ingested by an older venuefinder (missing "
+                          f"{', '.join(missing[:4])}{'…' if len(missing) > 4 else ''}): "
+                          "re-ingest it with `venuefinder ingest`")
+    venues = venues.to_crs("EPSG:4326")
+    crs = local_crs(venues)
+    named = venues.loc[venues["name"].notna()]
+    points = named.geometry.to_crs(crs).representative_point().to_crs("EPSG:4326")
+    places = pd.DataFrame({"name": named["name"].to_numpy(), "kind": named["kind"].to_numpy(),
+                           "lat": points.y.round(6).to_numpy(),
+                           "lon": points.x.round(6).to_numpy()})
+    return Region(venues=venues, places=places, basemap=None, crs=crs,
+                  info={"source": path.name, "venues": len(venues), "ingested": True})

@@ -1,0 +1,174 @@
+"""Obstacles: what a runner who cannot see would hit or trip on inside the venue.
+
+From OSM (:data:`~venuefinder.vocabulary.OBSTACLE_TAGS`): trees and tree rows, benches,
+bins, lamps, poles, bollards, kerbs, fences and walls inside, playgrounds and their
+equipment, water, buildings, rocks and sculptures; paths and cycleways that cross the venue
+(people walk and ride into you); and a net across a court (``sport=tennis`` and the other
+:data:`~venuefinder.vocabulary.NET_SPORTS`).
+
+Only what lies in the venue's running area counts: the venue shrunk by :data:`EDGE_M` (a
+fence or a row of trees along the edge bounds the place, it does not stand in it; the room
+criterion keeps the same margin). A track drawn as a line gets its lanes' width first.
+
+Score: start from a prior by kind (:data:`PRIORS`: what is usually unmapped there), then
+each category takes ``weight × √count`` points off (:data:`PENALTIES`; the square root
+because the tenth tree adds less danger than the first), scaled by the venue's size (the
+same count is denser in a small lawn than in a big park: ``√(REFERENCE_AREA / area)``
+clipped to :data:`DENSITY_RANGE`). A net caps this score at :data:`NET_CAP` and the
+combined score at :data:`NET_COMBINED_CAP`: whatever else is good, a backward runner on a
+court runs into the net.
+
+Evidence: ``tagged`` when something is mapped in it (or the net's sport tag), else
+``prior`` ("none mapped": nobody may have mapped the benches yet).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..vocabulary import NET_SPORTS
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from . import ScoringContext
+
+#: Margin inside the venue's edge where mapped things do not count (metres).
+EDGE_M = 2.0
+#: Half-width of a track drawn as a line (four lanes).
+LINE_HALF_WIDTH_M = 2.5
+#: Category → points off for the first one (then × √count).
+PENALTIES: dict[str, float] = {
+    "building": 25.0, "water": 25.0, "wall": 20.0, "fence": 18.0, "playground": 18.0,
+    "hedge": 12.0, "cycleway": 14.0, "footpath": 10.0, "steps": 12.0, "kerb": 8.0,
+    "playground equipment": 8.0, "bollard": 7.0, "tree row": 10.0, "tree": 6.0,
+    "rock": 7.0, "sculpture": 7.0, "fountain": 7.0, "pole": 6.0, "lamp": 6.0, "bench": 4.0,
+    "bicycle stand": 4.0, "bin": 3.0, "shrub": 3.0,
+}
+#: Area (m²) at which the penalties count as listed.
+REFERENCE_AREA_M2 = 5_000.0
+#: Bounds of the size factor: a huge park does not make a footpath harmless.
+DENSITY_RANGE = (0.5, 1.5)
+#: The most a court with a net across it scores here, and overall.
+NET_CAP = 30.0
+NET_COMBINED_CAP = 50.0
+#: Kind → (score when nothing is mapped in it, what usually stands there).
+PRIORS: dict[str, tuple[float, str]] = {
+    "track": (95.0, "running tracks are kept clear"),
+    "pitch": (90.0, "pitches are kept clear"),
+    "stadium": (85.0, "stadium fields are kept clear, stands and fittings around them"),
+    "recreation_ground": (80.0, "recreation grounds may have goals and benches"),
+    "village_green": (80.0, "village greens may have benches and trees"),
+    "grass": (80.0, "lawns may have trees, lamps and benches"),
+    "common": (75.0, "commons may have trees and paths"),
+    "park": (70.0, "parks usually have paths, trees and benches"),
+    "meadow": (70.0, "meadows may hide rocks and ditches"),
+}
+_DEFAULT_PRIOR = (70.0, "unknown ground")
+#: Order in which the reason names categories: the worst first.
+_ORDER = {c: i for i, c in enumerate(sorted(PENALTIES, key=lambda c: -PENALTIES[c]))}
+_PLURAL = {"bench": "benches", "fence": "fences", "bus": "buses", "steps": "flights of steps",
+           "playground equipment": "pieces of playground equipment"}
+_CROSSING = frozenset({"footpath", "cycleway", "steps"})
+
+
+def score_obstacles(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.DataFrame":
+    """Score 0–100 per venue and a reason counting what is mapped in it.
+
+    Parameters
+    ----------
+    venues
+        Venues in the metric CRS (``kind``, ``sport``, ``area_m2``, geometry).
+    context
+        ``context.obstacles``: ``category`` and geometry in the same CRS (or None).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``score``, ``reason``, ``evidence``, ``obstacle_count``, and ``cap``/``cap_note``
+        (the net's cap on the combined score; inf/None elsewhere) on ``venues.index``.
+    """
+    import pandas as pd
+    import shapely
+
+    n = len(venues)
+    geoms = np.asarray(venues.geometry.to_numpy(), dtype=object).copy()
+    is_line = np.isin(shapely.get_type_id(geoms), (1, 5))
+    geoms[is_line] = shapely.buffer(geoms[is_line], LINE_HALF_WIDTH_M)
+    running_area = shapely.buffer(geoms, -EDGE_M)
+    empty = shapely.is_empty(running_area)
+    running_area[empty] = geoms[empty]  # too thin to shrink: the whole shape counts
+
+    counts: dict[str, np.ndarray] = {}
+    obstacles = context.obstacles
+    if obstacles is not None and len(obstacles) and n:
+        venue_idx, obstacle_idx = shapely.STRtree(obstacles.geometry.to_numpy()).query(
+            running_area, predicate="intersects")
+        categories = obstacles["category"].to_numpy(dtype=object)[obstacle_idx]
+        for category in np.unique(categories):
+            counts[str(category)] = np.bincount(venue_idx[categories == category],
+                                                minlength=n)
+
+    area = shapely.area(geoms)
+    density = np.clip(np.sqrt(REFERENCE_AREA_M2 / np.maximum(area, 1.0)), *DENSITY_RANGE)
+    penalty = np.zeros(n)
+    for category, count in counts.items():
+        penalty += PENALTIES.get(category, 5.0) * np.sqrt(count)
+    kinds = venues["kind"].astype(str).to_numpy()
+    priors = [PRIORS.get(k, _DEFAULT_PRIOR) for k in kinds]
+    base = np.array([p[0] for p in priors], dtype=float)
+    score = np.clip(base - penalty * density, 0.0, 100.0)
+    nets = _net_sports(venues)
+    has_net = (nets != "") & (kinds == "pitch")
+    score = np.where(has_net, np.minimum(score, NET_CAP), score)
+    total = sum(counts.values()) if counts else np.zeros(n, dtype=int)
+
+    reasons = []
+    for i in range(n):
+        found = {c: int(v[i]) for c, v in counts.items() if v[i]}
+        parts = _describe(found)
+        if has_net[i]:
+            parts.insert(0, f"a net crosses the court (sport={nets[i]})")
+        if parts:
+            text = _sentence(parts)
+        else:
+            text = f"None mapped; {priors[i][1]} (a guess by kind)"
+        reasons.append(text)
+    evidence = np.where((total > 0) | has_net, "tagged", "prior")
+    return pd.DataFrame({
+        "score": np.round(score, 1), "reason": reasons, "evidence": evidence,
+        "obstacle_count": np.asarray(total, dtype=int),
+        "cap": np.where(has_net, NET_COMBINED_CAP, np.inf),
+        "cap_note": np.where(has_net, f"A net crosses the court: at most "
+                             f"{NET_COMBINED_CAP:.0f} however good the rest", None),
+    }, index=venues.index)
+
+
+def _net_sports(venues: "gpd.GeoDataFrame") -> "np.ndarray":
+    """The net sport of each venue's ``sport`` list, ``""`` for none."""
+    sports = venues["sport"].astype("string").str.lower().str.split(";")
+    return sports.map(lambda values: next(
+        (v.strip() for v in values if v.strip() in NET_SPORTS), "")
+        if isinstance(values, list) else "").to_numpy(dtype=object)
+
+
+def _describe(found: dict[str, int]) -> list[str]:
+    """``{"tree": 18, "footpath": 2}`` → ``["18 trees", "2 footpaths cross it"]``, worst
+    category first."""
+    parts = []
+    for category in sorted(found, key=lambda c: _ORDER.get(c, len(_ORDER))):
+        count = found[category]
+        noun = category if count == 1 else _PLURAL.get(category, f"{category}s")
+        text = f"{count} {noun}"
+        if category in _CROSSING:
+            text += " cross" + ("es" if count == 1 else "") + " it"
+        parts.append(text)
+    return parts
+
+
+def _sentence(parts: list[str]) -> str:
+    text = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,142 @@
+"""The OSM tag vocabulary: every key and value a room of venuefinder reads, defined once.
+
+Readers (:mod:`venuefinder.sources.osm_file`, :mod:`venuefinder.sources.overpass`) build
+their filters from these tables; :mod:`venuefinder.venues` and the criteria classify
+features with them. A leaf module: it imports nothing of venuefinder.
+"""
+
+from __future__ import annotations
+
+# -- venues --------------------------------------------------------------------------------
+#: ``leisure=*`` → venue kind.
+VENUE_LEISURE_KINDS: dict[str, str] = {
+    "track": "track", "pitch": "pitch", "stadium": "stadium",
+    "recreation_ground": "recreation_ground", "park": "park", "common": "common",
+}
+#: ``landuse=*`` → venue kind.
+VENUE_LANDUSE_KINDS: dict[str, str] = {
+    "recreation_ground": "recreation_ground", "grass": "grass", "meadow": "meadow",
+    "village_green": "village_green",
+}
+#: Every venue kind, best-kept ground first.
+KINDS: tuple[str, ...] = (
+    "track", "pitch", "stadium", "recreation_ground", "park", "village_green", "common",
+    "grass", "meadow",
+)
+#: ``access`` values that make a place not open to us.
+EXCLUDED_ACCESS = frozenset({"private", "no"})
+#: Sports whose ground is unsafe or not open for running.
+EXCLUDED_SPORTS = frozenset({
+    "motor", "karting", "motocross", "speedway", "horse_racing", "equestrian", "cycling",
+    "bmx", "skateboard", "climbing", "swimming", "shooting", "water_ski", "model_aerodrome",
+})
+#: ``sport`` values of a running track proper (with a synthetic surface, also any track).
+RUNNING_SPORTS = frozenset({"running", "athletics", "jogging"})
+SYNTHETIC_SURFACES = frozenset({"tartan", "synthetic", "rubber"})
+#: Sports whose pitch has a net across the middle: an obstacle a backward runner cannot see.
+NET_SPORTS = frozenset({
+    "tennis", "volleyball", "beachvolleyball", "badminton", "padel", "table_tennis",
+    "pickleball", "sepak_takraw",
+})
+
+# -- roads and ways ------------------------------------------------------------------------
+#: ``highway=*`` carrying motor traffic → the road class the traffic criterion scores.
+#: Footways, cycleways, paths, steps, pedestrian streets and tracks (farm roads) are not here.
+MOTOR_ROAD_CLASSES: dict[str, str] = {
+    "motorway": "motorway", "motorway_link": "motorway",
+    "trunk": "trunk", "trunk_link": "trunk",
+    "primary": "primary", "primary_link": "primary",
+    "secondary": "secondary", "secondary_link": "secondary",
+    "tertiary": "tertiary", "tertiary_link": "tertiary",
+    "unclassified": "residential", "residential": "residential", "road": "residential",
+    "busway": "residential",
+    "living_street": "service", "service": "service",
+}
+#: ``highway=*`` ways for people on foot or bike, without motor traffic.
+PATH_CLASSES = frozenset({
+    "footway", "cycleway", "path", "pedestrian", "steps", "track", "bridleway", "corridor",
+})
+
+# -- what stands in a runner's way -----------------------------------------------------------
+#: (key, value) → obstacle category, for points, lines and areas mapped inside a venue.
+#: ``None`` as the value means any value of the key.
+OBSTACLE_TAGS: dict[tuple[str, str | None], str] = {
+    ("natural", "tree"): "tree",
+    ("natural", "tree_row"): "tree row",
+    ("natural", "shrub"): "shrub",
+    ("natural", "rock"): "rock",
+    ("natural", "stone"): "rock",
+    ("amenity", "bench"): "bench",
+    ("leisure", "picnic_table"): "bench",
+    ("amenity", "waste_basket"): "bin",
+    ("amenity", "bicycle_parking"): "bicycle stand",
+    ("amenity", "drinking_water"): "fountain",
+    ("amenity", "fountain"): "fountain",
+    ("highway", "street_lamp"): "lamp",
+    ("man_made", "street_lamp"): "lamp",
+    ("power", "pole"): "pole",
+    ("power", "tower"): "pole",
+    ("man_made", "flagpole"): "pole",
+    ("man_made", "mast"): "pole",
+    ("barrier", "bollard"): "bollard",
+    ("barrier", "block"): "bollard",
+    ("barrier", "kerb"): "kerb",
+    ("barrier", "fence"): "fence",
+    ("barrier", "wall"): "wall",
+    ("barrier", "hedge"): "hedge",
+    ("barrier", "retaining_wall"): "wall",
+    ("leisure", "playground"): "playground",
+    ("playground", None): "playground equipment",
+    ("natural", "water"): "water",
+    ("waterway", None): "water",
+    ("landuse", "basin"): "water",
+    ("landuse", "reservoir"): "water",
+    ("building", None): "building",
+    ("man_made", "sculpture"): "sculpture",
+    ("tourism", "artwork"): "sculpture",
+    ("historic", "memorial"): "sculpture",
+}
+#: ``highway=*`` ways that bring people walking or cycling across a venue.
+CROSSING_PATHS: dict[str, str] = {
+    "footway": "footpath", "path": "footpath", "pedestrian": "footpath",
+    "bridleway": "footpath", "steps": "steps", "cycleway": "cycleway", "track": "footpath",
+}
+
+# -- what separates a venue from the road ----------------------------------------------------
+#: ``barrier=*`` values that ring a venue and keep a runner off the road beside it.
+ENCLOSING_BARRIERS = frozenset({"fence", "wall"})
+#: ``leisure=*`` areas whose fields are enclosed (a stadium's stands, a sports centre's fence).
+ENCLOSURE_LEISURE = frozenset({"stadium", "sports_centre"})
+
+# -- what readers keep ------------------------------------------------------------------------
+#: Tags kept from OSM objects. Anything else is used by no criterion and not by the map.
+TAG_KEYS: tuple[str, ...] = (
+    "name", "leisure", "landuse", "highway", "surface", "smoothness", "lit", "sport",
+    "access", "incline", "maxspeed", "width", "area", "building", "natural", "waterway",
+    "railway", "public_transport", "place", "motor_vehicle", "tracktype",
+    "barrier", "amenity", "man_made", "power", "playground", "tourism", "historic", "foot",
+    "entrance",
+)
+#: Keys of named nodes read for place search (stations, place names).
+PLACE_NODE_KEYS: tuple[str, ...] = ("place", "railway", "public_transport")
+#: Keys whose nodes may be an obstacle or a meeting point (an entrance or a gate).
+OBSTACLE_NODE_KEYS: tuple[str, ...] = tuple(sorted(
+    {k for k, _ in OBSTACLE_TAGS} | {"entrance"}))
+#: Keys of ways read as lines: roads and paths, fences and tree rows.
+LINE_WAY_KEYS: tuple[str, ...] = ("highway", "leisure", "barrier", "natural")
+#: Keys of closed ways and multipolygons read as areas for venues, enclosures and obstacles.
+AREA_KEYS: tuple[str, ...] = ("leisure", "landuse", "highway", "building", "natural",
+                              "waterway", "amenity")
+#: Keys only the map reads: water and rails drawn as lines.
+MAP_WAY_KEYS: tuple[str, ...] = ("waterway", "railway")
+
+
+def obstacle_category(tags: "dict[str, str] | None") -> "str | None":
+    """The obstacle category of one object's tags (:data:`OBSTACLE_TAGS`), or None."""
+    if not tags:
+        return None
+    for (key, value), category in OBSTACLE_TAGS.items():
+        found = tags.get(key)
+        if found is not None and (value is None or found == value):
+            return category
+    return None
