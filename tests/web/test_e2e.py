@@ -353,3 +353,31 @@ def test_5000_venues_first_page_small_and_responsive(browser: Any,
     finally:
         context.close()
 
+
+
+def test_unreachable_tiles_fall_back_to_the_extract_basemap(
+        browser: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Offline, the tile server refuses: the page draws the extract's own map instead of a
+    grey field, and says so."""
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    cache = tmp_path_factory.mktemp("e2e-tiles-cache")
+    app = create_app(Settings(cache_dir=cache, rate_limit="none",
+                              tiles=f"http://127.0.0.1:{dead}/{{z}}/{{x}}/{{y}}.png"))
+    server = LiveServer(app)
+    context, page, rec = _new_page(browser, viewport={"width": 1280, "height": 800})
+    try:
+        page.goto(server.url + "/")
+        _wait_ready(page)
+        page.wait_for_function(
+            "() => window.venuefinder.state.tilesFailed"
+            " && document.body.classList.contains('tiles-failed')")
+        page.wait_for_function(
+            "() => Object.keys(window.venuefinder.layers.basemap._layers).length > 0")
+        assert any("/api/basemap?" in url for url in rec.requests)
+    finally:
+        context.close()
+        server.stop()

@@ -436,6 +436,8 @@
         if (state.tilesFailed || loaded > 0 || failed < 2) return;
         state.tilesFailed = true;
         document.body.classList.add("tiles-failed");
+        // Kept in the corner, where a status line would soon be replaced.
+        map.attributionControl.addAttribution("Tiles unreachable: map drawn from the loaded extract");
         if (config.hasBasemap) {
           setStatus("Map tiles cannot be reached: drawing the map from the loaded extract.");
           loadBasemap();
@@ -645,6 +647,7 @@
   // For tests and debugging: read-only view of what the page holds.
   window.venuefinder = {
     map: map,
+    layers: layers,
     state: state,
     search: search,
     selectVenue: selectVenue
