@@ -1,6 +1,7 @@
 # venuefinder — two commands for a newcomer: `make run` and `make test`.
 # Everything installs into a local virtualenv (.venv); Debian packages (Chromium for the
-# browser tests, wrk for the load benchmark) are installed when we are root.
+# browser tests, wrk for the load benchmark, PostgreSQL for the store tests) are installed
+# when we are root.
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -10,10 +11,16 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 APT_PACKAGES ?= chromium wrk
+# The store tests run on SQLite and on this PostgreSQL database (`make postgres` sets it up).
+PG_USER ?= venuefinder
+PG_PASSWORD ?= venuefinder
+PG_DB ?= venuefinder_test
+PG_PORT ?= 5432
+VENUEFINDER_TEST_DATABASE_URL ?= postgresql+psycopg://$(PG_USER):$(PG_PASSWORD)@127.0.0.1:$(PG_PORT)/$(PG_DB)
 
 ASSETS := venuefinder/web/static/vendor/versions.json
 
-.PHONY: install assets system-deps run test bench clean
+.PHONY: install assets system-deps postgres run test bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,13 +48,39 @@ system-deps:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else echo "not root: skipping Debian packages$$missing (tests needing them will skip)"; fi
 
+## postgres: Debian's PostgreSQL started, with a role and database for the store tests (root
+## only, idempotent). Without it the PostgreSQL variants of the store tests skip (fail in CI).
+postgres:
+	@if [ "$$(id -u)" != 0 ]; then echo "not root: skipping PostgreSQL (its store tests will skip)"; exit 0; fi; \
+	( set -e; \
+	  if ! dpkg -s postgresql >/dev/null 2>&1; then \
+	    echo "installing Debian packages: postgresql"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  fi; \
+	  if [ -z "$$(pg_lsclusters -h)" ]; then \
+	    pg_createcluster --port $(PG_PORT) "$$(ls /usr/lib/postgresql | sort -V | tail -1)" main; \
+	  fi; \
+	  read -r version cluster port status _ <<< "$$(pg_lsclusters -h | head -1)"; \
+	  if [ "$$status" != online ]; then pg_ctlcluster "$$version" "$$cluster" start; fi; \
+	  pg_isready -q -h 127.0.0.1 -p $(PG_PORT) -t 30; \
+	  sql() { (cd / && runuser -u postgres -- psql -p $(PG_PORT) -v ON_ERROR_STOP=1 -qtAc "$$1"); }; \
+	  if [ -z "$$(sql "SELECT 1 FROM pg_roles WHERE rolname = '$(PG_USER)'")" ]; then \
+	    sql "CREATE ROLE $(PG_USER) LOGIN"; fi; \
+	  sql "ALTER ROLE $(PG_USER) PASSWORD '$(PG_PASSWORD)'"; \
+	  if [ -z "$$(sql "SELECT 1 FROM pg_database WHERE datname = '$(PG_DB)'")" ]; then \
+	    sql "CREATE DATABASE $(PG_DB) OWNER $(PG_USER)"; fi; \
+	  echo "PostgreSQL ready: database $(PG_DB) on 127.0.0.1:$(PG_PORT)" \
+	); \
+	if [ $$? != 0 ]; then echo "PostgreSQL setup failed: its store tests will skip (fail under CI=true)"; fi
+
 ## run: install, prepare the embedded Helsinki extract and serve the map on http://HOST:PORT
 run: install assets
 	$(VENV)/bin/venuefinder serve --host $(HOST) --port $(PORT)
 
 ## test: install everything the tests need and run them all
-test: install assets system-deps
-	$(PY) -m pytest -q
+test: install assets system-deps postgres
+	VENUEFINDER_TEST_DATABASE_URL='$(VENUEFINDER_TEST_DATABASE_URL)' $(PY) -m pytest -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts .cache web/node_modules venuefinder/web/static/vendor

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from venuefinder.cli import main
-from venuefinder.scoring import CRITERIA
+from venuefinder.scoring import REGISTRY
 from venuefinder.scoring.combine import NEAR_TIE
 
 NEAR = "60.1699,24.9384"
@@ -43,7 +43,7 @@ def test_venues_geojson_contract(runner: CliRunner):
         props = feature["properties"]
         assert props["id"].split("/")[0] in {"way", "relation"}
         assert set(props["scores"]) == set(props["reasons"]) == set(props["evidence"]) \
-            == set(CRITERIA)
+            == {c.name for c in REGISTRY if not c.live}
         assert all(0 <= s <= 100 for s in props["scores"].values())
         assert all(isinstance(r, str) and r for r in props["reasons"].values())
         assert 0 <= props["distance_m"] <= 1500

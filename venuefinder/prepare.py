@@ -17,6 +17,7 @@ from .errors import InputError, SourceError
 from .region import Region
 
 if TYPE_CHECKING:
+    import geopandas as gpd
     from pyproj import CRS
 
     from .config import Settings
@@ -44,6 +45,24 @@ def build_region(osm: "OsmData", settings: "Settings", dem_path: Optional[Path] 
         For ``info``.
     """
     from . import venues as venue_rules
+
+    scored, roads, crs, dem = score_features(osm, settings, dem_path, source_name)
+    features = osm.features
+    info = {"source": source_name, "venues": len(scored), "roads": len(roads),
+            "objects": osm.stats.objects, "dropped_relations": osm.stats.dropped_relations,
+            "dropped_ways": osm.stats.dropped_ways, "repaired_ways": osm.stats.repaired_ways,
+            "dem": dem.source if dem is not None else None}
+    return Region(venues=scored, places=venue_rules.select_places(features, crs),
+                  basemap=venue_rules.select_basemap(features), crs=crs, info=info)
+
+
+def score_features(osm: "OsmData", settings: "Settings", dem_path: Optional[Path] = None,
+                   source_name: str = "") -> tuple["gpd.GeoDataFrame", "gpd.GeoDataFrame",
+                                                   "CRS", Optional["Elevation"]]:
+    """Features of a source → (scored venues in WGS84, motor roads in the metric CRS, the
+    metric CRS, the elevation used). What ``ingest`` writes; :func:`build_region` adds the
+    query index, places and basemap around it."""
+    from . import venues as venue_rules
     from .scoring import ScoringContext, score_venues
 
     features = osm.features
@@ -53,18 +72,15 @@ def build_region(osm: "OsmData", settings: "Settings", dem_path: Optional[Path] 
     candidates = venue_rules.select_venues(features, settings, crs)
     roads = venue_rules.select_roads(features).to_crs(crs)
     dem = load_elevation(dem_path, crs, candidates.total_bounds, settings)
+    # Only what lies near a venue can stand in it, ring it or enclose it: cut the rest
+    # before projecting (most of a city's trees, lamps and paths are elsewhere).
+    near = venue_rules.near_venues(features, candidates)
     context = ScoringContext(
         crs=crs, roads=roads, settings=settings, dem=dem,
-        obstacles=venue_rules.select_obstacles(features, candidates["id"].to_numpy(), crs),
-        barriers=venue_rules.select_barriers(features, crs),
+        obstacles=venue_rules.select_obstacles(near, candidates["id"].to_numpy(), crs),
+        barriers=venue_rules.select_barriers(near, crs),
         enclosures=venue_rules.select_enclosures(features, crs))
-    scored = score_venues(candidates, context)
-    info = {"source": source_name, "venues": len(scored), "roads": len(roads),
-            "objects": osm.stats.objects, "dropped_relations": osm.stats.dropped_relations,
-            "dropped_ways": osm.stats.dropped_ways, "repaired_ways": osm.stats.repaired_ways,
-            "dem": dem.source if dem is not None else None}
-    return Region(venues=scored, places=venue_rules.select_places(features, crs),
-                  basemap=venue_rules.select_basemap(features), crs=crs, info=info)
+    return score_venues(candidates, context), roads, crs, dem
 
 
 def is_auto_dem(dem: object) -> bool:

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from pyproj import CRS
 
+    from .live import LiveOverlay
+
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +128,17 @@ class Region:
         -------
         list of (row, distance in metres)
         """
+        rows, distances = self._candidates(lat, lon, radius_m, kinds, min_confidence)
+        keep = self._scores[rows] >= min_score if min_score is not None else slice(None)
+        rows, distances = rows[keep], distances[keep]
+        order = np.lexsort((distances, -self._rank[rows]))[:limit]
+        return list(zip(rows[order].tolist(), distances[order].tolist()))
+
+    def _candidates(self, lat: float, lon: float, radius_m: float,
+                    kinds: Optional[Iterable[str]], min_confidence: Optional[float]
+                    ) -> tuple["np.ndarray", "np.ndarray"]:
+        """Rows within *radius_m* of the point passing the filters that live criteria cannot
+        change, with their distances."""
         import shapely
 
         x, y = self._to_metric.transform(lon, lat)
@@ -133,15 +146,32 @@ class Region:
             raise InputError(f"point {lat},{lon} cannot be placed in this region's map")
         point = shapely.Point(x, y)
         rows = self._tree.query(point, predicate="dwithin", distance=radius_m)
-        if min_score is not None:
-            rows = rows[self._scores[rows] >= min_score]
         if kinds:
             rows = rows[np.isin(self._kinds[rows], list(kinds))]
         if min_confidence is not None:
             rows = rows[self._confidence[rows] >= min_confidence]
-        distances = shapely.distance(self._metric[rows], point)
-        order = np.lexsort((distances, -self._rank[rows]))[:limit]
-        return list(zip(rows[order].tolist(), distances[order].tolist()))
+        return rows, shapely.distance(self._metric[rows], point)
+
+    def _live_hits(self, lat: float, lon: float, radius_m: float, limit: int,
+                   min_score: Optional[float], kinds: Optional[Iterable[str]],
+                   min_confidence: Optional[float], overlay: "LiveOverlay",
+                   now: Optional[Any]) -> list[tuple[int, float, Optional[dict[str, Any]]]]:
+        """:meth:`query` with the overlay's reports applied to the venues they touch: (row,
+        distance, the re-scored properties or None when untouched)."""
+        rows, distances = self._candidates(lat, lon, radius_m, kinds, min_confidence)
+        scores, ranks = self._scores[rows].copy(), self._rank[rows].copy()
+        touched = overlay.touched(self._metric[rows])
+        rescored: dict[int, dict[str, Any]] = {}
+        if touched.size:
+            live = overlay.rescore(self.venues.iloc[rows[touched]], now)
+            scores[touched] = live["score"].to_numpy(dtype=float)
+            ranks[touched] = live["rank"].to_numpy(dtype=float)
+            records = live.drop(columns="geometry").to_dict("records")
+            rescored = {int(rows[i]): record for i, record in zip(touched, records)}
+        keep = scores >= min_score if min_score is not None else np.ones(len(rows), bool)
+        order = np.flatnonzero(keep)[np.lexsort((distances[keep], -ranks[keep]))][:limit]
+        return [(int(rows[i]), float(distances[i]), rescored.get(int(rows[i])))
+                for i in order]
 
     def feature(self, row: int, distance_m: Optional[float] = None) -> dict[str, Any]:
         """The GeoJSON feature of venue *row* (see :mod:`venuefinder.serialize`)."""
@@ -166,29 +196,54 @@ class Region:
 
     def near_json(self, lat: float, lon: float, radius_m: float, limit: int,
                   min_score: Optional[float] = None, kinds: Optional[Iterable[str]] = None,
-                  min_confidence: Optional[float] = None, **extra: Any) -> str:
+                  min_confidence: Optional[float] = None,
+                  overlay: Optional["LiveOverlay"] = None, now: Optional[Any] = None,
+                  **extra: Any) -> str:
         """:meth:`query` as a GeoJSON FeatureCollection serialised as JSON, with *extra*
-        members (e.g. the query) after ``features``."""
-        hits = self.query(lat, lon, radius_m, limit, min_score, kinds, min_confidence)
-        features = ", ".join(self.feature_json(row, d) for row, d in hits)
+        members (e.g. the query) after ``features``. With an *overlay* (the open hazard
+        reports), the venues it touches are scored again and serialised afresh; the region
+        must then carry the live criteria's default columns
+        (:func:`venuefinder.live.with_live_defaults`)."""
+        if overlay is None:
+            hits = [(row, d, None) for row, d in
+                    self.query(lat, lon, radius_m, limit, min_score, kinds, min_confidence)]
+        else:
+            hits = self._live_hits(lat, lon, radius_m, limit, min_score, kinds,
+                                   min_confidence, overlay, now)
+        features = ", ".join(
+            self.feature_json(row, d) if live is None else json.dumps(
+                feature(venue_properties(live, d), self._geojson[row]), ensure_ascii=False)
+            for row, d, live in hits)
         members = "".join(f", {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"
                           for k, v in extra.items())
         return f'{{"type": "FeatureCollection", "features": [{features}]{members}}}'
 
     def near(self, lat: float, lon: float, radius_m: float, limit: int,
              min_score: Optional[float] = None, kinds: Optional[Iterable[str]] = None,
-             min_confidence: Optional[float] = None, **extra: Any) -> dict[str, Any]:
+             min_confidence: Optional[float] = None, overlay: Optional["LiveOverlay"] = None,
+             now: Optional[Any] = None, **extra: Any) -> dict[str, Any]:
         """:meth:`near_json`, parsed: the same serializer for the CLI and the API."""
         return json.loads(self.near_json(lat, lon, radius_m, limit, min_score, kinds,
-                                         min_confidence, **extra))
+                                         min_confidence, overlay, now, **extra))
 
-    def venue(self, venue_id: str) -> dict[str, Any]:
-        """One venue's feature by OSM id (``way/123``); NotFoundError when unknown."""
+    def row_of(self, venue_id: str) -> int:
+        """Row of a venue by OSM id (``way/123``); InputError when malformed, NotFoundError
+        when unknown."""
         if not _VENUE_ID.match(venue_id or ""):
             raise InputError(f"venue id must look like way/123, got {str(venue_id)[:40]!r}")
         row = self._row_by_id.get(venue_id)
         if row is None:
             raise NotFoundError(f"no venue {venue_id} in this region")
+        return row
+
+    def venue(self, venue_id: str, overlay: Optional["LiveOverlay"] = None,
+              now: Optional[Any] = None) -> dict[str, Any]:
+        """One venue's feature by OSM id, with the overlay's reports when given."""
+        row = self.row_of(venue_id)
+        if overlay is not None and overlay.touched(self._metric[[row]]).size:
+            live = overlay.rescore(self.venues.iloc[[row]], now)
+            record = live.drop(columns="geometry").to_dict("records")[0]
+            return feature(venue_properties(record, None), self._geojson[row])
         return self.feature(row)
 
     def search_places(self, text: str, limit: int = 10) -> list[dict[str, Any]]:

@@ -59,7 +59,8 @@ PATH_CLASSES = frozenset({
 
 # -- what stands in a runner's way -----------------------------------------------------------
 #: (key, value) → obstacle category, for points, lines and areas mapped inside a venue.
-#: ``None`` as the value means any value of the key.
+#: ``None`` as the value means any value of the key (read from ways and areas only: a
+#: reader filters nodes by exact tag pairs, in C++).
 OBSTACLE_TAGS: dict[tuple[str, str | None], str] = {
     ("natural", "tree"): "tree",
     ("natural", "tree_row"): "tree row",
@@ -86,7 +87,10 @@ OBSTACLE_TAGS: dict[tuple[str, str | None], str] = {
     ("barrier", "hedge"): "hedge",
     ("barrier", "retaining_wall"): "wall",
     ("leisure", "playground"): "playground",
-    ("playground", None): "playground equipment",
+    **{("playground", v): "playground equipment" for v in (
+        "swing", "basketswing", "slide", "sandpit", "climbingframe", "climbingwall", "seesaw",
+        "springy", "structure", "playhouse", "roundabout", "zipwire", "balancebeam",
+        "horizontal_bar", "trampoline", "activitypanel", "rope_traverse", "table")},
     ("natural", "water"): "water",
     ("waterway", None): "water",
     ("landuse", "basin"): "water",

@@ -8,6 +8,7 @@ from venuefinder.scoring.combine import GUESS_CAP, NEAR_TIE, TRACK_FLOOR, combin
 from .conftest import field_square, make_venues
 
 EQUAL = {c: 1.0 for c in CRITERIA}
+STATIC = [c.name for c in REGISTRY if not c.live]
 
 
 def _parts(n=1, evidence="measured", **scores):
@@ -30,7 +31,7 @@ def test_weighted_mean_uses_config_weights():
     settings = Settings(weights={**EQUAL, "traffic": 2})
     result = combine(venues, _parts(flatness=80, traffic=40, surface=60), settings)
     total = 2 * 40 + 80 + 60 + 100 + 100
-    assert result.loc[0, "score"] == pytest.approx(total / (len(CRITERIA) + 1))
+    assert result.loc[0, "score"] == pytest.approx(total / (len(STATIC) + 1))
     assert result.loc[0, "vetoed_by"] is None
     assert result.loc[0, "reason_traffic"] == "because 40"
     assert result.loc[0, "evidence_traffic"] == "measured"
@@ -66,7 +67,7 @@ def test_confidence_is_the_weight_share_resting_on_evidence():
     parts["surface"]["evidence"] = "tagged"
     settings = Settings(weights={**EQUAL, "traffic": 2})
     result = combine(venues, parts, settings)
-    assert result.loc[0, "confidence"] == pytest.approx(round(100 * 3 / 6))
+    assert result.loc[0, "confidence"] == pytest.approx(round(100 * 3 / (len(STATIC) + 1)))
 
 
 def test_open_grass_resting_on_guesses_is_never_green():

@@ -81,6 +81,9 @@ REGISTRY: tuple[Criterion, ...] = (
               "space?", properties=("longest_run_m", "usable_area_m2")),
     Criterion("obstacles", 0.15, "obstacles", "What stands in the way or crosses it?",
               properties=("obstacle_count",)),
+    # Live: from the store's open reports, per request; no weight (see scoring/hazards.py).
+    Criterion("hazards", 0.0, "hazards", "Have runners reported hazards here?", live=True,
+              properties=("hazard_count",)),
 )
 CRITERIA: tuple[str, ...] = tuple(c.name for c in REGISTRY)
 BY_NAME: dict[str, Criterion] = {c.name: c for c in REGISTRY}

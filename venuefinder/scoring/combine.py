@@ -4,6 +4,8 @@
   over them (a live criterion such as hazards joins only when the store is there).
 * **Veto**: a criterion (with ``veto`` in the registry) below ``settings.veto_below`` makes
   the place unsafe for that reason alone, so the combined score is capped at its score.
+* **Penalties** a criterion takes off the combined score (an optional ``penalty`` column,
+  kept as ``penalty_<c>``: open hazard reports, which have no weight in the mean).
 * **Caps** a criterion sets itself (optional ``cap`` and ``cap_note`` columns in its frame,
   kept as ``cap_<c>``/``cap_note_<c>``: a net across a court, an open high-severity hazard
   that keeps a venue out of the green).
@@ -81,6 +83,12 @@ def combine(venues: "gpd.GeoDataFrame", parts: Mapping[str, "pd.DataFrame"],
             scored[prop] = part[prop].to_numpy()
 
     score = matrix @ w if n else np.zeros(0)
+    # Points a criterion takes off whatever the mean (open hazard reports).
+    for c in names:
+        if "penalty" in parts[c]:
+            penalty = parts[c]["penalty"].to_numpy(dtype=float)
+            scored[f"penalty_{c}"] = penalty
+            score = np.maximum(score - penalty, 0.0)
     can_veto = np.array([BY_NAME[c].veto for c in names], dtype=bool)
     vetoing = np.where(can_veto, matrix, np.inf) if n else matrix
     lowest = vetoing.min(axis=1) if n and names else np.full(n, np.inf)
@@ -147,6 +155,8 @@ def parts_from_columns(venues: "pd.DataFrame", names: "list[str]") -> dict[str, 
                               "evidence": venues[f"evidence_{c}"]}, index=venues.index)
         for prop in BY_NAME[c].properties:
             frame[prop] = venues[prop]
+        if f"penalty_{c}" in venues:
+            frame["penalty"] = venues[f"penalty_{c}"]
         if f"cap_{c}" in venues:
             frame["cap"] = venues[f"cap_{c}"]
             frame["cap_note"] = venues[f"cap_note_{c}"]

@@ -9,6 +9,8 @@ Reprojection uses bilinear resampling (heights are a continuous surface; nearest
 would turn a smooth ramp into steps and inflate the slope) at about the source resolution
 (``calculate_default_transform``), so nothing is invented and nothing meaningful is lost.
 Nodata stays NaN all the way through: a slope next to a hole is NaN, never a cliff.
+Terrain tiles (:mod:`.terrain`) go through the same warp (:func:`region_grid`,
+:func:`reproject_heights`).
 """
 
 from __future__ import annotations
@@ -134,7 +136,6 @@ def load_dem(path: Path, crs: "CRS") -> Elevation:
     import rasterio
     from rasterio.crs import CRS as RasterioCRS
     from rasterio.errors import RasterioError
-    from rasterio.warp import Resampling, calculate_default_transform, reproject
 
     if not getattr(crs, "is_projected", False):
         raise ValueError(f"load_dem needs a projected (metric) CRS, got {crs!r}")
@@ -156,8 +157,8 @@ def load_dem(path: Path, crs: "CRS") -> Elevation:
             if same_grid:
                 dst_transform, dst_width, dst_height = src_transform, src.width, src.height
             else:
-                dst_transform, dst_width, dst_height = calculate_default_transform(
-                    src_crs, dst_crs, src.width, src.height, *src.bounds)
+                dst_transform, dst_width, dst_height = region_grid(
+                    src_crs, src_transform, src.width, src.height, crs)
             # Checked before reading, so a huge file fails fast instead of exhausting memory.
             if max(src.width * src.height, dst_width * dst_height) > MAX_PIXELS:
                 raise InputError(
@@ -174,17 +175,62 @@ def load_dem(path: Path, crs: "CRS") -> Elevation:
     if same_grid:
         heights = band
     else:
-        heights = np.full((dst_height, dst_width), np.nan, dtype=np.float32)
         try:
-            reproject(band, heights, src_transform=src_transform, src_crs=src_crs,
-                      dst_transform=dst_transform, dst_crs=dst_crs, src_nodata=np.nan,
-                      dst_nodata=np.nan, resampling=Resampling.bilinear)
+            heights = reproject_heights(band, src_crs, src_transform, crs, dst_transform,
+                                        (dst_height, dst_width))
         except (RasterioError, ValueError) as exc:
             raise InputError(f"cannot reproject DEM {path.name}: {_one_line(exc)}") from exc
 
     if not np.isfinite(heights).any():
         raise InputError(f"DEM {path.name} has no valid heights")
     return Elevation(heights=heights, transform=dst_transform, crs=crs, source=path.name)
+
+
+def region_grid(src_crs: object, src_transform: "Affine", width: int, height: int,
+                crs: "CRS") -> tuple["Affine", int, int]:
+    """The grid in *crs* that covers a source raster at about the source's resolution.
+
+    Parameters
+    ----------
+    src_crs
+        The source's CRS (anything rasterio accepts: a rasterio CRS, ``"EPSG:3857"``).
+    src_transform, width, height
+        The source's affine transform and size in pixels.
+    crs
+        The region's metric CRS.
+
+    Returns
+    -------
+    tuple
+        ``(transform, width, height)`` of the target grid.
+    """
+    from rasterio.transform import array_bounds
+    from rasterio.warp import calculate_default_transform
+
+    west, south, east, north = array_bounds(height, width, src_transform)
+    return calculate_default_transform(src_crs, crs.to_wkt(), width, height,
+                                       west, south, east, north)
+
+
+def reproject_heights(band: np.ndarray, src_crs: object, src_transform: "Affine", crs: "CRS",
+                      dst_transform: "Affine", dst_shape: tuple[int, int]) -> np.ndarray:
+    """Warp a height band onto a grid in *crs*: bilinear, NaN in and NaN out for no data.
+
+    The one resampling every elevation source goes through (GeoTIFF and terrain tiles), so
+    their slopes are comparable; see the module docstring for why bilinear.
+
+    Raises
+    ------
+    rasterio.errors.RasterioError, ValueError
+        GDAL cannot warp between the two CRSs; callers name their source in the message.
+    """
+    from rasterio.warp import Resampling, reproject
+
+    heights = np.full(dst_shape, np.nan, dtype=np.float32)
+    reproject(band, heights, src_transform=src_transform, src_crs=src_crs,
+              dst_transform=dst_transform, dst_crs=crs.to_wkt(), src_nodata=np.nan,
+              dst_nodata=np.nan, resampling=Resampling.bilinear)
+    return heights
 
 
 def _one_line(exc: BaseException) -> str:

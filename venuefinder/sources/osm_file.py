@@ -31,7 +31,6 @@ SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.gz", ".osm.bz2", ".xml", ".xml.gz"
 #: Relations assembled as areas; the map alone also wants buildings and water.
 RELATION_KEYS = ("leisure", "landuse", "building", "natural", "waterway")
 
-_TAG_SET = frozenset(TAG_KEYS)
 
 
 def check_extract_path(path: Path) -> None:
@@ -85,10 +84,16 @@ def read_extract(path: Path, progress: Optional[Callable[[int], None]] = None,
     candidate_relations: set[int] = set()
     assembled_relations: set[int] = set()
 
-    def keep(osm_id: str, geom: object, tags: "osmium.osm.TagList") -> None:
+    def keep(osm_id: str, geom: object, tags: "osmium.osm.TagList",
+             keys: Optional[tuple[str, ...]] = None) -> None:
         ids.append(osm_id)
         geoms.append(geom)
-        tag_rows.append({t.k: t.v for t in tags if t.k in _TAG_SET})
+        if keys is None:
+            keys = _way_tags(tags)
+        # Asking for the few keys we keep is cheaper than iterating every tag in Python
+        # (real objects carry many we do not read: species, addresses, names in 20 languages).
+        get = tags.get
+        tag_rows.append({k: v for k in keys if (v := get(k)) is not None})
 
     processor = (
         osmium.FileProcessor(str(path))
@@ -97,8 +102,7 @@ def read_extract(path: Path, progress: Optional[Callable[[int], None]] = None,
         .with_filter(_way_filter(for_map).enable_for(osmium.osm.WAY))
         .with_filter(KeyFilter(*AREA_KEYS).enable_for(osmium.osm.AREA))
         .with_filter(KeyFilter(*RELATION_KEYS).enable_for(osmium.osm.RELATION))
-        .with_filter(KeyFilter(*(PLACE_NODE_KEYS if for_map else ()),
-                               *OBSTACLE_NODE_KEYS).enable_for(osmium.osm.NODE))
+        .with_filter(_node_filter(for_map).enable_for(osmium.osm.NODE))
     )
     seen = 0
     try:
@@ -127,8 +131,17 @@ def read_extract(path: Path, progress: Optional[Callable[[int], None]] = None,
                 if geom is not None:
                     keep(f"way/{obj.id}", geom, tags)
             elif obj.is_node():
-                if obj.location.valid() and _is_point_feature(obj.tags, for_map):
-                    keep(f"node/{obj.id}", wkb.create_point(obj), obj.tags)
+                location = obj.location
+                if not location.valid():
+                    continue
+                if for_map:
+                    if _is_point_feature(obj.tags, for_map):
+                        keep(f"node/{obj.id}", (location.lon, location.lat), obj.tags,
+                             _NODE_TAGS)
+                else:  # the tag filter let only obstacles through: keep what makes one
+                    ids.append(f"node/{obj.id}")
+                    geoms.append((location.lon, location.lat))
+                    tag_rows.append(_obstacle_tag(obj.tags))
             elif obj.is_relation():
                 if obj.tags.get("type") in ("multipolygon", "boundary"):
                     candidate_relations.add(obj.id)
@@ -162,6 +175,48 @@ def _way_filter(for_map: bool) -> object:
     # Areas (buildings, water, playgrounds) are assembled apart from this filter.
     return TagFilter(*sorted(wanted))
 
+
+def _node_filter(for_map: bool) -> object:
+    """Nodes to read: for the map also named places and entrances (a key filter); for
+    scoring alone only the exact obstacle tags (a tag filter: most of a city's tagged nodes,
+    shops and crossings, never reach Python)."""
+    from osmium.filter import KeyFilter, TagFilter
+
+    if for_map:
+        return KeyFilter(*PLACE_NODE_KEYS, *OBSTACLE_NODE_KEYS)
+    return TagFilter(*sorted({(k, v) for (k, v) in OBSTACLE_TAGS if v is not None}))
+
+
+#: Tags read of a path (it only crosses venues, or is drawn), and of a fence, a tree row or a
+#: building that is no venue (an obstacle): most ways of a city are one of these.
+_PATH_TAGS: tuple[str, ...] = ("name", "highway", "access", "foot", "surface", "lit")
+_OBSTACLE_TAGS: tuple[str, ...] = tuple(k for k in TAG_KEYS if k in {
+    "name", "area", *(key for key, _ in OBSTACLE_TAGS)})
+
+
+def _way_tags(tags: object) -> tuple[str, ...]:
+    """The keys worth asking a way or area for: all of them for venues and roads."""
+    highway = tags.get("highway")
+    if highway in CROSSING_PATHS:
+        return _PATH_TAGS
+    if highway is not None or "leisure" in tags or "landuse" in tags:
+        return TAG_KEYS
+    return _OBSTACLE_TAGS
+
+
+def _obstacle_tag(tags: object) -> dict[str, str]:
+    """The one tag that makes a node an obstacle (the vocabulary's first match), asking
+    for as few keys as possible: a city has a hundred thousand such nodes."""
+    for key, values in _OBSTACLE_NODE_VALUES.items():
+        value = tags.get(key)
+        if value is not None and (values is None or value in values):
+            return {key: value}
+    return {}
+
+
+#: Tags a point feature can carry that anything reads.
+_NODE_TAGS: tuple[str, ...] = tuple(k for k in TAG_KEYS if k in {
+    "name", *PLACE_NODE_KEYS, *OBSTACLE_NODE_KEYS})
 
 #: Node tags read as points: obstacles, and where a group may meet (entrances, gates).
 _OBSTACLE_NODE_VALUES: dict[str, "frozenset[str] | None"] = {}

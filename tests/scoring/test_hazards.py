@@ -1,0 +1,175 @@
+"""The hazards criterion on hand-built venues (EPSG:3067) and report points placed in metres."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pandas as pd
+import pytest
+from pyproj import Transformer
+from shapely.geometry import box
+
+from venuefinder.errors import InputError
+from venuefinder.scoring.hazards import (
+    HIGH_SEVERITY_CAP, KIND_WEIGHT, NO_REPORTS, PENALTY, REACH_M, hazard_scores,
+)
+from venuefinder.store.vocabulary import EXPIRY, KINDS, SEVERITIES
+
+from .conftest import CRS, X0, Y0, make_venues
+
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
+TO_WGS84 = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
+#: Three 100 m × 60 m pitches, 1 km apart.
+PITCHES = [box(X0 + i * 1000, Y0, X0 + i * 1000 + 100, Y0 + 60) for i in range(3)]
+
+
+def make_hazards(*rows: dict) -> pd.DataFrame:
+    """Report rows like the store's frame; ``x``/``y`` in EPSG:3067 become lat/lon."""
+    records = []
+    for i, row in enumerate(rows):
+        row = dict(row)
+        lon, lat = TO_WGS84.transform(row.pop("x"), row.pop("y"))
+        age = row.pop("age_days", 0.0)
+        kind = row.get("kind", "pothole")
+        seen = NOW - timedelta(days=age)
+        record = {"id": i + 1, "kind": kind, "severity": "medium", "lat": lat, "lon": lon,
+                  "confirmations": 1, "created_at": seen, "seen_at": seen,
+                  "expires_at": None if EXPIRY[kind] is None else seen + EXPIRY[kind],
+                  "description": None}
+        record.update(row)
+        records.append(record)
+    frame = pd.DataFrame(records, columns=["id", "kind", "severity", "lat", "lon",
+                                           "confirmations", "created_at", "seen_at",
+                                           "expires_at", "description"])
+    for column in ("created_at", "seen_at", "expires_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
+def score(*rows: dict, venues=None) -> pd.DataFrame:
+    venues = make_venues(*({"geometry": g} for g in PITCHES)) if venues is None else venues
+    return hazard_scores(venues, make_hazards(*rows), CRS, NOW)
+
+
+def test_the_tables_cover_the_vocabulary() -> None:
+    assert set(KIND_WEIGHT) == set(KINDS) and set(PENALTY) == set(SEVERITIES)
+    assert HIGH_SEVERITY_CAP < 75.0  # green starts at 75
+
+
+def test_no_reports_scores_100_as_a_prior() -> None:
+    result = score()
+    assert result["score"].tolist() == [100.0] * 3
+    assert result["reason"].tolist() == [NO_REPORTS] * 3
+    assert result["evidence"].tolist() == ["prior"] * 3
+    assert not result["high_severity"].any() and result["hazard_count"].sum() == 0
+    assert result["cap"].tolist() == [100.0] * 3 and result["cap_note"].isna().all()
+
+
+def test_reports_inside_and_within_15_m_count_and_20_m_does_not() -> None:
+    result = score(
+        {"x": X0 + 50, "y": Y0 + 30},              # inside pitch 0
+        {"x": X0 + 1000 + 110, "y": Y0 + 30},      # 10 m east of pitch 1
+        {"x": X0 + 2000 + 120, "y": Y0 + 30},      # 20 m east of pitch 2
+    )
+    assert result["hazard_count"].tolist() == [1, 1, 0]
+    assert result["score"][0] == result["score"][1] < 100.0
+    assert result["score"][2] == 100.0 and result["reason"][2] == NO_REPORTS
+    assert result["evidence"].tolist() == ["tagged", "tagged", "prior"]
+    assert REACH_M == 15.0
+
+
+def test_one_report_can_count_for_two_venues() -> None:
+    venues = make_venues({"geometry": box(X0, Y0, X0 + 50, Y0 + 50)},
+                         {"geometry": box(X0 + 70, Y0, X0 + 120, Y0 + 50)})
+    result = score({"x": X0 + 60, "y": Y0 + 25}, venues=venues)
+    assert result["hazard_count"].tolist() == [1, 1]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_one_high_severity_report_scores_below_40_however_weak(kind: str) -> None:
+    # The weakest a report gets: unconfirmed and seen just before it would expire.
+    age = (EXPIRY[kind] or timedelta(days=5000)) / timedelta(days=1) - 0.01
+    result = score({"x": X0 + 50, "y": Y0 + 30, "kind": kind, "severity": "high",
+                    "age_days": age})
+    assert result["score"][0] < 40.0
+    assert bool(result["high_severity"][0]) and not result["high_severity"][1:].any()
+    assert result["cap"][0] == HIGH_SEVERITY_CAP
+    assert "high-severity" in result["cap_note"][0]
+
+
+def test_severity_age_and_confirmations_order_the_scores() -> None:
+    def one(**row) -> float:
+        return float(score({"x": X0 + 50, "y": Y0 + 30, **row})["score"][0])
+
+    assert one(severity="high") < one(severity="medium") < one(severity="low") < 100.0
+    assert one(age_days=0) < one(age_days=20) < one(age_days=80)      # older weighs less
+    assert one(confirmations=3) < one(confirmations=2) < one(confirmations=1)
+    assert one(kind="pothole") < one(kind="surface") < one(kind="dark")
+    # A confirmation a day ago outweighs the same report unconfirmed today.
+    assert one(confirmations=2, age_days=1) < one(confirmations=1, age_days=0)
+
+
+def test_reports_add_up() -> None:
+    single = score({"x": X0 + 50, "y": Y0 + 30})["score"][0]
+    double = score({"x": X0 + 50, "y": Y0 + 30},
+                   {"x": X0 + 20, "y": Y0 + 10, "kind": "glass"})["score"][0]
+    assert double < single
+
+
+def test_the_numbers_follow_the_formula() -> None:
+    # Medium pothole, unconfirmed, seen today: weight ½, penalty 0.25 + 0.30 × ½ = 0.40.
+    result = score({"x": X0 + 50, "y": Y0 + 30})
+    assert result["score"][0] == 60.0
+    # Two of them: 100 × 0.6 × 0.6.
+    result = score({"x": X0 + 50, "y": Y0 + 30}, {"x": X0 + 10, "y": Y0 + 10})
+    assert result["score"][0] == 36.0
+
+
+def test_the_reason_lists_the_reports_worst_first() -> None:
+    result = score(
+        {"x": X0 + 10, "y": Y0 + 10, "kind": "glass", "severity": "low", "age_days": 0.2},
+        {"x": X0 + 50, "y": Y0 + 30, "kind": "pothole", "severity": "high",
+         "confirmations": 4, "age_days": 2.5},
+        {"x": X0 + 1050, "y": Y0 + 30, "kind": "flooding", "age_days": 1.0},
+    )
+    assert result["reason"][0] == ("pothole, high, confirmed by 3, 2 days ago; "
+                                   "glass or debris, low, today")
+    assert result["reason"][1] == "flooding or ice, medium, yesterday"
+
+
+def test_expired_reports_in_a_stale_frame_do_not_count() -> None:
+    hazards = make_hazards({"x": X0 + 50, "y": Y0 + 30, "kind": "glass"})
+    venues = make_venues({"geometry": PITCHES[0]})
+    assert hazard_scores(venues, hazards, CRS, NOW)["hazard_count"][0] == 1
+    later = NOW + EXPIRY["glass"]
+    assert hazard_scores(venues, hazards, CRS, later)["score"][0] == 100.0
+
+
+def test_bad_input_is_refused() -> None:
+    venues = make_venues({"geometry": PITCHES[0]})
+    with pytest.raises(InputError):
+        hazard_scores(venues, make_hazards({"x": X0, "y": Y0, "severity": "dire"}), CRS, NOW)
+    bad_kind = make_hazards({"x": X0, "y": Y0}).assign(kind="lava")
+    with pytest.raises(InputError):
+        hazard_scores(venues, bad_kind, CRS, NOW)
+    with pytest.raises(InputError):
+        hazard_scores(venues, make_hazards(), CRS, NOW.replace(tzinfo=None))
+
+
+def test_empty_venues_and_index_are_kept() -> None:
+    venues = make_venues({"geometry": PITCHES[0]}, {"geometry": PITCHES[1]})
+    venues.index = pd.Index(["way/7", "way/9"])
+    result = hazard_scores(venues, make_hazards({"x": X0 + 1050, "y": Y0 + 30}), CRS, NOW)
+    assert result.index.tolist() == ["way/7", "way/9"]
+    assert result["hazard_count"].tolist() == [0, 1]
+    assert hazard_scores(venues.iloc[:0], make_hazards(), CRS, NOW).empty
+    assert np.issubdtype(result["hazard_count"].dtype, np.integer)
+
+
+def test_the_criterion_does_not_import_the_database() -> None:
+    code = ("import sys, venuefinder.scoring.hazards; "
+            "sys.exit('sqlalchemy' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

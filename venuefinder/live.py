@@ -1,0 +1,100 @@
+"""Live criteria over an immutable scored region: hazard reports applied per request.
+
+The region (:class:`~venuefinder.region.Region`) is scored once and preloaded; reports
+change all the time. So a live criterion is an overlay: :func:`with_live_defaults` gives
+every venue the criterion's "nothing reported" columns once (pre-serialised with the rest),
+and a :class:`LiveOverlay` built from the current open reports re-scores, per request, only
+the few venues of an answer that a report touches, then runs ``combine`` again for them.
+Pure: the caller reads the reports (from the store) and decides when to rebuild the overlay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Optional
+
+import numpy as np
+
+from .scoring import REGISTRY, ScoringContext
+from .scoring.combine import combine, parts_from_columns
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+    from pyproj import CRS
+
+    from .config import Settings
+
+LIVE = tuple(c for c in REGISTRY if c.live)
+
+
+def with_live_defaults(venues: "gpd.GeoDataFrame", crs: "CRS",
+                       settings: "Settings") -> "gpd.GeoDataFrame":
+    """*venues* (scored on the static criteria) with every live criterion's columns as they
+    are when nothing is reported, combined again (no weight, no penalty: scores unchanged)."""
+    if all(f"score_{c.name}" in venues for c in LIVE):
+        return venues
+    return _combine_live(venues, crs, settings, {})
+
+
+def _combine_live(venues: "gpd.GeoDataFrame", crs: "CRS", settings: "Settings",
+                  extra: dict[str, Any]) -> "gpd.GeoDataFrame":
+    static = [c.name for c in REGISTRY if not c.live and f"score_{c.name}" in venues]
+    parts = parts_from_columns(venues, static)
+    context = ScoringContext(crs=crs, roads=None, settings=settings,  # type: ignore[arg-type]
+                             extra=extra)
+    metric = venues.to_crs(crs)
+    for criterion in LIVE:
+        parts[criterion.name] = criterion.function(metric, context)
+    return combine(venues, parts, settings)
+
+
+@dataclass
+class LiveOverlay:
+    """The open hazard reports of one moment, indexed for the per-request re-scoring.
+
+    Attributes
+    ----------
+    hazards
+        Open reports (``id``, ``kind``, ``severity``, ``lat``, ``lon``, ``confirmations``,
+        ``created_at``…), as :func:`venuefinder.store.hazards.open_hazards_in_bbox` gives.
+    crs
+        The region's metric CRS.
+    settings
+        Weights and vetoes for ``combine``.
+    version
+        The store version the reports were read at (for the caller's cache).
+    """
+
+    hazards: "pd.DataFrame"
+    crs: "CRS"
+    settings: "Settings"
+    version: Any = None
+    _tree: Any = field(init=False, repr=False, default=None)
+
+    def __post_init__(self) -> None:
+        import geopandas as gpd
+        import shapely
+
+        if len(self.hazards):
+            points = gpd.points_from_xy(self.hazards["lon"].to_numpy(dtype=float),
+                                        self.hazards["lat"].to_numpy(dtype=float),
+                                        crs="EPSG:4326").to_crs(self.crs)
+            self._tree = shapely.STRtree(np.asarray(points))
+
+    def touched(self, metric_geoms: "np.ndarray") -> "np.ndarray":
+        """Positions of the geometries (metric CRS) that a report is within reach of."""
+        from .scoring.hazards import REACH_M
+
+        if self._tree is None or not len(metric_geoms):
+            return np.zeros(0, dtype=int)
+        venue_idx, _ = self._tree.query(metric_geoms, predicate="dwithin", distance=REACH_M)
+        return np.unique(venue_idx)
+
+    def rescore(self, venues: "gpd.GeoDataFrame",
+                now: Optional[datetime] = None) -> "gpd.GeoDataFrame":
+        """*venues* (rows of a region, WGS84) scored again with the current reports."""
+        return _combine_live(venues, self.crs, self.settings,
+                             {"hazards": self.hazards, "now": now})
+

@@ -1,0 +1,231 @@
+"""Hazards: open reports by runners of potholes, glass, flooding… on or near the venue.
+
+The live criterion: its input is the store's open-hazard frame
+(:func:`venuefinder.store.hazards.open_hazards_in_bbox`), applied per request, not cached
+with the region. Pure: no database here; the vocabulary comes from
+:mod:`venuefinder.store.vocabulary`, the one place it is defined.
+
+A report counts when its point lies on the venue or within :data:`REACH_M` of its edge (a
+runner going backwards drifts that far off a marked area without noticing). Each counted
+report takes a share ``p`` off the score, and shares multiply: ``score = 100 × Π(1 − p)``.
+``p`` lies in its severity's range (:data:`PENALTY`), placed by a weight in 0–1:
+
+    weight = KIND_WEIGHT[kind] × (1 − ½^confirmations) × ½^(age / half-life)
+
+* ``confirmations`` counts the people who said it is there (the reporter included): one
+  person's report weighs ½, two ¾, three ⅞ of a fully trusted one.
+* ``age`` runs from when someone last said it is there (``seen_at``, else ``created_at``);
+  the half-life is half the kind's lifetime in the store (glass 1.5 days, potholes 45),
+  :data:`NO_EXPIRY_HALF_LIFE` for kinds that never expire. Older unconfirmed reports weigh
+  less; a confirmation makes a report fresh again.
+
+One high-severity report brings the score below 40 whatever its age (its range starts at
+0.62, so the score is at most 38), sets ``high_severity`` and a ``cap`` of
+:data:`HIGH_SEVERITY_CAP`, which ``combine`` applies: such a venue is never green.
+
+In the combined score the criterion has no weight (a place nobody reported on is not
+better for it); instead :data:`PENALTY_SHARE` of what the reports took off comes off the
+combined score (``penalty``), and a score below the veto threshold vetoes as any other.
+
+Evidence: ``tagged`` when reports count: they are people's observations of the place, like
+a mapper's tag, and not a measurement. With none the score is 100 with evidence ``prior``:
+the absence of reports says little (most places are never reported on either way), so it
+must not raise the venue's confidence.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Optional
+
+import numpy as np
+
+from ..errors import InputError
+from ..store.vocabulary import EXPIRY, KIND_LABELS, KINDS, SEVERITIES
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+    from pyproj import CRS
+
+    from . import ScoringContext
+
+#: Reports this close to a venue's edge (metres) count for it.
+REACH_M = 15.0
+#: Share of the score one report takes off, by severity: (least, most), reached at weight
+#: 0 and 1. The high range starts above 0.6 so that one such report alone scores below 40.
+PENALTY: dict[str, tuple[float, float]] = {
+    "low": (0.08, 0.25),
+    "medium": (0.25, 0.55),
+    "high": (0.62, 0.95),
+}
+#: How much each kind matters to someone running backwards at a given severity: a trip or
+#: a fall (pothole, glass, obstacle, water or ice) fully; uneven ground a little less; a
+#: hill (flatness measures slope already) and darkness (only at night) least.
+KIND_WEIGHT: dict[str, float] = {
+    "pothole": 1.0, "glass": 1.0, "obstacle": 1.0, "flooding": 1.0,
+    "surface": 0.8, "other": 0.7, "dark": 0.6, "hill": 0.6,
+}
+#: Half-life of a report's weight for kinds whose reports never expire.
+NO_EXPIRY_HALF_LIFE = timedelta(days=365)
+#: Share of what reports take off this criterion's score that comes off the combined score
+#: (the criterion has no weight in the mean: no reports must not raise a place's score).
+PENALTY_SHARE = 0.3
+#: Most the combined score may be with an open high-severity report: below green (75).
+HIGH_SEVERITY_CAP = 74.0
+NO_REPORTS = "No open hazard reports"
+
+_DAY = np.timedelta64(1, "D")
+
+
+def report_weight(kinds: "np.ndarray", confirmations: "np.ndarray",
+                  age_days: "np.ndarray") -> "np.ndarray":
+    """Weight (0–1) of reports, as in the module docstring."""
+    kinds = np.asarray(kinds, dtype=object)
+    half_life = np.array([(EXPIRY[k] or NO_EXPIRY_HALF_LIFE) / 2 / timedelta(days=1)
+                          for k in kinds], dtype=float)
+    kind_weight = np.array([KIND_WEIGHT[k] for k in kinds], dtype=float)
+    confirmed = 1.0 - 0.5 ** np.maximum(np.asarray(confirmations, dtype=float), 1.0)
+    fresh = 0.5 ** (np.maximum(np.asarray(age_days, dtype=float), 0.0) / half_life)
+    return kind_weight * confirmed * fresh
+
+
+def score_hazards(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.DataFrame":
+    """The registry's entry point: :func:`hazard_scores` with the open reports in
+    ``context.extra["hazards"]`` (none when absent) and the time in ``context.extra["now"]``.
+    """
+    import pandas as pd
+
+    hazards = context.extra.get("hazards")
+    if hazards is None:
+        hazards = pd.DataFrame({c: [] for c in ("kind", "severity", "lat", "lon",
+                                                "confirmations", "created_at")})
+    return hazard_scores(venues, hazards, context.crs, context.extra.get("now"))
+
+
+def hazard_scores(venues_metric: "gpd.GeoDataFrame", hazards: "pd.DataFrame",
+                  crs: "CRS | str", now: Optional[datetime] = None) -> "pd.DataFrame":
+    """Score each venue by the open hazard reports on or within :data:`REACH_M` of it.
+
+    Parameters
+    ----------
+    venues_metric
+        Venues in the metric CRS *crs*.
+    hazards
+        Open reports, columns as :func:`venuefinder.store.hazards.open_hazards_in_bbox`
+        (``kind``, ``severity``, ``lat``, ``lon`` WGS84, ``confirmations``, ``created_at``,
+        optionally ``seen_at`` and ``expires_at``; times tz-aware). Reports expired at *now*
+        are left out, so a cached frame stays right as time passes.
+    crs
+        The region's metric CRS.
+    now
+        Timezone-aware time of scoring; default now in UTC.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``venues_metric.index``: ``score`` (0–100), ``reason`` (the reports, worst
+        first: "pothole, high, confirmed by 2, 3 days ago; glass or debris, low, today"),
+        ``evidence`` (``tagged`` or ``prior``), ``high_severity`` (bool), ``hazard_count``
+        (int), ``penalty`` (points off the combined score: :data:`PENALTY_SHARE` of what
+        the reports took off this score), ``cap`` (:data:`HIGH_SEVERITY_CAP` or 100) and
+        ``cap_note`` (str or None).
+
+    Raises
+    ------
+    InputError
+        A naive *now*, or a report of unknown kind or severity.
+    """
+    import pandas as pd
+
+    now = _now(now)
+    n = len(venues_metric)
+    reports = _current(hazards, now)
+    venue_idx, report_idx = _pairs(venues_metric, reports, crs)
+
+    kinds = reports["kind"].to_numpy(dtype=object)[report_idx]
+    severity = reports["severity"].to_numpy(dtype=object)[report_idx]
+    confirmations = reports["confirmations"].to_numpy(dtype=float)[report_idx]
+    seen = reports["seen_at" if "seen_at" in reports else "created_at"]
+    age_days = ((pd.Timestamp(now) - seen).to_numpy() / _DAY)[report_idx]
+    weight = report_weight(kinds, confirmations, age_days)
+    low = np.array([PENALTY[s][0] for s in severity], dtype=float)
+    high = np.array([PENALTY[s][1] for s in severity], dtype=float)
+    penalty = low + (high - low) * weight
+
+    kept = np.exp(np.bincount(venue_idx, weights=np.log1p(-penalty), minlength=n))
+    count = np.bincount(venue_idx, minlength=n)
+    is_high = np.bincount(venue_idx, weights=severity == "high", minlength=n) > 0
+
+    # Reasons, worst report first; a loop only over the few (venue, report) pairs.
+    reasons = np.full(n, NO_REPORTS, dtype=object)
+    order = np.lexsort((-penalty, venue_idx))
+    parts: dict[int, list[str]] = {}
+    for i in order:
+        parts.setdefault(int(venue_idx[i]), []).append(
+            _describe(kinds[i], severity[i], int(confirmations[i]), age_days[i]))
+    for v, texts in parts.items():
+        reasons[v] = "; ".join(texts)
+
+    return pd.DataFrame({
+        "score": np.round(100.0 * kept, 1),
+        "reason": reasons,
+        "evidence": np.where(count > 0, "tagged", "prior").astype(object),
+        "high_severity": is_high,
+        "hazard_count": count,
+        "penalty": np.round((1.0 - kept) * 100.0 * PENALTY_SHARE, 1),
+        "cap": np.where(is_high, HIGH_SEVERITY_CAP, 100.0),
+        "cap_note": np.where(is_high, "An open high-severity hazard report: at most "
+                             f"{HIGH_SEVERITY_CAP:.0f}", None).astype(object),
+    }, index=venues_metric.index)
+
+
+def _current(hazards: "pd.DataFrame", now: datetime) -> "pd.DataFrame":
+    """The reports still open at *now*, checked against the vocabulary."""
+    import pandas as pd
+
+    reports = hazards
+    if "expires_at" in reports and len(reports):
+        expires = pd.to_datetime(reports["expires_at"], utc=True)
+        reports = reports[expires.isna() | (expires > pd.Timestamp(now))]
+    unknown = sorted(set(reports["kind"]) - set(KINDS))
+    if unknown:
+        raise InputError(f"unknown hazard kind(s) {unknown}: one of {', '.join(KINDS)}")
+    unknown = sorted(set(reports["severity"]) - set(SEVERITIES))
+    if unknown:
+        raise InputError(f"unknown severity {unknown}: one of {', '.join(SEVERITIES)}")
+    return reports
+
+
+def _pairs(venues: "gpd.GeoDataFrame", reports: "pd.DataFrame",
+           crs: "CRS | str") -> tuple["np.ndarray", "np.ndarray"]:
+    """(venue position, report position) of every report within reach of a venue."""
+    import geopandas as gpd
+    import shapely
+
+    if not len(venues) or not len(reports):
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    # geopandas caches the transformer: building one costs ~20 ms, a request's whole budget.
+    points = gpd.points_from_xy(reports["lon"].to_numpy(dtype=float),
+                                reports["lat"].to_numpy(dtype=float), crs="EPSG:4326")
+    tree = shapely.STRtree(venues.geometry.to_numpy())
+    report_idx, venue_idx = tree.query(np.asarray(points.to_crs(crs)), predicate="dwithin",
+                                       distance=REACH_M)
+    return venue_idx, report_idx
+
+
+def _describe(kind: str, severity: str, confirmations: int, age_days: float) -> str:
+    parts = [KIND_LABELS[kind], severity]
+    if confirmations > 1:
+        parts.append(f"confirmed by {confirmations - 1}")
+    days = int(max(age_days, 0.0) // 1)
+    parts.append("today" if days == 0 else "yesterday" if days == 1 else f"{days} days ago")
+    return ", ".join(parts)
+
+
+def _now(now: Optional[datetime]) -> datetime:
+    if now is None:
+        return datetime.now(timezone.utc)
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise InputError("now must be a timezone-aware datetime")
+    return now.astimezone(timezone.utc)

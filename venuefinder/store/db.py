@@ -1,0 +1,185 @@
+"""Engines, sessions, locking write transactions and migrations, from a database URL.
+
+* **SQLite** (``sqlite:///path/venuefinder.db``, the default the web app puts in its
+  instance folder): every connection gets ``journal_mode=WAL`` (readers never block the
+  writer), ``synchronous=FULL``, ``busy_timeout`` (:data:`BUSY_TIMEOUT_MS`) and
+  ``foreign_keys=ON``. Write transactions start with ``BEGIN IMMEDIATE``: they take the
+  database's write lock before their first read, so a check-then-write (dedupe, "one vote
+  per client") cannot interleave with another writer, and a waiting writer queues on
+  ``busy_timeout`` instead of failing with "database is locked" when a deferred
+  transaction tries to upgrade its read lock.
+
+  ``synchronous=FULL`` rather than ``NORMAL``: both keep every committed transaction
+  through a ``kill -9`` of the process (the WAL is written before COMMIT returns); FULL
+  also syncs the WAL to disk on every commit, so an acknowledged hazard report survives a
+  power cut or a kernel crash too. Reports are written at human rates, so one fsync per
+  commit costs nothing that matters.
+* **PostgreSQL** (``postgresql+psycopg://user:password@host/db``; a bare ``postgresql://``
+  means psycopg 3 too): write transactions that must not race on rows that do not exist
+  yet (two reports of one spot) take a transaction-scoped advisory lock
+  (``pg_advisory_xact_lock``); votes lock the hazard's row with ``SELECT … FOR UPDATE``.
+
+Every write transaction bumps the single :class:`~.models.StoreVersion` row before it
+commits, so :meth:`Store.version` (one primary-key read) tells any web worker whether its
+cached open-hazard frame is stale.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Optional, Union
+
+from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import InputError
+from .models import StoreVersion
+
+#: How long a SQLite writer waits for the write lock before giving up.
+BUSY_TIMEOUT_MS = 15_000
+#: Execution option that makes the next SQLite transaction ``BEGIN IMMEDIATE``.
+_WRITE = "venuefinder_write"
+#: PostgreSQL advisory lock keys (arbitrary 64-bit numbers private to venuefinder).
+REPORT_LOCK = 0x76660001
+MIGRATION_LOCK = 0x76660000
+#: Alembic's script folder, shipped inside the package.
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+@dataclass(frozen=True)
+class Store:
+    """An engine and its sessions: what every service function takes first.
+
+    Attributes
+    ----------
+    engine
+        The SQLAlchemy engine (pooled; share one per process).
+    sessions
+        Session factory (``expire_on_commit=False``: rows read stay readable after commit).
+    """
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only transaction (a consistent snapshot on both databases' defaults)."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write(self, lock: Optional[int] = None) -> Iterator[Session]:
+        """One atomic write transaction: committed when the block ends, rolled back (and
+        the version not bumped) when it raises.
+
+        Parameters
+        ----------
+        lock
+            PostgreSQL advisory lock key held until commit, for check-then-insert on rows
+            that may not exist yet. SQLite needs none: ``BEGIN IMMEDIATE`` already
+            serialises writers.
+        """
+        with self.sessions() as session:
+            session.connection(execution_options={_WRITE: True})
+            if lock is not None and not self.is_sqlite:
+                session.execute(select(func.pg_advisory_xact_lock(lock)))
+            yield session
+            session.execute(update(StoreVersion).where(StoreVersion.id == 1)
+                            .values(version=StoreVersion.version + 1))
+            session.commit()
+
+    def version(self) -> int:
+        """The store-wide write counter: changes after every committed write."""
+        with self.read() as session:
+            return int(session.scalar(select(StoreVersion.version)
+                                      .where(StoreVersion.id == 1)) or 0)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for a SQLite or PostgreSQL URL, set up as the module docstring says.
+
+    Raises
+    ------
+    InputError
+        The URL is malformed or names another database.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise InputError(f"not a database URL: {url!r}") from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        engine = create_engine(parsed, **kwargs)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    raise InputError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+
+
+def open_store(url: str, **kwargs: Any) -> Store:
+    """A :class:`Store` on *url* (engine keyword arguments pass through)."""
+    engine = make_engine(url, **kwargs)
+    return Store(engine, sessionmaker(engine, expire_on_commit=False))
+
+
+def upgrade(target: Union[str, Store], revision: str = "head") -> None:
+    """Migrate the database to *revision* (Alembic), creating it on first use.
+
+    Safe to call from every worker at start-up: the migration runs in one write
+    transaction (``BEGIN IMMEDIATE`` on SQLite, an advisory lock on PostgreSQL), so a second
+    caller waits and then finds the schema current.
+    """
+    _migrate(target, "upgrade", revision)
+
+
+def downgrade(target: Union[str, Store], revision: str) -> None:
+    """Migrate the database down to *revision* (``"base"``: drop everything)."""
+    _migrate(target, "downgrade", revision)
+
+
+def _migrate(target: Union[str, Store], direction: str, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    store = open_store(target) if isinstance(target, str) else target
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with store.engine.connect() as connection:
+            connection.execution_options(**{_WRITE: True})
+            with connection.begin():
+                if not store.is_sqlite:
+                    connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+                config.attributes["connection"] = connection
+                getattr(command, direction)(config, revision)
+    finally:
+        if isinstance(target, str):
+            store.engine.dispose()
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # SQLAlchemy emits BEGIN itself (see _sqlite_begin), so sqlite3 must not.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    immediate = connection.get_execution_options().get(_WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -1,0 +1,72 @@
+"""The hazard-report vocabulary, defined once: kinds, severities, lifetimes and thresholds.
+
+The store (models, validation, migrations' checks), the web form and the ``hazards``
+criterion all read these tables. A leaf module: it imports nothing of venuefinder and no
+database library, so the pure criterion can use it.
+
+How long an open report lives without anyone saying "still there" (:data:`EXPIRY`;
+``None`` = until resolved); a confirmation or a repeated report renews it from that moment:
+
+========  ========  ===============================================================
+kind      lifetime  why
+========  ========  ===============================================================
+glass     3 days    swept up, blown or scattered away within days
+flooding  3 days    water drains and ice melts; the next freeze is a new report
+other     14 days   unknown cause: short, so unconfirmed noise fades quickly
+obstacle  30 days   building-site fences, parked equipment, fallen branches
+pothole   90 days   councils repair potholes within weeks to a few months
+surface   180 days  broken or uneven paving is resurfaced on a season's scale
+dark      180 days  lighting rarely changes, but a broken lamp does get fixed, so a
+                    report must not outlive a year of not being confirmed
+hill      never     terrain does not change
+========  ========  ===============================================================
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Optional
+
+#: Hazard kinds → the label a person reads (form, reasons).
+KIND_LABELS: dict[str, str] = {
+    "pothole": "pothole",
+    "hill": "steep hill",
+    "surface": "broken or uneven surface",
+    "glass": "glass or debris",
+    "flooding": "flooding or ice",
+    "dark": "dark or unlit",
+    "obstacle": "obstacle",
+    "other": "other hazard",
+}
+KINDS: tuple[str, ...] = tuple(KIND_LABELS)
+
+#: Severities, mildest first (a merge keeps the later, i.e. worse, of two).
+SEVERITIES: tuple[str, ...] = ("low", "medium", "high")
+
+#: Lifetime of an open report by kind; see the module docstring for the numbers.
+EXPIRY: dict[str, Optional[timedelta]] = {
+    "glass": timedelta(days=3),
+    "flooding": timedelta(days=3),
+    "other": timedelta(days=14),
+    "obstacle": timedelta(days=30),
+    "pothole": timedelta(days=90),
+    "surface": timedelta(days=180),
+    "dark": timedelta(days=180),
+    "hill": None,
+}
+
+#: A report's life cycle: ``hidden`` waits for an admin's review.
+STATUSES: tuple[str, ...] = ("open", "resolved", "hidden")
+#: What a client may say about a report; each client counts once per action.
+ACTIONS: tuple[str, ...] = ("confirm", "gone", "flag")
+
+#: A report of the same kind this close to an open one confirms it instead of adding a row.
+DEDUPE_RADIUS_M = 25.0
+#: Distinct clients saying "gone" that resolve a report.
+GONE_TO_RESOLVE = 2
+#: Distinct clients flagging a report that hide it until an admin reviews it.
+FLAGS_TO_HIDE = 3
+#: Longest description and flag reason, in characters.
+DESCRIPTION_MAX = 500
+#: Longest client id (a hash of the client's address: 64 hex characters for SHA-256).
+CLIENT_MAX = 128
