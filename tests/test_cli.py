@@ -191,3 +191,31 @@ def test_a_dem_that_misses_the_region_is_said_in_the_reasons(runner: CliRunner):
     reasons = [f["properties"]["reasons"]["flatness"]
                for f in json.loads(result.stdout)["features"]]
     assert reasons and all("does not cover" in r for r in reasons)
+
+
+def test_venues_with_a_store_carry_its_open_hazard_reports(runner: CliRunner, tmp_path: Path):
+    from venuefinder.store.db import connect_store
+    from venuefinder.store.hazards import report_hazard
+
+    args = ["venues", "--near", NEAR, "--radius", "1500", "--limit", "1", "--format",
+            "geojson"]
+    first = json.loads(runner.invoke(main, args).stdout)["features"][0]
+    lon, lat = _first_coordinate(first["geometry"])
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    report_hazard(connect_store(url), "glass", "high", lat, lon, "broken bottles", "client-a")
+    result = runner.invoke(main, [*args, "--limit", "20", "--store", url])
+    _ok(result)
+    props = {f["id"]: f["properties"] for f in json.loads(result.stdout)["features"]}
+    hit = props[first["id"]]
+    assert hit["scores"]["hazards"] < 40
+    assert hit["reasons"]["hazards"].startswith("glass or debris, high")
+    assert hit["score"] < first["properties"]["score"]
+    assert all("hazards" in p["scores"] for p in props.values())
+
+
+def test_an_unreachable_store_exits_1_with_one_line(runner: CliRunner):
+    result = runner.invoke(main, ["venues", "--near", NEAR, "--store",
+                                  "postgresql://nobody:secret@127.0.0.1:9/none"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("venuefinder: error: cannot open the store at")
+    assert "secret" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

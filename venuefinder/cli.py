@@ -106,11 +106,15 @@ def _near(ctx: click.Context, param: click.Parameter, value: Optional[str]):
               help="Only venues whose score rests at least this much (0-100, the weight "
               "share) on measured or mapped evidence rather than guesses.")
 @click.option("--kind", "kinds", multiple=True, help="Only these kinds (repeatable).")
+@click.option("--store", metavar="URL",
+              help="Database of hazard reports (sqlite:///file or postgresql://…) whose "
+              "open reports lower the scores; default: DATABASE_URL, else none.")
 @click.option("--format", "fmt", type=click.Choice(["table", "geojson"]), default="table",
               show_default=True)
 def venues(source: Optional[str], dem: Optional[Path], near: tuple[float, float],
            radius: Optional[float], limit: int, min_score: Optional[float],
-           min_confidence: Optional[float], kinds: tuple[str, ...], fmt: str) -> None:
+           min_confidence: Optional[float], kinds: tuple[str, ...], store: Optional[str],
+           fmt: str) -> None:
     """The safest venues near a point, best first, with the reasons for each score."""
 
     def action() -> None:
@@ -119,7 +123,7 @@ def venues(source: Optional[str], dem: Optional[Path], near: tuple[float, float]
         from . import validate
         from .vocabulary import KINDS
 
-        settings = _settings(source=source, dem=dem)
+        settings = _settings(source=source, dem=dem, database_url=store)
         lat, lon = near
         radius_m = validate.check_radius(
             settings.default_radius_m if radius is None else radius, settings.max_radius_m)
@@ -128,9 +132,17 @@ def venues(source: Optional[str], dem: Optional[Path], near: tuple[float, float]
         validate.check_min_confidence(min_confidence)
         validate.check_kinds(kinds or None, KINDS)
         region = _region_for(settings, lat, lon, radius_m)
+        overlay = None
+        if settings.database_url:
+            from .live import region_with_live
+            from .store.db import connect_store
+            from .store.overlay import region_overlay
+
+            region = region_with_live(region, settings)
+            overlay = region_overlay(connect_store(settings.database_url), region, settings)
         started = time.perf_counter()
         collection = region.near(lat, lon, radius_m, limit, min_score, kinds or None,
-                                 min_confidence)
+                                 min_confidence, overlay)
         query_ms = (time.perf_counter() - started) * 1000
         logging.getLogger(__name__).info("query took %.1f ms", query_ms)
         collection["query"] = {"lat": lat, "lon": lon, "radius_m": radius_m,
@@ -195,7 +207,7 @@ def ingest(source: str, dem: Optional[Path], out: Path) -> None:
     def action() -> None:
         from tqdm import tqdm
 
-        from .prepare import build_region, check_dem_path, is_auto_dem
+        from .prepare import check_dem_path, is_auto_dem, score_features
         from .sources.osm_file import check_extract_path, read_extract
 
         if not out.name.lower().endswith(OUTPUT_SUFFIXES):
@@ -213,13 +225,13 @@ def ingest(source: str, dem: Optional[Path], out: Path) -> None:
         click.echo(f"read {path.name}: {osm.stats.objects} objects; {osm.stats.summary()}",
                    err=True)
         steps = tqdm(total=2, desc="scoring", disable=None, file=sys.stderr)
-        region = build_region(osm, settings, dem, path.name)
+        scored = score_features(osm, settings, dem, path.name)[0]
         steps.update(1)
         steps.set_description(f"writing {out.name}")
-        write_venues(region.venues, out)
+        write_venues(scored, out)
         steps.update(1)
         steps.close()
-        click.echo(f"wrote {len(region.venues)} scored venues to {out}", err=True)
+        click.echo(f"wrote {len(scored)} scored venues to {out}", err=True)
 
     _run(action)
 

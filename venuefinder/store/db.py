@@ -36,7 +36,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import InputError
+from ..errors import InputError, SourceError
 from .models import StoreVersion
 
 #: How long a SQLite writer waits for the write lock before giving up.
@@ -132,6 +132,30 @@ def open_store(url: str, **kwargs: Any) -> Store:
     """A :class:`Store` on *url* (engine keyword arguments pass through)."""
     engine = make_engine(url, **kwargs)
     return Store(engine, sessionmaker(engine, expire_on_commit=False))
+
+
+def connect_store(url: str, **kwargs: Any) -> Store:
+    """A store on *url*, its schema upgraded, checked to answer.
+
+    Raises
+    ------
+    InputError
+        A malformed or unsupported URL.
+    SourceError
+        The database cannot be reached or opened (one line, the password hidden).
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    store = open_store(url, **kwargs)
+    try:
+        upgrade(store)
+        store.version()
+    except (SQLAlchemyError, OSError) as exc:
+        store.engine.dispose()
+        shown = make_url(url).render_as_string(hide_password=True)
+        detail = " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
+        raise SourceError(f"cannot open the store at {shown}: {detail}") from None
+    return store
 
 
 def upgrade(target: Union[str, Store], revision: str = "head") -> None:
