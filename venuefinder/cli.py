@@ -187,7 +187,8 @@ def format_table(features: list[dict[str, Any]], lat: float, lon: float,
         lines.append(f"{rank:>2}  {p['score']:>5.0f}  {p['confidence']:>3}%  {name:<34} "
                      f"{p['kind']:<17} {p['distance_m']:>6.0f}m  {cells}{veto}")
         for criterion, reason in p["reasons"].items():
-            guess = " [a guess]" if p["evidence"].get(criterion) == "prior" else ""
+            guess = (" [a guess]" if p["evidence"].get(criterion) == "prior"
+                     and "guess" not in reason else "")
             lines.append(f"{'':>11}{criterion}: {reason}{guess}")
         if p.get("note"):
             lines.append(f"{'':>11}note: {p['note']}")

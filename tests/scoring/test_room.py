@@ -110,3 +110,14 @@ def test_empty_input_gives_the_columns():
     result = score_room(empty, None)
     assert result.empty and list(result.columns) == [
         "score", "reason", "evidence", "longest_run_m", "usable_area_m2"]
+
+
+def test_a_narrow_track_area_is_scored_on_its_straight_and_a_ring_in_a_multipolygon_laps():
+    sprint = box(X0, Y0, X0 + 120, Y0 + 6)
+    ring = box(X0, Y0, X0 + 110, Y0 + 110).difference(box(X0 + 10, Y0 + 10, X0 + 100,
+                                                          Y0 + 100))
+    result = _score({"geometry": sprint, "kind": "track"},
+                    {"geometry": MultiPolygon([ring, box(X0 + 200, Y0, X0 + 210, Y0 + 10)]),
+                     "kind": "track"})
+    assert result.loc[0, "score"] == 100.0  # 116 m of lanes: a full straight
+    assert result.loc[1, "longest_run_m"] == pytest.approx(400.0)

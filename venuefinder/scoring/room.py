@@ -124,11 +124,12 @@ def score_room(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.Dat
         run[is_line] = length
         lap[np.flatnonzero(is_line)[closed]] = length[closed]
     # A track mapped as an area ring around its infield: its lap runs between the rings.
-    ring_track = is_area & (kinds == "track") & (shapely.get_num_interior_rings(geoms) > 0)
-    if ring_track.any():
-        lap[ring_track] = [_ring_lap(g) for g in geoms[ring_track]]
+    area_track = np.flatnonzero(is_area & (kinds == "track"))
+    laps = np.array([_ring_lap(g) for g in geoms[area_track]], dtype=float)
+    lap[area_track] = laps
 
-    is_track = ~np.isnan(lap) | (is_line & (kinds == "track"))
+    # A track's lanes are its room, narrow by design: scored on its lap or straight alone.
+    is_track = kinds == "track"
     track_run = np.where(np.isnan(lap), run, np.maximum(lap, run))
     score = np.where(is_track, run_score(track_run),
                      np.sqrt(run_score(run) * area_score(usable)))
@@ -260,13 +261,19 @@ def _vertex_pair_runs(polygons: "np.ndarray") -> "np.ndarray":
     return out
 
 
-def _ring_lap(polygon: object) -> float:
-    """Lap of a track mapped as an area ring: between its outer and largest inner edge."""
+def _ring_lap(shape: object) -> float:
+    """Lap of a track mapped as an area ring (its largest part with an infield hole):
+    midway between its outer and largest inner edge; NaN when it has no hole."""
     import shapely
 
+    parts = shapely.get_parts(shape)
+    holes = shapely.get_num_interior_rings(parts)
+    if not (holes > 0).any():
+        return float("nan")
+    polygon = parts[holes > 0][np.argmax(shapely.area(parts[holes > 0]))]
     outer = shapely.length(shapely.get_exterior_ring(polygon))
-    inner = max(shapely.length(r) for r in shapely.get_interior_ring(
-        polygon, np.arange(shapely.get_num_interior_rings(polygon))))
+    inner = shapely.length(shapely.get_interior_ring(
+        polygon, np.arange(shapely.get_num_interior_rings(polygon)))).max()
     return float((outer + inner) / 2)
 
 
