@@ -155,9 +155,10 @@ def synthetic(n_venues: int, n_segments: int, seed: int = 1):
 def bench_scoring() -> None:
     import geopandas as gpd
 
-    from venuefinder.scoring import CRITERIA, score_venues
+    from venuefinder.scoring import REGISTRY, score_venues
 
-    print(f"== scoring alone ({', '.join(CRITERIA)}; flatness without DEM; combine)")
+    static = [c.name for c in REGISTRY if not c.live]
+    print(f"== scoring alone ({', '.join(static)}; flatness without DEM; combine)")
     timings = {}
     for n_venues, n_segments in ((10_000, 100_000), (100_000, 1_000_000)):
         venues, context = synthetic(n_venues, n_segments)
