@@ -239,7 +239,20 @@ def ingest(source: str, dem: Optional[Path], out: Path) -> None:
 
 def write_venues(venues: Any, out: Path) -> None:
     """Write scored venues by suffix, through a temporary file so a failure leaves any
-    previous output intact."""
+    previous output intact and nothing else behind.
+
+    Raises
+    ------
+    InputError
+        The file cannot be written (a full disk, no permission): one line, the reason.
+        pyarrow raises ``OSError``; GDAL, through pyogrio, its own errors (a full disk is
+        a ``FeatureError`` "database or disk is full", or a ``DataSourceError`` when even
+        creating the file fails).
+    """
+    import os
+
+    from pyogrio.errors import DataLayerError, DataSourceError
+
     tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")
     try:
         if out.suffix.lower() == ".gpkg":
@@ -248,9 +261,17 @@ def write_venues(venues: Any, out: Path) -> None:
         else:
             venues.to_parquet(tmp)
         tmp.replace(out)
-    except OSError as exc:
+    except BaseException as exc:  # Ctrl+C too: a half-written file must not stay
         tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+        if isinstance(exc, OSError):  # pyarrow's strerror wraps the errno's text in its own
+            reason = os.strerror(exc.errno) if exc.errno else exc.strerror or str(exc)
+            raise InputError(f"cannot write {out}: {reason}") from None
+        if isinstance(exc, (DataSourceError, DataLayerError)):
+            text = str(exc)
+            full = "disk is full" in text or "No space left" in text
+            reason = "No space left on device" if full else text.splitlines()[0][:200]
+            raise InputError(f"cannot write {out}: {reason}") from None
+        raise
 
 
 @main.command()

@@ -135,12 +135,23 @@ AREA_KEYS: tuple[str, ...] = ("leisure", "landuse", "highway", "building", "natu
 MAP_WAY_KEYS: tuple[str, ...] = ("waterway", "railway")
 
 
-def obstacle_category(tags: "dict[str, str] | None") -> "str | None":
-    """The obstacle category of one object's tags (:data:`OBSTACLE_TAGS`), or None."""
-    if not tags:
-        return None
-    for (key, value), category in OBSTACLE_TAGS.items():
-        found = tags.get(key)
-        if found is not None and (value is None or found == value):
-            return category
-    return None
+
+# -- walkable ways (the routes' walking graph) -------------------------------------------------
+#: ``highway=*`` ways a loop may follow: no motor traffic, and a way one can run backwards
+#: on. Of :data:`PATH_CLASSES`, steps and indoor corridors are left to the way there.
+RUNNABLE_PATH_CLASSES = frozenset({
+    "footway", "path", "pedestrian", "track", "bridleway", "cycleway"})
+#: ``foot=*`` values that open a way to people on foot (a cycleway needs one of them for a
+#: loop; ``foot=no`` closes any way).
+FOOT_ALLOWED = frozenset({"yes", "designated", "permissive"})
+#: ``leisure=*`` values whose closed ways are run round as laps: a running track, and the
+#: edge of a pitch or field.
+LAP_LEISURE = frozenset({"track", "pitch"})
+#: Tags read of a walkable way, a road or a lap ring for the walking graph.
+WALKWAY_TAG_KEYS: tuple[str, ...] = (
+    "name", "highway", "surface", "smoothness", "lit", "width", "foot", "access",
+    "motor_vehicle", "maxspeed", "footway", "leisure", "sport", "area")
+#: Node tags that mark where a road is crossed, and ``crossing=*`` values with lights.
+CROSSING_NODE_TAGS: tuple[tuple[str, str], ...] = (
+    ("highway", "crossing"), ("highway", "traffic_signals"))
+SIGNALLED_CROSSINGS = frozenset({"traffic_signals"})

@@ -8,7 +8,8 @@ from flask.testing import FlaskClient
 from venuefinder.errors import InputError
 from venuefinder.region import Region
 from venuefinder.scoring import REGISTRY
-from venuefinder.validate import check_lat_lon, check_limit, check_radius, parse_float
+from venuefinder.validate import (ECHO_CHARS, check_kinds, check_lat_lon, check_limit,
+                                  check_radius, clip, parse_float, parse_int, parse_lat_lon)
 
 from .regions import CENTER_LAT, CENTER_LON
 
@@ -95,7 +96,6 @@ def test_venues_radius_limit_min_score(client: FlaskClient) -> None:
     ("kind=park&kind=pitch", ["way/1", "way/2"]),
     ("kind=park,pitch", ["way/1", "way/2"]),
     ("kind=park,%20track&kind=grass", ["relation/4", "way/3", "way/2"]),
-    ("kind=", ["way/1", "relation/4", "way/3", "way/5", "way/2"]),
 ])
 def test_venues_kind_repeats_or_commas(client: FlaskClient, kinds: str,
                                        expected: list[str]) -> None:
@@ -103,9 +103,21 @@ def test_venues_kind_repeats_or_commas(client: FlaskClient, kinds: str,
     assert ids(body) == expected
 
 
-def test_venues_point_far_away_is_empty_not_an_error(client: FlaskClient) -> None:
-    body = client.get("/api/venues?lat=-33.9&lon=18.4").get_json()
-    assert body["features"] == []
+@pytest.mark.parametrize("point", ["lat=-33.9&lon=18.4", "lat=0&lon=111", "lat=60.17&lon=-155",
+                                   "lat=-90&lon=180"])
+def test_venues_point_far_away_is_empty_not_an_error(client: FlaskClient, point: str) -> None:
+    """Even where the region's UTM zone cannot place the point (the other side of the
+    globe): no venue is near it, which is an answer, not a bad request."""
+    response = client.get(f"/api/venues?{point}&radius=20000")
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["features"] == [] and body["query"]["radius_m"] == 20000.0
+
+
+def test_venues_from_outside_the_region_s_box_are_found(client: FlaskClient) -> None:
+    """Skipping far points must not skip near ones: 4 km north of the region's box."""
+    body = client.get(f"/api/venues?lat={CENTER_LAT + 0.04}&lon={CENTER_LON}&radius=5000")
+    assert ids(body.get_json()) == ["way/1", "way/3", "way/2"]  # 4.4 to 4.5 km away
 
 
 #: (query string, the message the shared validator gives) — the API must say the same.
@@ -142,7 +154,28 @@ BAD_VENUE_QUERIES = [
     (f"{NEAR}&radius=100&radius=200", "radius given 2 times; give it once"),
     ("lat=%00&lon=24.9", None),
     ("lat=%F0%9F%8F%83&lon=24.9", None),
-    ("lat=" + "9" * 5000 + "&lon=1", None),
+    ("lat=" + "9" * 3000 + "&lon=1", cli_message(parse_float, "9" * 3000, "latitude")),
+    # Only plain ASCII decimals: float() and int() would read all of these.
+    ("lat=%D9%A1%D9%A2&lon=24.9", cli_message(parse_float, "١٢", "latitude")),  # Arabic-Indic
+    ("lat=%EF%BC%96%EF%BC%90&lon=24.9", cli_message(parse_float, "６０", "latitude")),  # full-width
+    ("lat=6_0.17&lon=24.9", "latitude must be a number, got '6_0.17'"),
+    ("lat=%2B60&lon=24.9", "latitude must be a number, got '+60'"),
+    ("lat=%2060&lon=24.9", "latitude must be a number, got ' 60'"),
+    ("lat=60.&lon=24.9", "latitude must be a number, got '60.'"),
+    ("lat=.5&lon=24.9", "latitude must be a number, got '.5'"),
+    (f"{NEAR}&radius=1_000", "radius must be a number, got '1_000'"),
+    (f"{NEAR}&min_score=%EF%BC%95%EF%BC%90", "min_score must be a number, got '５０'"),
+    (f"{NEAR}&min_confidence=1e999", "min_confidence must be a finite number, got '1e999'"),
+    (f"{NEAR}&limit=%D9%A5", "limit must be a whole number, got '٥'"),
+    (f"{NEAR}&limit=1_0", "limit must be a whole number, got '1_0'"),
+    (f"{NEAR}&limit=%2B5", "limit must be a whole number, got '+5'"),
+    (f"{NEAR}&limit=%205", "limit must be a whole number, got ' 5'"),
+    (f"{NEAR}&limit=5.0", "limit must be a whole number, got '5.0'"),
+    # An empty kind is a client's bug, not "every kind" (the document says so too).
+    (f"{NEAR}&kind=", "kind must not be empty"),
+    (f"{NEAR}&kind=park,", "kind must not be empty"),
+    (f"{NEAR}&kind=park&kind=", "kind must not be empty"),
+    (f"{NEAR}&kind=park,%09track", None),  # only spaces are dropped around a kind
 ]
 
 
@@ -200,15 +233,18 @@ def test_places_offline(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize("query, message", [
-    ("", "q is required: a place name to look for"),
-    ("q=", "q is required: a place name to look for"),
-    ("q=%20%20", "q is required: a place name to look for"),
+    ("", "q is required: a place name to look for (part of it, any case)"),
+    ("q=", "q must not be empty"),
+    ("q=%20%20", "q must not be empty"),
+    ("q=%E3%80%80", "q must not be empty"),  # an ideographic space is a space too
     ("q=" + "a" * 201, "q is longer than 200 characters"),
+    ("q=%20%20" + "a" * 199, "q is longer than 200 characters"),  # as sent, not stripped
     ("q=a%00b", "q must not contain control characters"),
     ("q=a&q=b", "q given 2 times; give it once"),
     ("q=ka&limit=0", "limit must be between 1 and 50, got 0"),
     ("q=ka&limit=51", "limit must be between 1 and 50, got 51"),
     ("q=ka&limit=x", "limit must be a whole number, got 'x'"),
+    ("q=ka&limit=%EF%BC%95", "limit must be a whole number, got '５'"),
 ])
 def test_places_bad_parameters(client: FlaskClient, query: str, message: str) -> None:
     assert_error(client.get(f"/api/places?{query}"), 400, "bad_request", message)
@@ -274,12 +310,16 @@ def test_basemap_outside_and_without_basemap(client: FlaskClient, make_app,
 
 
 @pytest.mark.parametrize("query, message", [
-    ("", "bbox is required: west,south,east,north in degrees"),
-    ("bbox=", "bbox is required: west,south,east,north in degrees"),
+    ("", "bbox is required: west,south,east,north in degrees (west < east, south < north; "
+         "at most 0.5 wide and high)"),
+    ("bbox=", "bbox must not be empty: west,south,east,north in degrees"),
     ("bbox=1,2,3", "bbox must be west,south,east,north, got '1,2,3'"),
     ("bbox=1,2,3,4,5", "bbox must be west,south,east,north, got '1,2,3,4,5'"),
+    ("bbox=,,,", "west must be a number, got ''"),
     ("bbox=a,2,3,4", "west must be a number, got 'a'"),
-    ("bbox=1,2,3,nan", "north must be a finite number, got 'nan'"),
+    ("bbox=1,2,3,nan", cli_message(parse_float, "nan", "north")),
+    ("bbox=24.9,60.1,25,%D9%A6%D9%A0.2", cli_message(parse_float, "٦٠.2", "north")),
+    ("bbox=24.9,60.1,25,60.2&bbox=24.9,60.1,25,60.2", "bbox given 2 times; give it once"),
     ("bbox=24.9,91,25,92", "latitude 91.0 is outside -90..90"),
     ("bbox=-181,60,-180.5,60.1", "longitude -181.0 is outside -180..180"),
     ("bbox=25,60,24.9,60.1", "bbox must have west < east and south < north"),
@@ -296,3 +336,75 @@ def test_nothing_returns_nan(client: FlaskClient) -> None:
                 "/api/places?q=ka", "/api/basemap?bbox=24.9,60.15,25.0,60.2"):
         text = client.get(url).get_data(as_text=True)
         assert "NaN" not in text and "Infinity" not in text, url
+
+
+# -- what messages quote of the request -----------------------------------------------------
+LONG = "x" * 3000
+
+
+@pytest.mark.parametrize("url", [
+    f"/api/venues?{NEAR}&kind={LONG}",
+    f"/api/venues?{NEAR}&kind=park,{LONG[:1500]},{LONG[:1500]}y",
+    f"/api/venues?lat={LONG}&lon=24.9",
+    f"/api/venues?{NEAR}&limit={LONG}",
+    f"/api/venues?{NEAR}&limit={'9' * 3000}",
+    f"/api/venues/way/{LONG}",
+    f"/api/basemap?bbox={LONG[:1500]},{LONG[:1500]}",
+    f"/api/basemap?bbox=1,2,3,{LONG}",
+])
+def test_messages_quote_at_most_a_clip_of_the_input(client: FlaskClient, url: str) -> None:
+    body = assert_error(client.get(url), 400, "bad_request")
+    assert "x" * (ECHO_CHARS + 1) not in body["message"] and "9" * (ECHO_CHARS + 1) not in \
+        body["message"]
+    assert "…" in body["message"]
+    assert len(body["message"]) < 300
+
+
+@pytest.mark.parametrize("call", [
+    lambda text: parse_float(text, "latitude"),
+    lambda text: parse_int(text, "limit"),
+    lambda text: parse_lat_lon(text),
+    lambda text: check_kinds([text], ["park"]),
+    lambda text: check_limit(int("9" * 1000), 500),
+])
+def test_shared_validators_clip_what_they_quote(call) -> None:
+    """60 KB in, a sentence out: the CLI shares these messages."""
+    with pytest.raises(InputError) as info:
+        call("x" * 60_000)
+    assert len(str(info.value)) < 200 and str(info.value).count("…") == 1
+
+
+def test_clip() -> None:
+    assert clip("short") == "short"
+    assert clip("y" * ECHO_CHARS) == "y" * ECHO_CHARS
+    assert clip("y" * (ECHO_CHARS + 1)) == "y" * ECHO_CHARS + "…"
+
+
+@pytest.mark.parametrize("text, value", [("60.17", 60.17), ("-5", -5.0), ("0", 0.0),
+                                         ("1e-05", 1e-05), ("1E+21", 1e21), ("-0.0", 0.0),
+                                         ("007", 7.0)])
+def test_plain_numbers_parse(text: str, value: float) -> None:
+    assert parse_float(text, "x") == value
+
+
+@pytest.mark.parametrize("text", ["١٢", "６０", "6_0.17", "+5", " 5", "5 ", "5.", ".5", "0x10",
+                                  "1e", "1e+", "--1", "", "٣.٥",
+                                  "𝟓", "5\n"])
+def test_other_number_forms_are_refused(text: str) -> None:
+    with pytest.raises(InputError, match="must be a number"):
+        parse_float(text, "x")
+    with pytest.raises(InputError, match="must be a whole number"):
+        parse_int(text, "x")
+
+
+def test_whole_numbers() -> None:
+    assert parse_int("-12", "limit") == -12 and parse_int("0042", "limit") == 42
+    for text in ("2.5", "1e3", "9" * 19):
+        with pytest.raises(InputError, match="whole number"):
+            parse_int(text, "limit")
+
+
+@pytest.mark.parametrize("text", ["nan", "NaN", "inf", "-Infinity", "+inf"])
+def test_not_finite_numbers_are_named_so(text: str) -> None:
+    with pytest.raises(InputError, match="must be a finite number"):
+        parse_float(text, "x")

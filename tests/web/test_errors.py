@@ -1,8 +1,13 @@
-"""Every error is JSON ``{"error", "message"}``: 404, 405, 413, 429, 500, 503."""
+"""Every answer of the API is JSON: errors are ``{"error", "message"}`` (400, 404, 405, 413,
+414, 429, 431, 500, 503, also when werkzeug's own server answers before the app), OPTIONS is
+204 No Content with Allow."""
 
 from __future__ import annotations
 
+import json
 import logging
+import socket
+import threading
 
 import pytest
 from flask import Flask
@@ -10,7 +15,8 @@ from flask.testing import FlaskClient
 
 from venuefinder.errors import InputError, NotFoundError, SourceError
 from venuefinder.region import Region
-from venuefinder.web.errors import DOMAIN_STATUS
+from venuefinder.web.app import MAX_HEADER_BYTES, MAX_URL_BYTES, dev_server
+from venuefinder.web.errors import DOMAIN_STATUS, MAX_MESSAGE_CHARS, error_response
 
 from .test_api import NEAR, assert_error
 
@@ -31,9 +37,90 @@ def test_wrong_method_is_json_405_with_allow(client: FlaskClient, method: str, u
     assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
 
 
-def test_head_and_options_work(client: FlaskClient) -> None:
-    assert client.head(f"/api/venues?{NEAR}").status_code == 200
-    assert client.options("/api/venues").status_code == 200
+def test_head_works(client: FlaskClient) -> None:
+    response = client.head(f"/api/venues?{NEAR}")
+    assert response.status_code == 200 and response.is_json and not response.data
+
+
+@pytest.mark.parametrize("url", ["/", "/api/venues", "/api/venues/way/1", "/api/places",
+                                 "/api/basemap", "/api/openapi.json"])
+def test_options_is_204_with_allow_and_no_html(client: FlaskClient, url: str) -> None:
+    response = client.options(url)
+    assert response.status_code == 204 and response.data == b""
+    assert "Content-Type" not in response.headers
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+
+
+def test_options_of_an_unknown_url_is_json_404(client: FlaskClient) -> None:
+    assert_error(client.options("/api/nope"), 404, "not_found")
+
+
+def test_url_over_the_limit_is_json_414(client: FlaskClient) -> None:
+    padding = "x" * (MAX_URL_BYTES - len("/api/places?q=a&pad=") + 1)
+    assert_error(client.get(f"/api/places?q=a&pad={padding}"), 414, "request_uri_too_long",
+                 "the request URL is too long")
+    assert client.get(f"/api/places?q=a&pad={padding[:-1]}").status_code == 200
+    assert_error(client.get("/api/" + "x" * MAX_URL_BYTES), 414, "request_uri_too_long")
+
+
+def test_headers_over_the_limit_are_json_431(client: FlaskClient) -> None:
+    big = {"X-Pad": "y" * MAX_HEADER_BYTES}
+    assert_error(client.get("/api/openapi.json", headers=big), 431,
+                 "request_header_fields_too_large", "the request headers are too large")
+    many = {f"X-Pad-{i}": "y" * 100 for i in range(MAX_HEADER_BYTES // 100)}
+    assert_error(client.get("/", headers=many), 431, "request_header_fields_too_large")
+    assert client.get("/api/openapi.json", headers={"X-Pad": "y" * 1000}).status_code == 200
+
+
+def test_no_message_is_longer_than_the_cap(app: Flask) -> None:
+    with app.app_context():
+        body = error_response(400, "bad_request", "z" * 10_000).get_json()
+    assert len(body["message"]) == MAX_MESSAGE_CHARS + 1 and body["message"].endswith("…")
+
+
+def _raw_exchange(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send raw bytes to 127.0.0.1:*port*; the status, headers and body of the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines)
+    return int(status_line.split()[1]), headers, body
+
+
+@pytest.fixture
+def dev_port(app: Flask):
+    """``venuefinder serve``'s server for the tiny app on a free loopback port."""
+    server = dev_server(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_port
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("request_bytes, status, code", [
+    # werkzeug's server (http.server) refuses these before the app runs.
+    (b"GET /api/venues?" + b"x" * 70_000 + b" HTTP/1.1\r\nHost: a\r\n\r\n", 414,
+     "request_uri_too_long"),
+    (b"GET / HTTP/1.1\r\nHost: a\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(101))
+     + b"\r\n", 431, "request_header_fields_too_large"),
+    (b"GET / HTTP/1.1\r\nX-Long: " + b"y" * 70_000 + b"\r\n\r\n", 431,
+     "request_header_fields_too_large"),
+    # and the app's own limits, through the same server
+    (b"GET /api/places?q=a&pad=" + b"x" * MAX_URL_BYTES + b" HTTP/1.1\r\nHost: a\r\n"
+     b"Connection: close\r\n\r\n", 414, "request_uri_too_long"),
+])
+def test_dev_server_answers_its_own_errors_in_json(dev_port: int, request_bytes: bytes,
+                                                   status: int, code: str) -> None:
+    got, headers, body = _raw_exchange(dev_port, request_bytes)
+    assert got == status
+    assert headers["Content-Type"] == "application/json"
+    answer = json.loads(body)
+    assert set(answer) == {"error", "message"} and answer["error"] == code
 
 
 def test_body_over_max_request_bytes_is_413(make_app) -> None:
@@ -136,7 +223,8 @@ def test_bad_requests_never_500(client: FlaskClient) -> None:
     """A fuzz of odd query strings on every endpoint: 2xx or 4xx, never 5xx."""
     odd = ["", "lat", "lat=", "=", "&&&", "lat=1&lon", "lat[]=1&lon[]=2", "kind=%FF",
            "q=%FF%FE", "bbox=%FF", "limit=%2B5", "limit= 5", "radius=1e-300", "q=%0A",
-           "lat=1e-400&lon=-0", "lat=١٢&lon=٣", "min_score=1_0", "kind=,,,", "bbox=,,,"]
+           "lat=1e-400&lon=-0", "lat=١٢&lon=٣", "min_score=1_0", "kind=,,,", "bbox=,,,",
+           "point=1", "point[lat]=1", "lat=0&lon=180&radius=20000", "q=%ED%A0%80"]
     for path in ("/api/venues", "/api/places", "/api/basemap", "/api/venues/way/1",
                  "/api/openapi.json", "/"):
         for query in odd:

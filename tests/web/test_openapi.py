@@ -1,15 +1,23 @@
-"""The OpenAPI document: valid OpenAPI 3.1, exactly the app's routes, and true of responses."""
+"""The OpenAPI document: valid OpenAPI 3.1, exactly the app's routes, generated from the
+views' own models (and the criteria registry), and true of responses."""
 
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Blueprint, Flask, jsonify
 from flask.testing import FlaskClient
+from pydantic import Field
 
-from .test_api import NEAR
+from venuefinder.scoring import CRITERIA, EVIDENCE, REGISTRY
+from venuefinder.web.models import (CRITERION_PROPERTIES, LIMITS_KEY, PY_WHITESPACE, Latitude,
+                                    RequestModel, VenuePath)
+from venuefinder.web.openapi import openapi_document, operation
+
+from .test_api import NEAR, assert_error
 
 openapi_spec_validator = pytest.importorskip(
     "openapi_spec_validator", reason="openapi-spec-validator is not installed")
@@ -46,8 +54,8 @@ def test_document_describes_exactly_the_url_map(app: Flask, document: dict[str, 
 def test_path_parameters_match_the_rules(document: dict[str, Any]) -> None:
     for path, item in document["paths"].items():
         names = set(re.findall(r"{([^}]+)}", path))
-        for operation in item.values():
-            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+        for op in item.values():
+            declared = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
             assert declared == names, path
 
 
@@ -56,9 +64,17 @@ def test_query_parameters_are_the_ones_the_views_read(document: dict[str, Any]) 
         return {p["name"] for p in document["paths"][path]["get"].get("parameters", [])
                 if p["in"] == "query"}
 
-    assert query_names("/api/venues") == {"lat", "lon", "radius", "limit", "min_score", "kind"}
+    assert query_names("/api/venues") == {"point", "radius", "limit", "min_score",
+                                          "min_confidence", "kind"}
     assert query_names("/api/places") == {"q", "limit"}
     assert query_names("/api/basemap") == {"bbox"}
+    # `point` is form-exploded: on the wire it is lat=…&lon=…, both or neither.
+    point = next(p for p in document["paths"]["/api/venues"]["get"]["parameters"]
+                 if p["name"] == "point")
+    assert (point["style"], point["explode"], point.get("required", False)) == ("form", True,
+                                                                              False)
+    schema = document["components"]["schemas"]["Point"]
+    assert set(schema["properties"]) == set(schema["required"]) == {"lat", "lon"}
 
 
 def test_limits_in_the_document_come_from_settings(make_app) -> None:
@@ -86,6 +102,10 @@ def _validator(document: dict[str, Any], name: str):
     ("/api/places?q=ka", "Places", 200),
     ("/api/basemap?bbox=24.9,60.15,25.0,60.2", "BasemapCollection", 200),
     ("/api/venues?lat=100&lon=0", "Error", 400),
+    ("/api/venues?lat=60.17", "Error", 400),
+    ("/api/venues?kind=", "Error", 400),
+    ("/api/basemap?bbox=", "Error", 400),
+    ("/api/venues/way/" + "1" * 21, "Error", 400),
     ("/api/venues/way/999", "Error", 404),
     ("/api/nope", "Error", 404),
 ])
@@ -99,8 +119,143 @@ def test_responses_match_their_schemas(client: FlaskClient, document: dict[str, 
 
 def test_every_documented_status_has_json_errors(document: dict[str, Any]) -> None:
     for path, item in document["paths"].items():
-        for operation in item.values():
-            for status, response in operation["responses"].items():
+        for op in item.values():
+            for status, response in op["responses"].items():
                 if status.startswith(("4", "5")):
                     ref = response["content"]["application/json"]["schema"]["$ref"]
                     assert ref == "#/components/schemas/Error", (path, status)
+
+
+def _parameter_schema(document: dict[str, Any], path: str, name: str) -> dict[str, Any]:
+    parameter = next(p for p in document["paths"][path]["get"]["parameters"]
+                     if p["name"] == name)
+    return {**parameter["schema"], "components": document["components"]}
+
+
+@pytest.mark.parametrize("path, name, value", [
+    ("/api/venues", "kind", [""]),               # kind=
+    ("/api/venues", "kind", ["park,"]),          # kind=park,
+    ("/api/venues", "kind", ["volcano"]),
+    ("/api/venues", "point", {"lat": 60.17}),    # a lone lat
+    ("/api/venues", "point", {"lon": 24.9}),
+    ("/api/venues", "radius", 0),
+    ("/api/venues", "limit", 501),
+    ("/api/basemap", "bbox", []),                # bbox=
+    ("/api/basemap", "bbox", [1, 2, 3]),
+    ("/api/basemap", "bbox", [1, 91, 2, 92]),
+    ("/api/places", "q", ""),
+    ("/api/places", "q", "  "),
+    ("/api/places", "q", "a\x00b"),
+    ("/api/places", "q", "a" * 201),
+])
+def test_the_document_forbids_what_the_views_refuse(document: dict[str, Any], path: str,
+                                                    name: str, value: Any) -> None:
+    """The promises the hand-written document broke (an empty kind or bbox, a lone lat) and
+    their neighbours: the schema itself refuses them now (schemathesis checks the rest)."""
+    from openapi_schema_validator import OAS31Validator
+
+    assert not OAS31Validator(_parameter_schema(document, path, name)).is_valid(value)
+
+
+def test_the_feature_schema_comes_from_the_criteria_registry(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    static = [c.name for c in REGISTRY if not c.live]
+    for name in ("Scores", "Reasons", "Evidence"):
+        assert list(schemas[name]["properties"]) == list(CRITERIA), name
+        assert schemas[name]["required"] == static, name  # live criteria: only when scored
+        for criterion in REGISTRY:
+            assert schemas[name]["properties"][criterion.name]["description"] == \
+                criterion.question
+    assert schemas["Evidence"]["properties"]["traffic"]["enum"] == list(EVIDENCE)
+    properties = schemas["VenueProperties"]["properties"]
+    assert properties["vetoed_by"]["anyOf"][0]["enum"] == list(CRITERIA)
+    for criterion in REGISTRY:
+        for name in criterion.properties:
+            assert name in properties and name not in schemas["VenueProperties"]["required"]
+            # A new property gets a type and a sentence in CRITERION_PROPERTIES.
+            assert name in CRITERION_PROPERTIES, f"{criterion.name}.{name} is untyped"
+
+
+def test_python_whitespace_list_is_python_s() -> None:
+    """The place-text pattern must agree with str.strip(), which the view uses."""
+    assert PY_WHITESPACE == "".join(chr(c) for c in range(sys.maxunicode + 1)
+                                    if chr(c).isspace())
+
+
+def test_every_route_needs_an_operation(make_app) -> None:
+    app = make_app()
+
+    @app.get("/api/undocumented")
+    def undocumented():
+        return jsonify(ok=True)
+
+    with pytest.raises(LookupError, match="/api/undocumented"):
+        openapi_document(app, app.extensions[LIMITS_KEY])
+
+
+class _Report(RequestModel):
+    """A JSON body, as the next APIs will have."""
+
+    lat: Latitude = Field(description="Where, latitude.")
+    note: str = Field(max_length=20, description="What.")
+
+
+@pytest.fixture
+def body_app(make_app) -> Flask:
+    """The app with one more operation taking a path variable and a JSON body."""
+    app = make_app()
+    extra = Blueprint("extra", __name__, url_prefix="/api/extra")
+
+    @extra.post("/reports/<path:venue_id>")
+    @operation("report", "Report something at a venue", path=VenuePath, body=_Report,
+               errors=(400, 404), ok_status=201, ok_description="Stored.")
+    def report(path: VenuePath, body: _Report):
+        return jsonify(venue=path.venue_id, lat=body.lat, note=body.note), 201
+
+    app.register_blueprint(extra)
+    return app
+
+
+def test_a_json_body_is_checked_like_a_query(body_app: Flask) -> None:
+    client = body_app.test_client()
+    url = "/api/extra/reports/way/1"
+    response = client.post(url, json={"lat": 60.17, "note": "glass"})
+    assert response.status_code == 201
+    assert response.get_json() == {"venue": "way/1", "lat": 60.17, "note": "glass"}
+    assert_error(client.post(url, json={"lat": "٦٠", "note": "x"}), 400, "bad_request",
+                 "latitude must be a number, got '٦٠'")
+    assert_error(client.post(url, json={"lat": 91, "note": "x"}), 400, "bad_request",
+                 "latitude 91.0 is outside -90..90")
+    assert_error(client.post(url, json={"lat": 60}), 400, "bad_request",
+                 "note is required: what")
+    assert_error(client.post(url, json={"lat": 60, "note": "x" * 21}), 400, "bad_request",
+                 "note: string should have at most 20 characters")
+    assert_error(client.post(url, data="{", content_type="application/json"), 400,
+                 "bad_request", "the body is not valid JSON")
+    assert_error(client.post(url, data="lat=60", content_type="text/plain"), 415,
+                 "unsupported_media_type")
+    assert_error(client.post("/api/extra/reports/way/x", json={"lat": 60, "note": "x"}), 400,
+                 "bad_request", "venue id must look like way/123, got 'way/x'")
+
+
+def test_a_json_body_is_documented(body_app: Flask) -> None:
+    document = body_app.test_client().get("/api/openapi.json").get_json()
+    openapi_spec_validator.validate(document)
+    post = document["paths"]["/api/extra/reports/{venue_id}"]["post"]
+    assert post["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/_Report"}
+    assert document["components"]["schemas"]["_Report"]["required"] == ["lat", "note"]
+    assert {"201", "400", "404", "415"} <= set(post["responses"])
+    assert [p["name"] for p in post["parameters"]] == ["venue_id"]
+
+
+def test_a_route_s_variables_need_a_path_model(make_app) -> None:
+    app = make_app()
+
+    @app.get("/api/things/<name>")
+    @operation("thing", "A thing", errors=(404,))
+    def thing(**variables):
+        return jsonify(variables)
+
+    with pytest.raises(ValueError, match="/api/things/<name>"):
+        openapi_document(app, app.extensions[LIMITS_KEY])

@@ -6,10 +6,11 @@ Development (what ``venuefinder serve`` does)::
 
     venuefinder serve --host 127.0.0.1 --port 8000
 
-Production, with gunicorn; ``--preload`` loads (and scores) the region once, before the
-workers fork, so they share it instead of each loading their own::
+Production, with gunicorn and the project's config (:mod:`venuefinder.web.gunicorn_conf`:
+gevent workers that slow clients cannot hold, and ``preload``, which loads and scores the
+region once, before the workers fork, so they share it)::
 
-    gunicorn --workers 2 --threads 4 --preload --bind 0.0.0.0:8000 \\
+    gunicorn -c python:venuefinder.web.gunicorn_conf --bind 0.0.0.0:8000 \\
         'venuefinder.web:create_app()'
 
 Configuration is one :class:`~venuefinder.config.Settings` object read from the environment

@@ -1,16 +1,29 @@
-"""Application factory and a small server for ``venuefinder serve``."""
+"""Application factory and a small server for ``venuefinder serve``.
+
+Every answer but the map page is JSON: errors are ``{"error", "message"}`` (see
+:mod:`venuefinder.web.errors`), including the app's own 414 (URL over
+:data:`MAX_URL_BYTES`) and 431 (headers over :data:`MAX_HEADER_BYTES`); ``OPTIONS`` answers
+204 No Content with an ``Allow`` header. A server's own limits may answer before the app
+does: werkzeug's (``venuefinder serve``) answers in the same JSON
+(:class:`JsonErrorRequestHandler`), gunicorn's in HTML (see
+:mod:`venuefinder.web.gunicorn_conf`, whose limits sit above the app's).
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
-from typing import TYPE_CHECKING, Optional, TextIO
+from typing import TYPE_CHECKING, Any, Optional, TextIO
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import (RequestEntityTooLarge, RequestHeaderFieldsTooLarge,
+                                 RequestURITooLarge)
+from werkzeug.serving import WSGIRequestHandler
 
 from .assets import warn_if_missing
-from .errors import register_error_handlers
+from .errors import register_error_handlers, status_error
+from .models import LIMITS_KEY, ApiLimits
 from .state import EXTENSION_KEY, SETTINGS_KEY
 
 if TYPE_CHECKING:
@@ -21,6 +34,22 @@ log = logging.getLogger("venuefinder.web")
 
 #: ``settings.rate_limit`` values that switch rate limiting off (e.g. for benchmarks).
 RATE_LIMIT_OFF = frozenset({"", "0", "none", "off", "false", "disabled"})
+#: Longest request target (path and query string, as sent) the app reads; a longer one is
+#: a 414. Far above any URL the map or a client builds (a few hundred bytes).
+MAX_URL_BYTES = 4096
+#: Most bytes of request header lines (``Name: value``) the app reads; more is a 431.
+MAX_HEADER_BYTES = 16384
+
+
+class VenuefinderFlask(Flask):
+    """Flask whose automatic ``OPTIONS`` answer is 204 No Content with ``Allow`` (Flask's
+    own is a 200 with an empty text/html body, the one non-JSON answer of the API)."""
+
+    def make_default_options_response(self) -> Response:
+        response = super().make_default_options_response()
+        response.status_code = 204
+        del response.headers["Content-Type"]
+        return response
 
 
 def rate_limit_enabled(settings: "Settings") -> bool:
@@ -39,7 +68,7 @@ def create_app(settings: Optional["Settings"] = None,
         e.g. ``VENUEFINDER_SOURCE`` for another region or an ingested file).
     region
         An already prepared region; ``None`` loads it once here with
-        :func:`~venuefinder.region.prepare_region` (disk-cached).
+        :func:`~venuefinder.prepare.prepare_region` (disk-cached).
 
     Returns
     -------
@@ -57,11 +86,11 @@ def create_app(settings: Optional["Settings"] = None,
     if settings is None:
         settings = Settings()
     if region is None:
-        from ..region import prepare_region
+        from ..prepare import prepare_region
 
         region = prepare_region(settings)
 
-    app = Flask(__name__)
+    app = VenuefinderFlask(__name__)
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
         # Keep the serializer's key order (id, name, kind, score…) as the CLI writes it.
@@ -71,9 +100,11 @@ def create_app(settings: Optional["Settings"] = None,
     app.config[SETTINGS_KEY] = settings
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION_KEY] = region
+    app.extensions[LIMITS_KEY] = ApiLimits.of(settings, region.kinds)
 
     _init_limiter(app, settings)
     register_error_handlers(app)
+    app.before_request(_reject_large_heads)
     app.before_request(_reject_large_bodies)
     app.after_request(_security_headers)
 
@@ -117,6 +148,19 @@ def _init_limiter(app: Flask, settings: "Settings") -> None:
                       # Static files are cheap and a page load fetches several at once.
                       default_limits_exempt_when=lambda: request.endpoint == "static")
     app.extensions["venuefinder.limiter"] = limiter
+
+
+def _reject_large_heads() -> None:
+    """414 for a request target over :data:`MAX_URL_BYTES`, 431 for header lines over
+    :data:`MAX_HEADER_BYTES`: the app's own limits, in JSON, under the server's."""
+    environ = request.environ
+    target = environ.get("RAW_URI") or environ.get("REQUEST_URI")  # as sent, when known
+    size = (len(target) if target is not None else
+            len(environ.get("PATH_INFO", "")) + 1 + len(environ.get("QUERY_STRING", "")))
+    if size > MAX_URL_BYTES:
+        raise RequestURITooLarge()
+    if sum(len(k) + len(v) + 4 for k, v in request.headers.items()) > MAX_HEADER_BYTES:
+        raise RequestHeaderFieldsTooLarge()
 
 
 def _reject_large_bodies() -> None:
@@ -178,10 +222,7 @@ def serve(settings: Optional["Settings"] = None, host: str = "127.0.0.1", port: 
     out
         Where the URL is printed.
     """
-    from werkzeug.serving import make_server
-
-    app = create_app(settings)
-    server = make_server(host, port, app, threaded=True)
+    server = dev_server(create_app(settings), host, port)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     if ":" in shown:
         shown = f"[{shown}]"
@@ -193,3 +234,34 @@ def serve(settings: Optional["Settings"] = None, host: str = "127.0.0.1", port: 
         pass
     finally:
         server.server_close()
+
+
+def dev_server(app: Flask, host: str, port: int) -> Any:
+    """werkzeug's threaded server for *app*, answering its own errors in JSON
+    (:class:`JsonErrorRequestHandler`); ``serve_forever()`` runs it."""
+    from werkzeug.serving import make_server
+
+    server = make_server(host, port, app, threaded=True)
+    server.RequestHandlerClass = JsonErrorRequestHandler  # socketserver's handler attribute
+    return server
+
+
+class JsonErrorRequestHandler(WSGIRequestHandler):
+    """werkzeug's request handler, answering the errors its server raises before the app
+    (a request line over 64 KiB: 414; more than 100 headers or a header line over 64 KiB:
+    431; a malformed request line: 400) with the app's JSON error body instead of HTML."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, as werkzeug's threaded server uses
+
+    def send_error(self, code: int, message: Optional[str] = None,
+                   explain: Optional[str] = None) -> None:
+        error, text = status_error(code)
+        body = json.dumps({"error": error, "message": text}).encode()
+        self.log_error("code %d, message %s", code, message)
+        self.send_response(code, message)
+        self.send_header("Connection", "close")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(body)

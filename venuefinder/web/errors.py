@@ -11,6 +11,12 @@ raised                                      status  ``error``
 werkzeug ``HTTPException`` (404, 405, …)    its     from its name (``method_not_allowed``)
 anything else                               500     ``internal_error`` (no traceback)
 ==========================================  ======  =========================
+
+The servers answer some requests before the app sees them, in their own format: werkzeug's
+(``venuefinder serve``) does it in JSON too, through :func:`status_error`; gunicorn's are
+HTML, see :mod:`venuefinder.web.gunicorn_conf`. Messages quote user input clipped (see
+:func:`venuefinder.validate.clip`); :data:`MAX_MESSAGE_CHARS` bounds any message whatever
+raised it.
 """
 
 from __future__ import annotations
@@ -19,9 +25,10 @@ import logging
 import re
 
 from flask import Flask, Response, jsonify
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from ..errors import InputError, NotFoundError, SourceError, VenuefinderError
+from ..validate import clip
 
 log = logging.getLogger("venuefinder.web")
 
@@ -37,13 +44,19 @@ DOMAIN_STATUS: tuple[tuple[type[VenuefinderError], int, str], ...] = (
 _HTTP_MESSAGES = {
     404: "no such page or API endpoint; see /api/openapi.json",
     413: "the request body is too large",
+    414: "the request URL is too long",
+    431: "the request headers are too large",
     500: "the server failed to answer this request; it has been logged",
 }
 
 
+#: Longest message an error body carries (a last guard; echoes are clipped far shorter).
+MAX_MESSAGE_CHARS = 600
+
+
 def error_response(status: int, code: str, message: str) -> Response:
     """A JSON error response."""
-    response = jsonify(error=code, message=message)
+    response = jsonify(error=code, message=clip(message, MAX_MESSAGE_CHARS))
     response.status_code = status
     return response
 
@@ -52,6 +65,14 @@ def _code_of(exc: HTTPException) -> str:
     """``"Method Not Allowed"`` → ``"method_not_allowed"``."""
     name = exc.name or "error"
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def status_error(status: int) -> tuple[str, str]:
+    """``(code, message)`` of the error body for an HTTP *status* answered without an
+    exception (by the server itself), the same as the app gives for it."""
+    exc_class = default_exceptions.get(status, InternalServerError)
+    exc = exc_class()
+    return _code_of(exc), _HTTP_MESSAGES.get(status) or exc.description or exc.name
 
 
 def handle_http(exc: HTTPException) -> Response:

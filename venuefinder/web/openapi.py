@@ -1,20 +1,231 @@
-"""OpenAPI 3.1 description of the app, served at ``GET /api/openapi.json``.
+"""The OpenAPI 3.1 document, generated from the views' own models; and :func:`operation`,
+which declares a view's models once for both its checks and the document.
 
-Written by hand next to the views rather than generated, so that the contract is reviewed as
-a contract; ``tests/web/test_openapi.py`` validates it and checks that its paths and methods
-are exactly the app's URL map.
+Adding an endpoint
+------------------
+::
+
+    @bp.post("/venues/<path:venue_id>/hazards")
+    @operation("reportHazard", "Report a hazard at a venue", path=VenuePath,
+               body=HazardReport, ok=HazardAccepted, ok_status=201, errors=(400, 404))
+    def report_hazard(path: VenuePath, body: HazardReport) -> Response:
+        ...
+
+The models live in :mod:`venuefinder.web.models`. The view gets them checked (a bad value is
+a 400 with the rule's message, a body that is not JSON a 415); the document lists the path
+variables, query parameters and body of the same models, the ``ok`` model as the answer and
+the JSON error body for each status in ``errors`` and :data:`COMMON_ERRORS`. A route without
+an :class:`Operation` makes the document fail to build (the tests build it).
+
+Why built here rather than by spectree or flask-openapi3: both answer bad input with their
+own status (422) and error body, and add their own documentation routes; keeping every
+existing URL, status and ``{"error", "message"}`` body exactly as they are took less code
+than configuring that away. pydantic does the JSON Schema work
+(``model_json_schema(ref_template="#/components/schemas/{model}")``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
 
-from ..scoring import CRITERIA
+from flask import Flask, Response, current_app, request
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
-if TYPE_CHECKING:
-    from ..config import Settings
+from ..scoring import REGISTRY
+from .models import LIMITS_KEY, ApiLimits, Error, RequestModel
+from .params import is_commas, is_list, nested_model, parse_body, parse_path, parse_query
 
 OPENAPI_VERSION = "3.1.0"
+REF_TEMPLATE = "#/components/schemas/{model}"
+#: Attribute of a view function holding its :class:`Operation`.
+OPERATION_ATTR = "openapi_operation"
+#: ``app.extensions`` key of the document built for the app (on its first request).
+DOCUMENT_KEY = "venuefinder.openapi"
+
+#: What each error status means, as the document says it.
+ERROR_DESCRIPTIONS = {
+    400: "Bad parameter (same rules and messages as the CLI).",
+    404: "Unknown venue or URL.",
+    405: "Method not allowed (the Allow header lists the allowed ones).",
+    413: "Request body larger than the configured maximum.",
+    414: "URL too long (the app's limit; a server in front may answer first, see "
+         "venuefinder.web.gunicorn_conf).",
+    415: "The body is not JSON.",
+    429: "Rate limit exceeded (Retry-After says when to retry).",
+    431: "Request headers too large (the app's limit; a server in front may answer first).",
+    500: "Unexpected server error (logged; no traceback is returned).",
+    503: "A data source (the optional geocoder) is unreachable.",
+}
+#: Statuses any operation may answer, whatever its parameters.
+COMMON_ERRORS = (405, 413, 414, 429, 431, 500)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the API, as a view declares it.
+
+    Attributes
+    ----------
+    operation_id, summary, description, tags
+        As in the document.
+    path, query, body
+        Request models of the URL's variables, the query string and a JSON body; the view
+        receives each checked, as the keyword argument of the same name.
+    ok
+        Model of the success answer's JSON body; None: any JSON object (or a string for
+        another media type).
+    ok_description, ok_status, ok_media_type
+        The success answer.
+    errors
+        Error statuses beside :data:`COMMON_ERRORS` (400 for any operation with
+        parameters, 404 for a lookup, 503 for a remote source).
+    """
+
+    operation_id: str
+    summary: str
+    description: str = ""
+    tags: tuple[str, ...] = ("api",)
+    path: Optional[type[RequestModel]] = None
+    query: Optional[type[RequestModel]] = None
+    body: Optional[type[RequestModel]] = None
+    ok: Optional[type[BaseModel]] = None
+    ok_description: str = "OK."
+    ok_status: int = 200
+    ok_media_type: str = "application/json"
+    errors: tuple[int, ...] = ()
+
+
+def operation(operation_id: str, summary: str, **options: Any) -> Callable[[Callable], Callable]:
+    """Declare a view's :class:`Operation`; the wrapped view gets ``path``, ``query`` and
+    ``body`` checked by their models, bound to the app's limits (see
+    :meth:`~venuefinder.web.models.RequestModel.bind`)."""
+    spec = Operation(operation_id, summary, **options)
+
+    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def checked(**variables: Any) -> Response:
+            limits: ApiLimits = current_app.extensions[LIMITS_KEY]
+            models: dict[str, Any] = {}
+            if spec.path is not None:
+                models["path"] = parse_path(spec.path.bind(limits), variables)
+            if spec.query is not None:
+                models["query"] = parse_query(spec.query.bind(limits), request.args)
+            if spec.body is not None:
+                models["body"] = parse_body(spec.body.bind(limits), request)
+            return view(**models)
+
+        setattr(checked, OPERATION_ATTR, spec)
+        return checked
+
+    return decorate
+
+
+#: Operations of views outside the API's blueprint (the map page renders HTML).
+PAGE_OPERATIONS = {
+    "map.index": Operation("mapPage", "The map page", tags=("map",),
+                           ok_description="HTML page with the map, search and the list of "
+                                          "venues.",
+                           ok_media_type="text/html"),
+}
+
+
+class ResponseSchema(GenerateJsonSchema):
+    """pydantic's JSON Schema without ``"default": null`` (an optional member is absent,
+    and saying its default is null would be wrong)."""
+
+    def default_schema(self, schema: Any) -> Any:
+        json_schema = super().default_schema(schema)
+        if json_schema.get("default", ...) is None:
+            del json_schema["default"]
+        return json_schema
+
+
+class ParameterSchema(ResponseSchema):
+    """JSON Schema of a query or path parameter: a parameter is absent or has a value, never
+    null, and has no title (its name is the title)."""
+
+    def nullable_schema(self, schema: Any) -> Any:
+        return self.generate_inner(schema["schema"])
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+
+def openapi_document(app: Flask, limits: ApiLimits) -> dict[str, Any]:
+    """The OpenAPI document of *app*: one operation per route and method of its URL map,
+    from the views' :class:`Operation` and models bound to *limits*.
+
+    Raises
+    ------
+    LookupError
+        A route has no :class:`Operation` (decorate its view with :func:`operation`).
+    ValueError
+        Two different models share a name, or a path model does not name the route's
+        variables.
+    """
+    components: dict[str, Any] = {}
+    routes = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint == "static":
+            continue  # files, not an API
+        view = app.view_functions[rule.endpoint]
+        spec = getattr(view, OPERATION_ATTR, None) or PAGE_OPERATIONS.get(rule.endpoint)
+        if spec is None:
+            raise LookupError(f"route {rule.rule} ({rule.endpoint}) has no OpenAPI operation: "
+                              "decorate its view with venuefinder.web.openapi.operation")
+        methods = sorted(m.lower() for m in (rule.methods or ()) - {"HEAD", "OPTIONS"})
+        routes.append((rule, spec, methods))
+
+    # Every JSON body in one go, so that shared models become one component each: answers
+    # as they are serialised, requests as they are validated.
+    bodies: set[tuple[type[BaseModel], str]] = {(Error, "serialization")}
+    for _, spec, _ in routes:
+        if spec.ok is not None:
+            bodies.add((spec.ok, "serialization"))
+        if spec.body is not None:
+            bodies.add((spec.body.bind(limits), "validation"))
+    refs, defs = models_json_schema(sorted(bodies, key=lambda b: (b[0].__name__, b[1])),
+                                    ref_template=REF_TEMPLATE, schema_generator=ResponseSchema)
+    _add_components(components, defs.get("$defs", {}))
+
+    paths: dict[str, dict[str, Any]] = {}
+    for rule, spec, methods in routes:
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        if set(spec.path.model_fields if spec.path else ()) != set(rule.arguments):
+            raise ValueError(f"{spec.operation_id}: its path model does not name the "
+                             f"variables of {rule.rule}")
+        for method in methods:
+            paths.setdefault(path, {})[method] = _operation_object(spec, limits, refs,
+                                                                   components)
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "venuefinder",
+            "version": _version(),
+            "description": ("Safe open spaces for learning to run backwards, scored for "
+                            + ", ".join(c.name for c in REGISTRY)
+                            + ". Coordinates are WGS84 degrees, distances metres. Every "
+                            "answer but the map page is JSON; errors are "
+                            "`{\"error\", \"message\"}`. OPTIONS answers 204 with an Allow "
+                            "header."),
+        },
+        "paths": paths,
+        "components": {"schemas": dict(sorted(components.items()))},
+    }
+
+
+def served_document(app: Flask) -> dict[str, Any]:
+    """The app's document with ``servers`` set to where the current request mounted it;
+    built once, on the first call (the URL map is final by then)."""
+    document = app.extensions.get(DOCUMENT_KEY)
+    if document is None:
+        document = openapi_document(app, app.extensions[LIMITS_KEY])
+        app.extensions[DOCUMENT_KEY] = document
+    return {**document, "servers": [{"url": request.script_root or "/"}]}
 
 
 def _version() -> str:
@@ -26,227 +237,65 @@ def _version() -> str:
         return "0.0.0"
 
 
-def _json_ok(description: str, schema: str) -> dict[str, Any]:
-    """A 200 response whose JSON body follows ``#/components/schemas/<schema>``."""
-    return {"description": description, "content": {"application/json": {
-        "schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+def _add_components(components: dict[str, Any], schemas: dict[str, Any]) -> None:
+    for name, schema in schemas.items():
+        if components.setdefault(name, schema) != schema:
+            raise ValueError(f"two different models are named {name}")
 
 
-def _error_responses(*statuses: int) -> dict[str, Any]:
-    text = {
-        400: "Bad parameter (same rules and messages as the CLI).",
-        404: "Unknown venue or URL.",
-        405: "Method not allowed (the Allow header lists the allowed ones).",
-        413: "Request body larger than the configured maximum.",
-        429: "Rate limit exceeded (Retry-After says when to retry).",
-        500: "Unexpected server error (logged; no traceback is returned).",
-        503: "A data source (the optional geocoder) is unreachable.",
+def _operation_object(spec: Operation, limits: ApiLimits, refs: dict[Any, Any],
+                      components: dict[str, Any]) -> dict[str, Any]:
+    item: dict[str, Any] = {"operationId": spec.operation_id, "summary": spec.summary,
+                            "tags": list(spec.tags)}
+    if spec.description:
+        item["description"] = spec.description
+    parameters = [*_parameters(spec.path, "path", limits, components),
+                  *_parameters(spec.query, "query", limits, components)]
+    if parameters:
+        item["parameters"] = parameters
+    if spec.body is not None:
+        item["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": refs[(spec.body.bind(limits), "validation")]}}}
+    if spec.ok is not None:
+        ok_schema = refs[(spec.ok, "serialization")]
+    else:
+        ok_schema = {"type": "object" if spec.ok_media_type == "application/json" else "string"}
+    errors = set(spec.errors) | set(COMMON_ERRORS) | ({415} if spec.body is not None else set())
+    error_schema = refs[(Error, "serialization")]
+    item["responses"] = {
+        str(spec.ok_status): {"description": spec.ok_description,
+                              "content": {spec.ok_media_type: {"schema": ok_schema}}},
+        **{str(status): {"description": ERROR_DESCRIPTIONS[status],
+                         "content": {"application/json": {"schema": error_schema}}}
+           for status in sorted(errors)},
     }
-    return {str(s): {"description": text[s],
-                     "content": {"application/json": {
-                         "schema": {"$ref": "#/components/schemas/Error"}}}}
-            for s in statuses}
+    return item
 
 
-_COMMON_ERRORS = (405, 413, 429, 500)
-
-
-def openapi_document(settings: "Settings", kinds: list[str],
-                     server_url: str = "/") -> dict[str, Any]:
-    """The OpenAPI document of an app serving a region with these *kinds* and *settings*.
-
-    Parameters
-    ----------
-    settings
-        Limits and defaults shown in the parameter schemas.
-    kinds
-        Venue kinds of the loaded region (the ``kind`` enum).
-    server_url
-        Where the app is mounted (``/`` unless behind a prefix).
-    """
-    score = {"type": "number", "minimum": 0, "maximum": 100}
-    nullable_str = {"type": ["string", "null"]}
-    venue_properties = {
-        "type": "object",
-        "required": ["id", "kind", "score", "scores", "reasons", "vetoed_by", "distance_m",
-                     "area_m2", "osm_url"],
-        "properties": {
-            "id": {"type": "string", "pattern": r"^(node|way|relation)/\d+$",
-                   "examples": ["way/123"]},
-            "name": nullable_str,
-            "kind": {"type": "string", "examples": kinds[:3]},
-            "score": {**score, "description": "Combined score, 0-100, higher is safer."},
-            "scores": {"type": "object", "required": list(CRITERIA),
-                       "properties": {c: score for c in CRITERIA},
-                       "description": "Score of each criterion."},
-            "reasons": {"type": "object", "required": list(CRITERIA),
-                        "properties": {c: {"type": "string"} for c in CRITERIA},
-                        "description": "The evidence behind each criterion's score."},
-            "vetoed_by": {"type": ["string", "null"],
-                          "description": "Criterion that capped the combined score."},
-            "distance_m": {"type": ["number", "null"], "minimum": 0,
-                           "description": "Metres from the searched point (0 inside)."},
-            "area_m2": {"type": "number", "minimum": 0},
-            "surface": nullable_str, "smoothness": nullable_str, "lit": nullable_str,
-            "sport": nullable_str, "access": nullable_str, "incline": nullable_str,
-            "osm_url": {"type": "string", "format": "uri"},
-        },
-    }
-    return {
-        "openapi": OPENAPI_VERSION,
-        "info": {
-            "title": "venuefinder",
-            "version": _version(),
-            "description": "Safe open spaces for learning to run backwards, scored for "
-                           "flatness, traffic and surface. Coordinates are WGS84 degrees, "
-                           "distances metres.",
-        },
-        "servers": [{"url": server_url.rstrip("/") or "/"}],
-        "paths": {
-            "/": {"get": {
-                "operationId": "mapPage",
-                "summary": "The map page",
-                "tags": ["map"],
-                "responses": {"200": {"description": "HTML page with the map, search and "
-                                                     "the list of venues.",
-                                      "content": {"text/html": {"schema": {"type": "string"}}}},
-                              **_error_responses(*_COMMON_ERRORS)},
-            }},
-            "/api/venues": {"get": {
-                "operationId": "listVenues",
-                "summary": "Venues near a point, best first",
-                "description": "lat/lon default to the region's centre only when both are "
-                               "absent. Results are sorted by score (ties: nearest first).",
-                "tags": ["api"],
-                "parameters": [
-                    {"name": "lat", "in": "query", "description": "Latitude, -90..90.",
-                     "schema": {"type": "number", "minimum": -90, "maximum": 90}},
-                    {"name": "lon", "in": "query", "description": "Longitude, -180..180.",
-                     "schema": {"type": "number", "minimum": -180, "maximum": 180}},
-                    {"name": "radius", "in": "query", "description": "Search radius (m).",
-                     "schema": {"type": "number", "exclusiveMinimum": 0,
-                                "maximum": settings.max_radius_m,
-                                "default": settings.default_radius_m}},
-                    {"name": "limit", "in": "query", "description": "Most venues returned.",
-                     "schema": {"type": "integer", "minimum": 1,
-                                "maximum": settings.max_limit,
-                                "default": min(settings.default_limit, settings.max_limit)}},
-                    {"name": "min_score", "in": "query",
-                     "description": "Leave out venues scoring below this.",
-                     "schema": score},
-                    {"name": "kind", "in": "query", "style": "form", "explode": True,
-                     "description": "Venue kinds to keep; repeat the parameter or separate "
-                                    "kinds with commas.",
-                     "schema": {"type": "array", "items": {"type": "string", "enum": kinds}}},
-                ],
-                "responses": {
-                    "200": _json_ok("GeoJSON FeatureCollection (WGS84), the same "
-                                           "features as `venuefinder venues --format "
-                                           "geojson`; `query` echoes the checked parameters.", "VenueCollection"),
-                    **_error_responses(400, *_COMMON_ERRORS),
-                },
-            }},
-            "/api/venues/{venue_id}": {"get": {
-                "operationId": "getVenue",
-                "summary": "One venue by OSM id",
-                "tags": ["api"],
-                "parameters": [{
-                    "name": "venue_id", "in": "path", "required": True,
-                    "description": "OSM type and id, e.g. `way/123` (the slash is part of "
-                                   "the path).",
-                    "schema": {"type": "string", "pattern": r"^(node|way|relation)/\d+$"}}],
-                "responses": {
-                    "200": _json_ok("GeoJSON Feature; `distance_m` is null.", "VenueFeature"),
-                    **_error_responses(400, 404, *_COMMON_ERRORS),
-                },
-            }},
-            "/api/places": {"get": {
-                "operationId": "searchPlaces",
-                "summary": "Place names with coordinates",
-                "description": "Searches the loaded region's own place names (offline); "
-                               "only when it finds none and a Nominatim URL is configured, "
-                               "asks Nominatim.",
-                "tags": ["api"],
-                "parameters": [
-                    {"name": "q", "in": "query", "required": True,
-                     "description": "Text contained in the place name (case-insensitive).",
-                     "schema": {"type": "string", "minLength": 1, "maxLength": 200}},
-                    {"name": "limit", "in": "query", "description": "Most places returned.",
-                     "schema": {"type": "integer", "minimum": 1, "maximum": 50,
-                                "default": 10}},
-                ],
-                "responses": {
-                    "200": _json_ok("Matching places, prefix matches first.", "Places"),
-                    **_error_responses(400, 503, *_COMMON_ERRORS),
-                },
-            }},
-            "/api/basemap": {"get": {
-                "operationId": "basemap",
-                "summary": "Light basemap of the loaded extract",
-                "description": "Used by the map when raster tiles are off. Empty for an "
-                               "ingested region (no basemap).",
-                "tags": ["api"],
-                "parameters": [{
-                    "name": "bbox", "in": "query", "required": True,
-                    "description": "west,south,east,north in degrees (at most 0.5 wide).",
-                    "schema": {"type": "string", "examples": ["24.93,60.16,24.96,60.18"]}}],
-                "responses": {
-                    "200": _json_ok("GeoJSON FeatureCollection with a `layer` "
-                                           "property per feature.", "BasemapCollection"),
-                    **_error_responses(400, *_COMMON_ERRORS),
-                },
-            }},
-            "/api/openapi.json": {"get": {
-                "operationId": "openapi",
-                "summary": "This document",
-                "tags": ["api"],
-                "responses": {"200": {"description": "OpenAPI 3.1 document.",
-                                      "content": {"application/json": {
-                                          "schema": {"type": "object"}}}},
-                              **_error_responses(*_COMMON_ERRORS)},
-            }},
-        },
-        "components": {"schemas": {
-            "Error": {"type": "object", "required": ["error", "message"],
-                      "properties": {"error": {"type": "string",
-                                               "examples": ["bad_request"]},
-                                     "message": {"type": "string"}}},
-            "Geometry": {"type": "object", "required": ["type"],
-                         "properties": {"type": {"type": "string"},
-                                        "coordinates": {"type": "array"}}},
-            "VenueFeature": {"type": "object", "required": ["type", "id", "geometry",
-                                                             "properties"],
-                             "properties": {
-                                 "type": {"const": "Feature"},
-                                 "id": {"type": "string"},
-                                 "geometry": {"$ref": "#/components/schemas/Geometry"},
-                                 "properties": venue_properties}},
-            "VenueCollection": {"type": "object", "required": ["type", "features"],
-                                "properties": {
-                                    "type": {"const": "FeatureCollection"},
-                                    "features": {"type": "array", "items": {
-                                        "$ref": "#/components/schemas/VenueFeature"}},
-                                    "query": {"type": "object"}}},
-            "Place": {"type": "object", "required": ["name", "lat", "lon"],
-                      "properties": {"name": {"type": "string"},
-                                     "kind": {"type": ["string", "null"]},
-                                     "lat": {"type": "number"}, "lon": {"type": "number"}}},
-            "Places": {"type": "object", "required": ["query", "source", "places"],
-                       "properties": {"query": {"type": "string"},
-                                      "source": {"enum": ["region", "nominatim"]},
-                                      "places": {"type": "array", "items": {
-                                          "$ref": "#/components/schemas/Place"}}}},
-            "BasemapCollection": {"type": "object",
-                                  "required": ["type", "features", "truncated"],
-                                  "properties": {
-                                      "type": {"const": "FeatureCollection"},
-                                      "truncated": {"type": "boolean"},
-                                      "features": {"type": "array", "items": {
-                                          "type": "object",
-                                          "properties": {"properties": {
-                                              "type": "object",
-                                              "properties": {"layer": {"enum": [
-                                                  "road", "path", "water", "building",
-                                                  "green"]}}}}}}}},
-        }},
-    }
+def _parameters(model: Optional[type[RequestModel]], where: str, limits: ApiLimits,
+                components: dict[str, Any]) -> list[dict[str, Any]]:
+    """One parameter per field of *model*: a nested model is one form-exploded object
+    parameter, a list field a repeated parameter or (:class:`Commas`) one comma-separated
+    value."""
+    if model is None:
+        return []
+    model = model.bind(limits)
+    schema = model.model_json_schema(ref_template=REF_TEMPLATE,
+                                     schema_generator=ParameterSchema)
+    _add_components(components, schema.get("$defs", {}))
+    required = set(schema.get("required", ()))
+    parameters = []
+    for name, field in model.model_fields.items():
+        prop = dict(schema["properties"][name])
+        parameter: dict[str, Any] = {"name": name, "in": where}
+        if where == "path" or name in required:
+            parameter["required"] = True
+        if "description" in prop:
+            parameter["description"] = prop.pop("description")
+        if nested_model(field) is not None:
+            parameter.update(style="form", explode=True)
+        elif where == "query" and is_list(field):
+            parameter.update(style="form", explode=not is_commas(field))
+        parameter["schema"] = prop
+        parameters.append(parameter)
+    return parameters

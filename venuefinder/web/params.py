@@ -1,28 +1,28 @@
-"""Query-string parsing for the API, on top of :mod:`venuefinder.validate`.
+"""Reading a request into its model (:mod:`venuefinder.web.models`): query string, path
+variables and JSON body, each turned into a model or an :class:`InputError` (400).
 
-The numeric rules and their messages come from ``validate`` so that the CLI and the API
-reject the same values with the same words; this module only adds what is particular to a
-query string (a parameter given twice, an empty value, one of lat/lon without the other).
+The rules and their messages live in the models (and, for what the CLI shares, in
+:mod:`venuefinder.validate`); this module only adds what is particular to HTTP: a query
+parameter given twice, comma-separated lists, nested models as flat parameters, the body's
+media type. Views do not call it directly: :func:`venuefinder.web.openapi.operation` does.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from typing import Optional
+import types
+import typing
+from typing import Any, Mapping, Optional, TypeVar
 
+from flask import Request
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from ..errors import InputError
-from ..validate import (check_kinds, check_lat_lon, check_limit, check_min_score,
-                        check_radius, parse_float)
+from .models import Commas
 
-#: Longest place query accepted; longer text is not a place name and only costs CPU.
-MAX_QUERY_CHARS = 200
-#: Most places one search returns.
-MAX_PLACES = 50
-DEFAULT_PLACES = 10
-_INTEGER = re.compile(r"^\s*[+-]?\d{1,9}\s*$")
+M = TypeVar("M", bound=BaseModel)
 
 
 def single(args: MultiDict[str, str], name: str) -> Optional[str]:
@@ -36,120 +36,137 @@ def single(args: MultiDict[str, str], name: str) -> Optional[str]:
     return values[0]
 
 
-def optional_float(args: MultiDict[str, str], name: str, what: str) -> Optional[float]:
-    """A finite float, or None when the parameter is absent."""
-    text = single(args, name)
-    if text is None:
-        return None
-    return parse_float(text, what)
+def field_shape(field: FieldInfo) -> tuple[Any, list[Any]]:
+    """A field's type with ``Optional[...]`` and ``Annotated[...]`` taken off, and the
+    ``Annotated`` metadata met on the way (markers such as :class:`Commas`)."""
+    annotation, metadata = field.annotation, list(field.metadata)
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            metadata += annotation.__metadata__
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return annotation, metadata
+            annotation = args[0]
+        else:
+            return annotation, metadata
 
 
-def optional_int(args: MultiDict[str, str], name: str) -> Optional[int]:
-    """A whole number, or None when the parameter is absent."""
-    text = single(args, name)
-    if text is None:
-        return None
-    if not _INTEGER.match(text):
-        raise InputError(f"{name} must be a whole number, got {text[:40]!r}")
-    return int(text)
+def nested_model(field: FieldInfo) -> Optional[type[BaseModel]]:
+    """The model a field holds (several parameters that go together), else None."""
+    annotation, _ = field_shape(field)
+    return annotation if isinstance(annotation, type) and issubclass(annotation,
+                                                                     BaseModel) else None
 
 
-@dataclass(frozen=True)
-class VenueQuery:
-    """Checked parameters of ``GET /api/venues``."""
-
-    lat: float
-    lon: float
-    radius_m: float
-    limit: int
-    min_score: Optional[float]
-    kinds: Optional[list[str]]
-
-    def as_dict(self) -> dict[str, object]:
-        """The query echoed back in the response (``query`` member)."""
-        return {"lat": self.lat, "lon": self.lon, "radius_m": self.radius_m,
-                "limit": self.limit, "min_score": self.min_score, "kinds": self.kinds}
+def is_list(field: FieldInfo) -> bool:
+    """Whether a field holds several values (a list or tuple)."""
+    return typing.get_origin(field_shape(field)[0]) in (list, tuple)
 
 
-def venue_query(args: MultiDict[str, str], center: tuple[float, float],
-                known_kinds: list[str], default_radius_m: float, max_radius_m: float,
-                default_limit: int, max_limit: int) -> VenueQuery:
-    """Parse and check the parameters of ``GET /api/venues``.
+def is_commas(field: FieldInfo) -> bool:
+    """Whether a list field is one comma-separated value (marked :class:`Commas`)."""
+    return any(isinstance(m, Commas) for m in field_shape(field)[1])
+
+
+def query_data(model: type[BaseModel], args: MultiDict[str, str]) -> dict[str, Any]:
+    """The raw values of *model*'s parameters in a query string, shaped as the model reads
+    them: a nested model's parameters gathered into one mapping (absent when none is
+    given), a list field's values as a list (split at commas when marked :class:`Commas`),
+    any other parameter's one value. Parameters the model does not name are left out."""
+    data: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        nested = nested_model(field)
+        if nested is not None:
+            part = query_data(nested, args)
+            if part:
+                data[name] = part
+        elif is_list(field):
+            if is_commas(field):
+                text = single(args, name)
+                if text is not None:
+                    data[name] = text.split(",") if text else []
+            elif values := args.getlist(name):
+                data[name] = values
+        elif (text := single(args, name)) is not None:
+            data[name] = text
+    return data
+
+
+def validated(model: type[M], data: Any, flat: bool = True) -> M:
+    """*data* checked by *model*, else :class:`InputError` with the first problem's message.
 
     Parameters
     ----------
-    args
-        ``request.args``.
-    center
-        (lat, lon) used only when both lat and lon are absent.
-    known_kinds
-        Venue kinds of the loaded region.
-    default_radius_m, max_radius_m, default_limit, max_limit
-        From the settings.
+    model
+        The request model.
+    data
+        Raw values (:func:`query_data`, path variables or a parsed JSON body).
+    flat
+        Name a nested field by its own name (query parameters are flat) rather than by its
+        dotted path (``location.lat`` in a JSON body).
+    """
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(error_message(model, exc.errors()[0], flat)) from None
+
+
+def error_message(model: type[BaseModel], error: Mapping[str, Any], flat: bool = True) -> str:
+    """One sentence for a pydantic error: the rule's own message when a validator raised an
+    :class:`InputError` (the usual case), else the field's name and pydantic's words (a
+    constraint of the model that no validator checked first)."""
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, InputError):
+        return str(cause)
+    names = [str(part) for part in error["loc"] if isinstance(part, str)]
+    where = (names[-1] if flat else ".".join(names)) if names else "the request"
+    if error["type"] == "missing":
+        field = _field_at(model, names)
+        hint = (field.description or "").rstrip(".") if field is not None else ""
+        return f"{where} is required" + (f": {hint[:1].lower()}{hint[1:]}" if hint else "")
+    text = str(error["msg"])
+    return f"{where}: {text[:1].lower()}{text[1:]}"
+
+
+def _field_at(model: type[BaseModel], names: list[str]) -> Optional[FieldInfo]:
+    """The field a pydantic error location names, following nested models."""
+    field: Optional[FieldInfo] = None
+    for name in names:
+        if model is None or name not in model.model_fields:
+            return None
+        field = model.model_fields[name]
+        model = nested_model(field)  # type: ignore[assignment]
+    return field
+
+
+def parse_query(model: type[M], args: MultiDict[str, str]) -> M:
+    """``request.args`` checked by a query model."""
+    return validated(model, query_data(model, args))
+
+
+def parse_path(model: type[M], variables: Mapping[str, Any]) -> M:
+    """The URL's variables (Flask's ``view_args``) checked by a path model."""
+    return validated(model, dict(variables))
+
+
+def parse_body(model: type[M], request: Request) -> M:
+    """A JSON request body checked by a body model.
 
     Raises
     ------
+    UnsupportedMediaType
+        The body is not ``application/json`` (415).
     InputError
-        Any bad value (the API answers 400).
+        It is not valid JSON, or a value breaks the model's rules (400).
     """
-    lat = optional_float(args, "lat", "latitude")
-    lon = optional_float(args, "lon", "longitude")
-    if lat is None and lon is None:
-        lat, lon = center
-    elif lat is None or lon is None:
-        raise InputError("give both lat and lon, or neither (the region's centre)")
-    lat, lon = check_lat_lon(lat, lon)
-
-    radius = optional_float(args, "radius", "radius")
-    radius = check_radius(default_radius_m if radius is None else radius, max_radius_m)
-
-    limit = optional_int(args, "limit")
-    limit = check_limit(min(default_limit, max_limit) if limit is None else limit, max_limit)
-
-    min_score = check_min_score(optional_float(args, "min_score", "min_score"))
-
-    kinds: Optional[list[str]] = None
-    raw_kinds = args.getlist("kind")
-    if raw_kinds:
-        # ``kind=a&kind=b`` and ``kind=a,b`` both work; an empty ``kind=`` means every kind.
-        kinds = check_kinds([part for value in raw_kinds for part in value.split(",")],
-                            known_kinds)
-    return VenueQuery(lat, lon, radius, limit, min_score, kinds)
-
-
-def place_query(args: MultiDict[str, str]) -> tuple[str, int]:
-    """``q`` and ``limit`` of ``GET /api/places``."""
-    text = single(args, "q")
-    if text is None or not text.strip():
-        raise InputError("q is required: a place name to look for")
-    text = text.strip()
-    if len(text) > MAX_QUERY_CHARS:
-        raise InputError(f"q is longer than {MAX_QUERY_CHARS} characters")
-    if any(ord(ch) < 32 for ch in text):
-        raise InputError("q must not contain control characters")
-    limit = optional_int(args, "limit")
-    limit = check_limit(DEFAULT_PLACES if limit is None else limit, MAX_PLACES)
-    return text, limit
-
-
-#: Widest basemap box, in degrees: wider views are not drawn (too many features to read).
-MAX_BBOX_DEGREES = 0.5
-
-
-def bbox_query(args: MultiDict[str, str]) -> tuple[float, float, float, float]:
-    """``bbox=west,south,east,north`` (WGS84 degrees) of ``GET /api/basemap``."""
-    text = single(args, "bbox")
-    if text is None or not text.strip():
-        raise InputError("bbox is required: west,south,east,north in degrees")
-    parts = text.split(",")
-    if len(parts) != 4:
-        raise InputError(f"bbox must be west,south,east,north, got {text[:60]!r}")
-    west, south, east, north = (parse_float(p, name) for p, name in
-                                zip(parts, ("west", "south", "east", "north")))
-    check_lat_lon(south, west)
-    check_lat_lon(north, east)
-    if west >= east or south >= north:
-        raise InputError("bbox must have west < east and south < north")
-    if east - west > MAX_BBOX_DEGREES or north - south > MAX_BBOX_DEGREES:
-        raise InputError(f"bbox is wider than {MAX_BBOX_DEGREES} degrees; zoom in")
-    return west, south, east, north
+    if not request.is_json:
+        raise UnsupportedMediaType("send the body as JSON, with Content-Type: "
+                                   "application/json")
+    try:
+        data = request.get_json()
+    except BadRequest:
+        raise InputError("the body is not valid JSON") from None
+    return validated(model, data, flat=False)

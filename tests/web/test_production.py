@@ -1,0 +1,326 @@
+"""Production robustness: the documented gunicorn command under a slowloris attack, and
+``venuefinder ingest`` writing to a full disk.
+
+The server runs on 127.0.0.1 (a free port) with a tiny extract written here; every loop is
+bounded in count and time, and the server is stopped at the end whatever happens.
+"""
+
+from __future__ import annotations
+
+import gc
+import http.client
+import json
+import math
+import os
+import select
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from click.testing import CliRunner
+
+from venuefinder.cli import main, write_venues
+from venuefinder.errors import InputError
+
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+#: The production command (README), less ``--bind``.
+PRODUCTION = [str(GUNICORN), "-c", "python:venuefinder.web.gunicorn_conf",
+              "venuefinder.web:create_app()"]
+SLOW_CONNECTIONS = 32
+#: How long the slow clients keep at it, reopening what the server drops (seconds).
+SLOW_FOR_S = 9
+FAST_REQUESTS = 20
+#: Each fast request must be answered within this; a server whose workers the slow clients
+#: hold never answers it.
+FAST_TIMEOUT_S = 5.0
+
+
+def _square(lat: float, lon: float, half_m: float) -> list[tuple[float, float]]:
+    dlat = half_m / 110_540
+    dlon = half_m / (111_320 * math.cos(math.radians(lat)))
+    return [(lat - dlat, lon - dlon), (lat - dlat, lon + dlon), (lat + dlat, lon + dlon),
+            (lat + dlat, lon - dlon)]
+
+
+def tiny_osm() -> str:
+    """An OSM XML extract: three 80 m fields and a street in central Helsinki, one place."""
+    fields = [("pitch", "Kenttä", 60.170, 24.940), ("park", "Puisto", 60.172, 24.945),
+              ("track", "Rata", 60.168, 24.936)]
+    nodes, ways = [], []
+    for i, (kind, name, lat, lon) in enumerate(fields):
+        ids = [1000 + 10 * i + k for k in range(4)]
+        nodes += [(nid, a, b, {}) for nid, (a, b) in zip(ids, _square(lat, lon, 40))]
+        ways.append((100 + i, ids + ids[:1], {"leisure": kind, "name": name,
+                                              "surface": "grass"}))
+    nodes += [(2000, 60.169, 24.930, {}), (2001, 60.169, 24.950, {}),
+              (3000, 60.171, 24.941, {"place": "suburb", "name": "Kaivopuisto"})]
+    ways.append((200, [2000, 2001], {"highway": "residential", "name": "Katu"}))
+
+    def tags(values: dict[str, str]) -> str:
+        return "".join(f'<tag k="{k}" v="{v}"/>' for k, v in values.items())
+
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
+    lines += [f'<node id="{nid}" version="1" lat="{lat:.7f}" lon="{lon:.7f}">{tags(t)}</node>'
+              for nid, lat, lon, t in nodes]
+    lines += [f'<way id="{wid}" version="1">' + "".join(f'<nd ref="{r}"/>' for r in refs)
+              + tags(t) + "</way>" for wid, refs, t in ways]
+    return "\n".join([*lines, "</osm>"])
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(port: int, path: str, timeout: float) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def production_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """The production command serving a tiny extract on a free loopback port."""
+    tmp_path = tmp_path_factory.mktemp("production")
+    if not GUNICORN.exists():
+        pytest.skip(f"gunicorn is not installed beside {sys.executable}")
+    pytest.importorskip("gevent", reason="gevent (the production worker) is not installed")
+    source = tmp_path / "tiny.osm"
+    source.write_text(tiny_osm(), encoding="utf-8")
+    port = _free_port()
+    env = {**os.environ, "VENUEFINDER_SOURCE": str(source), "VENUEFINDER_TILES": "none",
+           "VENUEFINDER_CACHE_DIR": str(tmp_path / "cache"),
+           # gunicorn's control socket goes here rather than in ~/.gunicorn
+           "XDG_RUNTIME_DIR": str(tmp_path)}
+    log = (tmp_path / "gunicorn.log").open("wb")
+    server = subprocess.Popen([*PRODUCTION[:-1], "--bind", f"127.0.0.1:{port}", PRODUCTION[-1]],
+                              env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, (tmp_path / "gunicorn.log").read_text()
+            try:
+                if _get(port, "/api/openapi.json", 2)[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the server did not come up within 60 s"
+            time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+class SlowClients:
+    """Connections that send a request's line and headers one byte a second, reopening each
+    one the server drops, so that *count* are open at every tick."""
+
+    def __init__(self, port: int, count: int) -> None:
+        self.port, self.count = port, count
+        self.payload = (b"GET /api/venues?lat=60.17&lon=24.94 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + b"X-Slow: " + b"z" * 200)
+        self.sockets: dict[socket.socket, int] = {}  # socket → bytes sent
+        self.opened = self.dropped = 0
+
+    def _open(self) -> None:
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=2)
+        sock.sendall(self.payload[:1])
+        self.sockets[sock] = 1
+        self.opened += 1
+
+    def tick(self) -> None:
+        """Drop what the server closed (and reopen it), send the next byte on the rest."""
+        readable, _, _ = select.select(list(self.sockets), [], [], 0)
+        for sock in readable:
+            if sock.recv(4096) == b"":  # closed by the server
+                del self.sockets[sock]
+                sock.close()
+                self.dropped += 1
+        while len(self.sockets) < self.count:
+            self._open()
+        for sock, sent in list(self.sockets.items()):
+            try:
+                sock.sendall(self.payload[sent:sent + 1])
+                self.sockets[sock] = sent + 1
+            except OSError:  # closed between select and send: reopened next tick
+                del self.sockets[sock]
+                sock.close()
+                self.dropped += 1
+
+    def close(self) -> None:
+        for sock in self.sockets:
+            sock.close()
+
+
+def test_production_command_serves_others_during_slowloris(production_server: int) -> None:
+    port = production_server
+    slow = SlowClients(port, SLOW_CONNECTIONS)
+    answered: list[int] = []
+    try:
+        slow.tick()  # 32 connections, each holding a partial request line
+        started = time.monotonic()
+        for i in range(FAST_REQUESTS):
+            status, body = _get(port, f"/api/venues?lat=60.17&lon=24.94&limit={i % 5 + 1}",
+                                FAST_TIMEOUT_S)
+            assert status == 200 and json.loads(body)["type"] == "FeatureCollection"
+            answered.append(status)
+            if i % 5 == 4:
+                slow.tick()
+        open_during_fast_requests = len(slow.sockets)
+        # Keep it up past the header deadline: the server drops slow clients by itself.
+        while time.monotonic() - started < SLOW_FOR_S:
+            time.sleep(1)
+            slow.tick()
+    finally:
+        slow.close()
+    assert answered == [200] * FAST_REQUESTS
+    assert open_during_fast_requests == SLOW_CONNECTIONS
+    assert slow.dropped >= SLOW_CONNECTIONS, "slow headers must time out (gunicorn keepalive)"
+
+
+def _raw(port: int, request: bytes) -> tuple[int, str, bytes]:
+    """Status, content type and body of the answer to raw request bytes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        data = b""
+        while chunk := sock.recv(65536):  # every request here asks to close
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    types = [line.split(": ", 1)[1] for line in lines if line.lower().startswith("content-type")]
+    return int(lines[0].split()[1]), (types or [""])[0], body
+
+
+def _request(target: bytes, headers: bytes = b"") -> bytes:
+    return b"GET " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + \
+        b"Connection: close\r\n\r\n"
+
+
+@pytest.mark.parametrize("request_bytes, status, content_type", [
+    # Over the app's limits, under gunicorn's: the app's JSON.
+    (_request(b"/api/places?q=a&pad=" + b"x" * 5000), 414, "application/json"),
+    (_request(b"/", b"X-Pad: " + b"y" * 9000 + b"\r\nX-Pad-2: " + b"y" * 9000 + b"\r\n"), 431,
+     "application/json"),
+    (_request(b"/nope", b"X-Many: 1\r\n" * 60), 404, "application/json"),
+    # Over gunicorn's own limits: its HTML, before the app (documented in gunicorn_conf).
+    (_request(b"/api/places?q=a&pad=" + b"x" * 9000), 414, "text/html"),
+    (_request(b"/", b"X-Many: 1\r\n" * 101), 431, "text/html"),
+    (_request(b"/", b"X-Pad: " + b"y" * 17000 + b"\r\n"), 431, "text/html"),
+])
+def test_who_answers_oversized_requests(production_server: int, request_bytes: bytes,
+                                        status: int, content_type: str) -> None:
+    got, got_type, body = _raw(production_server, request_bytes)
+    assert (got, got_type) == (status, content_type)
+    if content_type == "application/json":
+        assert set(json.loads(body)) == {"error", "message"}
+
+
+# -- ingest on a full disk -------------------------------------------------------------------
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MB tmpfs with about 8 KB left (root only; CI runs as root)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a 1 MB tmpfs needs root")
+    mount = tmp_path / "full"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], check=True)
+    try:
+        stat = os.statvfs(mount)
+        (mount / "filler").write_bytes(b"\0" * (stat.f_bavail * stat.f_frsize - 8192))
+        yield mount
+    finally:
+        gc.collect()  # pyarrow leaves its failed file open until collected
+        subprocess.run(["umount", str(mount)], check=True)
+
+
+@pytest.mark.parametrize("name", ["x.gpkg", "x.parquet"])
+def test_ingest_to_a_full_disk_exits_2_and_leaves_nothing(full_disk: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          name: str) -> None:
+    monkeypatch.setenv("VENUEFINDER_CACHE_DIR", str(tmp_path / "cache"))
+    source = tmp_path / "tiny.osm"
+    source.write_text(tiny_osm(), encoding="utf-8")
+    result = CliRunner().invoke(main, ["ingest", str(source), "--out", str(full_disk / name)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"venuefinder: error: cannot write {full_disk / name}: No space left on device")
+    assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]
+
+
+@pytest.fixture
+def venues():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    return gpd.GeoDataFrame({"id": ["way/1"], "score": [80.0]},
+                            geometry=[box(24.9, 60.1, 24.91, 60.11)], crs="EPSG:4326")
+
+
+def _failing_writer(tmp: list[Path], exc: BaseException):
+    """A writer that leaves half a file, then fails as a full disk makes it fail."""
+
+    def write(self, path, *args, **kwargs):
+        Path(path).write_bytes(b"half a file")
+        tmp.append(Path(path))
+        raise exc
+
+    return write
+
+
+@pytest.mark.parametrize("method, name, exc, reason", [
+    ("to_file", "x.gpkg", "FeatureError", "No space left on device"),
+    ("to_file", "x.gpkg", "DataSourceError", "No space left on device"),
+    ("to_file", "x.gpkg", "FieldError", "Could not add field"),
+    ("to_parquet", "x.parquet", "ENOSPC", "No space left on device"),
+])
+def test_write_venues_fails_in_one_line_and_cleans_up(venues, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      method: str, name: str, exc: str,
+                                                      reason: str) -> None:
+    """The full disk simulated, where no tmpfs can be mounted; the previous output stays."""
+    import geopandas as gpd
+    import pyogrio.errors
+
+    error = {"FeatureError": pyogrio.errors.FeatureError(
+                 "Could not add feature to layer at index 3: failed to execute insert : "
+                 "database or disk is full"),
+             "DataSourceError": pyogrio.errors.DataSourceError(
+                 "sqlite3_open(x) failed: database or disk is full"),
+             "FieldError": pyogrio.errors.FieldError("Could not add field\nsecond line"),
+             "ENOSPC": OSError(28, "No space left on device")}[exc]
+    written: list[Path] = []
+    monkeypatch.setattr(gpd.GeoDataFrame, method, _failing_writer(written, error))
+    out = tmp_path / name
+    out.write_bytes(b"previous output")
+    with pytest.raises(InputError) as info:
+        write_venues(venues, out)
+    assert str(info.value) == f"cannot write {out}: {reason}"
+    assert written and not written[0].exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+    assert out.read_bytes() == b"previous output"
+
+
+def test_write_venues_cleans_up_on_ctrl_c(venues, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import geopandas as gpd
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet",
+                        _failing_writer([], KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        write_venues(venues, tmp_path / "x.parquet")
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,67 @@
+"""schemathesis against the app's own OpenAPI document: every operation, data that fits the
+document (positive) and data that breaks it (negative), through the WSGI interface.
+
+Each answer must conform to the document (a documented status, a body matching its schema,
+the documented content type), never be a 5xx, accept what the document allows and refuse
+what it forbids. The one allowance: ``/api/basemap`` may refuse a box the schema cannot
+describe (west < east, south < north, at most 0.5 degrees: JSON Schema has no relations
+between array items), with exactly those messages.
+"""
+
+from __future__ import annotations
+
+import collections
+import tempfile
+from pathlib import Path
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed")
+from hypothesis import HealthCheck, settings  # noqa: E402 (after the import check)
+from schemathesis.checks import positive_data_acceptance  # noqa: E402
+
+from venuefinder.web import create_app  # noqa: E402
+
+from .conftest import web_settings  # noqa: E402
+from .regions import tiny_region  # noqa: E402
+
+#: Examples per operation and generation phase; about 2,300 requests in all, 20 s.
+MAX_EXAMPLES = 500
+#: What ``/api/basemap`` may answer to a box that fits the schema (see the module's text).
+BOX_RELATIONS = ("bbox must have west < east and south < north",
+                 "bbox is wider than 0.5 degrees; zoom in")
+
+APP = create_app(web_settings(Path(tempfile.gettempdir()) / "venuefinder-schemathesis"),
+                 tiny_region())
+# The document's own operation is left out by default; every path is selected instead.
+SCHEMA = schemathesis.openapi.from_wsgi("/api/openapi.json", APP).include(path_regex="^/")
+SCHEMA.config.generation.update(max_examples=MAX_EXAMPLES)
+#: (path, mode) → requests sent, for the last test.
+SENT: collections.Counter[tuple[str, str]] = collections.Counter()
+
+
+@SCHEMA.parametrize()
+@settings(deadline=None, database=None, print_blob=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+def test_every_answer_conforms_to_the_document(case) -> None:
+    SENT[(case.path, case.meta.generation.mode.value)] += 1
+    if case.path != "/api/basemap":
+        case.call_and_validate()
+        return
+    response = case.call_and_validate(excluded_checks=[positive_data_acceptance])
+    if case.meta.generation.mode.is_positive and response.status_code != 200:
+        assert response.status_code == 400, response.text
+        assert response.json()["message"] in BOX_RELATIONS, response.text
+
+
+def test_every_operation_got_both_kinds_of_data() -> None:
+    """Guards the run above: a schema change can leave an operation without positive data
+    (schemathesis drops path values holding a slash unless an example shows one)."""
+    if not SENT:
+        pytest.skip("runs after test_every_answer_conforms_to_the_document, which counts")
+    with_parameters = ("/api/venues", "/api/venues/{venue_id}", "/api/places", "/api/basemap")
+    for path in with_parameters:
+        assert SENT[(path, "positive")] >= 50 and SENT[(path, "negative")] >= 10, path
+    for path in ("/", "/api/openapi.json"):
+        assert SENT[(path, "positive")] >= 1, path
+    assert sum(SENT.values()) >= 2000
