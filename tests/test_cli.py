@@ -203,7 +203,7 @@ def test_venues_with_a_store_carry_its_open_hazard_reports(runner: CliRunner, tm
     lon, lat = _first_coordinate(first["geometry"])
     url = f"sqlite:///{tmp_path / 'store.db'}"
     report_hazard(connect_store(url), "glass", "high", lat, lon, "broken bottles", "client-a")
-    result = runner.invoke(main, [*args, "--limit", "20", "--store", url])
+    result = runner.invoke(main, [*args, "--limit", "200", "--store", url])
     _ok(result)
     props = {f["id"]: f["properties"] for f in json.loads(result.stdout)["features"]}
     hit = props[first["id"]]
