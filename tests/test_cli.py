@@ -219,3 +219,51 @@ def test_an_unreachable_store_exits_1_with_one_line(runner: CliRunner):
     assert result.exit_code == 1
     assert result.stderr.startswith("venuefinder: error: cannot open the store at")
     assert "secret" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_route_loop_geojson_contract(runner: CliRunner):
+    result = runner.invoke(main, ["route", "--near", NEAR, "--length", "3000",
+                                  "--alternatives", "2", "--format", "geojson"])
+    _ok(result)
+    features = json.loads(result.stdout)["features"]
+    assert 1 <= len(features) <= 2
+    for feature in features:
+        props = feature["properties"]
+        assert feature["geometry"]["type"] == "LineString"
+        assert 2700 <= props["length_m"] <= 3300
+        assert {"score", "reasons", "warnings", "length_m", "climb_m", "descent_m",
+                "max_downhill_pct", "direction", "forward_stretches", "laps"} <= set(props)
+        coords = feature["geometry"]["coordinates"]
+        assert coords[0] == coords[-1]  # a closed loop
+
+
+def test_route_gpx_and_the_way_there(runner: CliRunner):
+    import gpxpy
+
+    result = runner.invoke(main, ["route", "--near", NEAR, "--length", "2000",
+                                  "--alternatives", "1", "--format", "gpx"])
+    _ok(result)
+    assert gpxpy.parse(result.stdout).tracks
+    there = runner.invoke(main, ["route", "--near", NEAR, "--to", "way/28238099",
+                                 "--format", "geojson"])
+    _ok(there)
+    assert json.loads(there.stdout)["features"][0]["properties"]["length_m"] > 0
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["--length", "399"], 2, "length must be between"),
+    (["--length", "3000", "--to", "way/1"], 2, "give --length"),
+    ([], 2, "give --length"),
+    (["--length", "3000", "--alternatives", "9"], 2, "alternatives"),
+])
+def test_route_bad_input_exits_2(runner: CliRunner, args, code, message):
+    result = runner.invoke(main, ["route", "--near", NEAR, *args])
+    assert result.exit_code == code and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_route_far_from_any_way_exits_1(runner: CliRunner):
+    result = runner.invoke(main, ["route", "--near", "60.0,25.5", "--length", "3000"])
+    assert result.exit_code == 1
+    assert "no walkable way within 300 m" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

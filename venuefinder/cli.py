@@ -197,6 +197,64 @@ def format_table(features: list[dict[str, Any]], lat: float, lon: float,
 
 
 @main.command()
+@click.option("--source", help="As for `venues` (an extract or 'overpass'); default: "
+              "embedded Helsinki.")
+@click.option("--dem", type=click.Path(path_type=Path), metavar="PATH|auto",
+              help="Elevation GeoTIFF (any CRS), or 'auto' for terrain tiles.")
+@click.option("--near", "near", required=True, callback=_near, metavar="LAT,LON",
+              help="Where the run starts (or the walk to a venue).")
+@click.option("--length", type=float, metavar="METRES", help="Loop length, 400-15000 m.")
+@click.option("--to", "venue_id", metavar="VENUE_ID",
+              help="The way there to a venue (way/123) instead of a loop.")
+@click.option("--lit", is_flag=True, help="Prefer lit ways (always after sunset there).")
+@click.option("--alternatives", type=int, default=3, show_default=True,
+              help="Up to this many loops that differ (1-3).")
+@click.option("--store", metavar="URL", help="Hazard reports to avoid (as for `venues`).")
+@click.option("--format", "fmt", type=click.Choice(["table", "geojson", "gpx"]),
+              default="table", show_default=True)
+def route(source: Optional[str], dem: Optional[Path], near: tuple[float, float],
+          length: Optional[float], venue_id: Optional[str], lit: bool, alternatives: int,
+          store: Optional[str], fmt: str) -> None:
+    """A safe loop to run backwards from a point, or the way there to a venue."""
+
+    def action() -> None:
+        from datetime import datetime, timezone
+
+        from . import routes
+
+        settings = _settings(source=source, dem=dem, database_url=store)
+        lat, lon = near
+        if (length is None) == (venue_id is None):
+            raise InputError("give --length METRES for a loop or --to VENUE_ID for the way there")
+        if length is not None:  # exit 2 before anything is read
+            routes.check_loop_request(lat, lon, length, alternatives)
+        reach = (length / 2 if length is not None else settings.max_radius_m) + 500.0
+        graph = routes.graph_for(settings, lat, lon, reach, settings.dem)
+        hazards = None
+        if settings.database_url:
+            from .store.db import connect_store
+            from .store.hazards import open_hazards_in_bbox
+
+            hazards = open_hazards_in_bbox(connect_store(settings.database_url), *graph.bounds)
+        if venue_id is None:
+            found = routes.find_loops(
+                graph, lat, lon, length, lit=lit, alternatives=alternatives, hazards=hazards,
+                after_sunset=routes.is_dark(lat, lon, datetime.now(timezone.utc)))
+        else:
+            venue = _region_for(settings, lat, lon, settings.max_radius_m).venue(venue_id)
+            target = routes.venue_target(graph, venue["geometry"], lat, lon)
+            found = [routes.way_to(graph, lat, lon, *target, hazards=hazards)]
+        if fmt == "geojson":
+            click.echo(json.dumps(routes.routes_feature_collection(found), ensure_ascii=False))
+        elif fmt == "gpx":
+            click.echo(routes.to_gpx(found))
+        else:
+            click.echo(routes.routes_table(found, lat, lon))
+
+    _run(action)
+
+
+@main.command()
 @click.argument("source")
 @click.option("--dem", type=click.Path(path_type=Path), metavar="PATH|auto",
               help="Elevation GeoTIFF (any CRS), or 'auto' for terrain tiles.")

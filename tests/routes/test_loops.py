@@ -1,0 +1,248 @@
+"""Loops on hand-made maps with known answers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from venuefinder.errors import InputError, NotFoundError, SourceError
+from venuefinder.routes import find_loops, routes_feature_collection
+
+from .conftest import X0, Map, diamond, dem_of, latlon, perimeter
+
+
+def xy_of(route):
+    """A route's points in metres east and north of (X0, Y0)."""
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:3067", always_xy=True).transform(
+        route.coords[:, 0], route.coords[:, 1])
+    return np.column_stack([np.asarray(x) - X0, np.asarray(y) - 6_672_000.0])
+
+
+def three_loops() -> tuple[Map, dict]:
+    """Three diamonds of equal length from one hub: flat and quiet to the east, over a hill
+    to the north-west, beside a primary road (with a street to cross) to the south-west."""
+    m = Map()
+    east, hill, road = diamond(0), diamond(120), diamond(240)
+    for shape in (east, hill, road):
+        m.way(shape, highway="footway", surface="asphalt", lit="yes")
+    # The road runs 6 m outside the two far sides of the south-west diamond.
+    far = np.array(road[1:4])
+    centre = far.mean(axis=0)
+    outward = far + 6.0 * (far - centre) / np.linalg.norm(far - centre, axis=1)[:, None]
+    m.way([tuple(p) for p in outward], highway="primary", name="Mannerheimintie")
+    crossing = road[1]
+    m.way([(crossing[0] - 30, crossing[1] + 30), crossing,
+           (crossing[0] + 30, crossing[1] - 30)], highway="residential", name="Sivukatu")
+    return m, {"east": east, "hill": hill, "road": road}
+
+
+def hill(x, y):
+    """A 25 m hill centred on the far point of the north-west diamond."""
+    cx, cy = 420 * math.cos(math.radians(120)), 420 * math.sin(math.radians(120))
+    return 25.0 * np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * 110.0 ** 2))
+
+
+def test_the_flat_quiet_loop_beats_the_hilly_one_and_the_one_by_the_road():
+    m, shapes = three_loops()
+    graph = m.graph(dem_of(hill))
+    length = perimeter(shapes["east"])
+    routes = find_loops(graph, *latlon(0, 0), length, alternatives=3)
+
+    best = xy_of(routes[0])
+    assert best[:, 0].min() > -1 and best[:, 0].max() > 400  # the east diamond
+    assert len(routes) == 3
+    others = [xy_of(r) for r in routes[1:]]
+    assert all(o[:, 0].max() < 21 for o in others)  # the other two, not mixtures
+    scores = [r.score for r in routes]
+    assert scores == sorted(scores, reverse=True) and scores[0] > scores[1]
+    by_side = {("road" if o[:, 1].mean() < 0 else "hill"): r for o, r in zip(others, routes[1:])}
+    assert by_side["hill"].climb_m > 15 and routes[0].climb_m < 1
+    assert by_side["road"].crossings == 1
+    assert any(w.startswith("crosses Sivukatu at ") for w in by_side["road"].warnings)
+    assert "Mannerheimintie" in by_side["road"].reasons["traffic"]
+    for route in routes:
+        assert route.motor_m == 0
+        assert abs(route.length_m / length - 1) <= 0.10
+
+
+def test_alternatives_share_little():
+    m, shapes = three_loops()
+    routes = find_loops(m.graph(), *latlon(0, 0), perimeter(shapes["east"]), alternatives=3)
+    edge_sets = [set(r.edges.tolist()) for r in routes]
+    for i in range(len(edge_sets)):
+        for j in range(i + 1, len(edge_sets)):
+            assert not edge_sets[i] & edge_sets[j]
+
+
+def steep_and_gentle(x, y):
+    """Heights over a 400 × 100 m rectangle: the east side climbs 10 %, the west 2 %."""
+    return y * (0.02 + 0.08 * np.clip(x, 0, 400) / 400)
+
+
+def test_the_steep_side_is_climbed_not_descended():
+    m = Map()
+    ring = [(0, 0), (400, 0), (400, 100), (0, 100), (0, 0)]
+    m.way(ring, step=10, highway="footway")
+    graph = m.graph(dem_of(steep_and_gentle))
+    (route,) = find_loops(graph, *latlon(0, 0), 1000, alternatives=1)
+    xy = xy_of(route)
+    # East along the bottom, up the steep east side, back along the top, down the west.
+    assert route.direction == "anticlockwise"
+    assert xy[1, 0] > xy[0, 0] + 1
+    assert np.allclose(xy[0], xy[-1])
+    assert route.max_downhill_pct == pytest.approx(2.0, abs=0.5)
+    assert route.forward_stretches == []
+    assert route.climb_m == pytest.approx(10.0, abs=0.5)
+    assert "climbs the steep side" in route.reasons["direction"]
+
+
+def test_a_descent_too_steep_either_way_is_run_forwards():
+    m = Map()
+    m.way([(0, 0), (400, 0), (400, 100), (0, 100), (0, 0)], step=10, highway="footway")
+    graph = m.graph(dem_of(lambda x, y: 0.09 * y))
+    (route,) = find_loops(graph, *latlon(0, 0), 1000, alternatives=1)
+    (stretch,) = route.forward_stretches
+    assert stretch["grade_pct"] == pytest.approx(-9.0, abs=0.5)
+    assert 90 <= stretch["to_m"] - stretch["from_m"] <= 125
+    # It is the side run downhill: the last 100 m going round one way, the first the other.
+    assert stretch["from_m"] < 20 or stretch["to_m"] > 980
+    assert route.max_downhill_pct == pytest.approx(9.0, abs=0.5)
+    assert any(w.startswith("run forwards from") for w in route.warnings)
+
+
+def track_map() -> Map:
+    """A 400 m running track (a 40-gon) with a footway from the start to it, and a short
+    dead-end path the other way."""
+    m = Map()
+    radius = 400 / (2 * 40 * math.sin(math.pi / 40))
+    centre = (0.0, radius + 30.0)
+    ring = [(centre[0] + radius * math.sin(2 * math.pi * k / 40),
+             centre[1] - radius * math.cos(2 * math.pi * k / 40)) for k in range(40)]
+    m.way([*ring, ring[0]], step=100, leisure="track", surface="tartan",
+          name="Eläintarhan kenttä")
+    m.way([(0, 0), ring[0]], highway="footway")
+    m.way([(0, 0), (0, -120)], highway="footway")
+    return m
+
+
+def test_a_start_beside_a_track_answers_in_laps():
+    graph = track_map().graph()
+    routes = find_loops(graph, *latlon(0, -5), 2400)
+    best = routes[0]
+    assert best.laps == {"count": 6, "lap_m": pytest.approx(400.0, abs=0.1), "of": "track",
+                         "name": "Eläintarhan kenttä", "id": "way/1000"}
+    assert best.reasons["length"].startswith("6 laps of the 400 m track (Eläintarhan kenttä)")
+    assert abs(best.length_m / 2400 - 1) <= 0.05
+    assert best.length_m == pytest.approx(6 * 400 + 2 * 30, abs=1)
+    assert np.allclose(best.coords[0], best.coords[-1])
+    assert best.retraced_m == pytest.approx(30.0, abs=0.1)  # the way to it and back
+
+
+def test_laps_of_a_big_field_reached_over_an_unmapped_link():
+    m = Map()
+    m.way([(0, 0), (120, 0)], highway="footway")
+    m.way([(0, 15), (100, 15), (100, 85), (0, 85), (0, 15)], leisure="pitch", sport="soccer")
+    routes = find_loops(m.graph(), *latlon(60, 0), 1700)
+    assert routes[0].laps["of"] == "field" and routes[0].laps["count"] == 5
+    assert any(w.startswith("off mapped paths for") for w in routes[0].warnings)
+
+
+def hazard_at(x: float, y: float, severity: str, kind: str = "pothole") -> pd.DataFrame:
+    lat, lon = latlon(x, y)
+    return pd.DataFrame({"id": [7], "kind": [kind], "severity": [severity], "lat": [lat],
+                         "lon": [lon]})
+
+
+def test_a_high_severity_hazard_sends_the_loop_elsewhere():
+    m, shapes = three_loops()
+    routes = find_loops(m.graph(), *latlon(0, 0), perimeter(shapes["east"]),
+                        hazards=hazard_at(*shapes["east"][2], "high"))
+    assert all(xy_of(r)[:, 0].max() < 21 for r in routes)  # never the east diamond
+
+
+def test_hazards_on_the_way_are_warned_of_where_they_are():
+    m = Map()
+    m.way([(0, 0), (400, 0), (400, 100), (0, 100), (0, 0)], step=10, highway="footway")
+    graph = m.graph()
+    (clean,) = find_loops(graph, *latlon(0, 0), 1000, alternatives=1)
+    (route,) = find_loops(graph, *latlon(0, 0), 1000, alternatives=1,
+                          hazards=hazard_at(400, 30, "medium", "glass"))
+    (warning,) = [w for w in route.warnings if w.startswith("hazard:")]
+    # 30 m up the east side: 430 m going round anticlockwise, 570 m clockwise.
+    expected = 0.43 if route.direction == "anticlockwise" else 0.57
+    assert warning == f"hazard: glass or debris at {expected:.1f} km"
+    assert route.reasons["hazards"] == "1 open report on the way: glass or debris (medium)"
+    assert route.score < clean.score
+    # At the start every loop meets it: it is run, warned of, and caps the score as it
+    # caps a venue's.
+    (only,) = find_loops(graph, *latlon(0, 0), 1000, alternatives=1,
+                         hazards=hazard_at(0, 0, "high"))
+    assert only.score <= 74.0 < clean.score
+    assert "hazard: pothole at 0.0 km (high severity)" in only.warnings
+
+
+def test_asking_for_light_prefers_the_lit_loop_and_warns_of_dark():
+    m = Map()
+    lit, dark = diamond(0), diamond(180)
+    m.way(lit, highway="footway", lit="yes", surface="sand")
+    m.way(dark, highway="footway", lit="no", surface="asphalt")
+    graph = m.graph()
+    length = perimeter(lit)
+    assert xy_of(find_loops(graph, *latlon(0, 0), length, lit=True)[0])[:, 0].max() > 400
+    assert xy_of(find_loops(graph, *latlon(0, 0), length, after_sunset=True)[0])[:, 0].max() > 400
+    unlit = find_loops(graph, *latlon(0, 0), length)[0]
+    assert xy_of(unlit)[:, 0].min() < -400  # by day the even asphalt wins
+    assert f"unlit {length:.0f} m" in unlit.warnings
+
+
+@pytest.mark.parametrize(("length", "alternatives", "message"), [
+    (399, 3, "length must be between 400 and 15,000 m, got 399"),
+    (15_001, 3, "length must be between 400 and 15,000 m, got 15001"),
+    (float("nan"), 3, "length must be a number of metres"),
+    (2000, 0, "alternatives must be between 1 and 3, got 0"),
+    (2000, 4, "alternatives must be between 1 and 3, got 4"),
+])
+def test_bad_requests_are_input_errors(length, alternatives, message):
+    graph = track_map().graph()
+    with pytest.raises(InputError, match=message):
+        find_loops(graph, *latlon(0, 0), length, alternatives=alternatives)
+
+
+def test_bad_point_is_an_input_error():
+    with pytest.raises(InputError, match="latitude 91"):
+        find_loops(track_map().graph(), 91.0, 24.9, 2000)
+
+
+def test_a_start_far_from_any_way_is_a_source_error_in_one_line():
+    lat, lon = latlon(2000, 2000)
+    with pytest.raises(SourceError) as err:
+        find_loops(track_map().graph(), lat, lon, 2000)
+    assert str(err.value) == f"no walkable way within 300 m of {lat:.5f},{lon:.5f}"
+
+
+def test_no_loop_where_the_paths_do_not_close():
+    m = Map()
+    m.way([(0, 0), (600, 0)], highway="footway")
+    with pytest.raises(NotFoundError, match="no closed loop of 1000 m"):
+        find_loops(m.graph(), *latlon(0, 0), 1000)
+
+
+def test_the_geojson_contract():
+    graph = track_map().graph()
+    collection = routes_feature_collection(find_loops(graph, *latlon(0, 0), 2000))
+    assert collection["type"] == "FeatureCollection"
+    feature = collection["features"][0]
+    assert feature["geometry"]["type"] == "LineString"
+    lon, lat = feature["geometry"]["coordinates"][0]
+    assert (lat, lon) == pytest.approx(latlon(0, 0), abs=1e-6)
+    props = feature["properties"]
+    assert {"score", "reasons", "warnings", "length_m", "climb_m", "descent_m",
+            "max_downhill_pct", "direction", "forward_stretches", "laps"} <= set(props)
+    assert 0 <= props["score"] <= 100 and isinstance(props["reasons"], dict)
+    assert props["climb_m"] is None  # no DEM
+    assert props["direction"] in ("clockwise", "anticlockwise")

@@ -1,0 +1,352 @@
+"""Loops: closed runs of an asked length from a point, over ways without motor traffic.
+
+How a loop is found, on the safety costs of :mod:`.network` (profile ``loop``: footways,
+paths, tracks, pedestrian streets, cycleways with foot access, lap rings; a road only
+crossed at a shared node):
+
+1. **Polygon loops.** For each of :data:`BEARINGS` directions, a circle through the start
+   carries three waypoints (a square with the start as its fourth corner), each snapped to
+   the nearest reachable junction. The loop runs start → W1 → W2 → W3 → start, each leg the
+   cheapest path with the edges already used made :data:`REUSE_FACTOR` times dearer, so the
+   way back differs from the way out. U-turns (a spur run out and back) are cut out. The
+   circle's radius is then scaled by asked / found length, up to :data:`TRIES` times, until
+   the loop is within :data:`CLOSE_ENOUGH` of the length.
+2. **Laps.** A running track, or a pitch or field whose edge is at least
+   :data:`MIN_FIELD_M`, within :data:`APPROACH_MAX_M` of the start is itself a loop: the
+   way to it, run out and back, and as many laps as make the length. Where the paths
+   around the start cannot make a loop as long as asked (a small park, a small extract),
+   a shorter polygon loop is run 2, 3, … times (up to :data:`MAX_LAPS`, while fewer
+   loops than asked differ enough or the best misses the length by more than 5 %).
+3. **Choice.** Every candidate within :data:`TOLERANCE` of the length is judged
+   (:func:`~venuefinder.routes.route.assess`, which also picks the direction to run it);
+   the best are kept, best first, skipping one that shares more than :data:`MAX_SHARED` of
+   its length with a better one.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional
+
+import numpy as np
+
+from ..errors import InputError, NotFoundError
+from ..validate import check_lat_lon
+from .network import Network, hazard_hits, snap
+from .route import Route, Walk, assess
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .graph import WalkGraph
+    from .network import HazardHits
+
+MIN_LENGTH_M = 400.0
+MAX_LENGTH_M = 15_000.0
+MAX_ALTERNATIVES = 3
+#: A loop must be this close to the asked length (a share of it).
+TOLERANCE = 0.10
+#: Polygon loops stop being adjusted this close to the asked length.
+CLOSE_ENOUGH = 0.03
+#: Directions tried for polygon loops, and adjustments of each one's size.
+BEARINGS = 8
+TRIES = 4
+#: First guess of path length over the polygon's perimeter (streets are not straight).
+DETOUR = 1.3
+#: Cost factor of an edge already used by an earlier leg of the same loop.
+REUSE_FACTOR = 4.0
+#: Alternatives may share at most this share of the shorter one's length.
+MAX_SHARED = 0.3
+#: A field's edge shorter than this is no lap (a tennis court); tracks always are.
+MIN_FIELD_M = 200.0
+#: The way to a lap ring may be at most this long, and at most this share of the loop.
+APPROACH_MAX_M = 500.0
+APPROACH_SHARE = 0.25
+#: Most laps of a polygon loop, and the shortest such lap.
+MAX_LAPS = 6
+MIN_LAP_M = 600.0
+#: Perimeter of a square inscribed in a circle of radius 1.
+_SQUARE = 4.0 * math.sqrt(2.0)
+
+
+def check_loop_request(lat: float, lon: float, length_m: float, alternatives: int) -> None:
+    """Raise :class:`InputError` (one line) for a bad point, length or count."""
+    check_lat_lon(lat, lon)
+    if not (isinstance(length_m, (int, float)) and math.isfinite(length_m)):
+        raise InputError("length must be a number of metres")
+    if not MIN_LENGTH_M <= length_m <= MAX_LENGTH_M:
+        raise InputError(f"length must be between {MIN_LENGTH_M:,.0f} and {MAX_LENGTH_M:,.0f} "
+                         f"m, got {length_m:g}")
+    if isinstance(alternatives, bool) or not isinstance(alternatives, int) or not (
+            1 <= alternatives <= MAX_ALTERNATIVES):
+        raise InputError(f"alternatives must be between 1 and {MAX_ALTERNATIVES}, "
+                         f"got {alternatives}")
+
+
+def find_loops(graph: "WalkGraph", lat: float, lon: float, length_m: float, *,
+               lit: bool = False, alternatives: int = MAX_ALTERNATIVES,
+               hazards: Optional["pd.DataFrame"] = None,
+               after_sunset: bool = False) -> list[Route]:
+    """Safe loops from a point, best first.
+
+    Parameters
+    ----------
+    graph
+        The region's walking graph.
+    lat, lon
+        The start (WGS84); the loop starts at the nearest node of a way it may use.
+    length_m
+        Asked length, 400–15,000 m; every loop returned is within ±10 % of it.
+    lit
+        Prefer lit ways (also when *after_sunset*).
+    alternatives
+        How many loops at most (1–3); fewer when fewer differ enough.
+    hazards
+        Open hazard reports (``id``, ``kind``, ``severity``, ``lat``, ``lon``), avoided.
+    after_sunset
+        The run starts after sunset there (:func:`venuefinder.routes.sun.is_dark`).
+
+    Returns
+    -------
+    list of Route
+        ``kind="loop"``, geometry in running direction.
+
+    Raises
+    ------
+    InputError
+        Bad point, length or number of alternatives.
+    SourceError
+        No way a loop may use within 300 m of the point.
+    NotFoundError
+        No closed loop within ±10 % of the length from there.
+    """
+    check_loop_request(lat, lon, length_m, alternatives)
+    start, _ = snap(graph, lat, lon, "loop")
+    hits = hazard_hits(graph, hazards)
+    light = lit or after_sunset
+    x, y = graph.nodes.loc[start, ["x", "y"]].to_numpy(dtype=float)
+    # No point of a loop of length L lies farther than L/2 from its start.
+    net = Network(graph, "loop", lit=light, hazards=hits, center=(x, y),
+                  radius_m=length_m / 2.0 + 50.0)
+    source = net.local(start)
+    if source < 0:  # its ways all lead out of reach of a loop this short
+        raise NotFoundError(f"no closed loop of {length_m:g} m from {lat:.5f},{lon:.5f}: "
+                            "the paths there are too long for it")
+    cost, predecessors = net.search(source)
+    lengths = graph.edge_values("length_m")
+
+    seen: set[tuple[int, ...]] = set()
+    routes = _judge(graph, _ring_walks(graph, net, source, cost, predecessors, length_m),
+                    seen, lengths, length_m, light, hits)
+    chosen: list[Route] = []
+    for laps in range(1, MAX_LAPS + 1):
+        target = length_m / laps
+        if laps > 1 and (target < MIN_LAP_M or _enough(chosen, length_m, alternatives)):
+            break
+        routes += _judge(graph, _polygon_walks(net, source, cost, target, laps, lengths),
+                         seen, lengths, length_m, light, hits)
+        chosen = _choose(routes, alternatives, lengths)
+    if not chosen:
+        raise NotFoundError(f"no closed loop of {length_m:g} m (±{TOLERANCE:.0%}) from "
+                            f"{lat:.5f},{lon:.5f}: the paths there are too few")
+    return chosen
+
+
+def _choose(routes: list[Route], alternatives: int, lengths: np.ndarray) -> list[Route]:
+    """Up to *alternatives* routes, best first, each sharing at most :data:`MAX_SHARED` of
+    its length with a better one (*lengths*: the graph's edge lengths)."""
+    chosen: list[Route] = []
+    for route in sorted(routes, key=lambda r: -r.score):
+        if all(_shared(route, other, lengths) <= MAX_SHARED for other in chosen):
+            chosen.append(route)
+            if len(chosen) == alternatives:
+                break
+    return chosen
+
+
+def _shared(a: Route, b: Route, lengths: np.ndarray) -> float:
+    """Share of the shorter route's distinct length that the other also runs."""
+    edges_a, edges_b = np.unique(a.unit_edges), np.unique(b.unit_edges)
+    common = np.intersect1d(edges_a, edges_b)
+    shorter = min(lengths[edges_a].sum(), lengths[edges_b].sum())
+    return float(lengths[common].sum() / shorter) if shorter > 0 else 1.0
+
+
+def _judge(graph: "WalkGraph", walks: Iterable[Walk], seen: set[tuple[int, ...]],
+           lengths: np.ndarray, asked: float, light: bool,
+           hits: "HazardHits") -> list[Route]:
+    """Assess the walks within :data:`TOLERANCE` of the asked length not *seen* before
+    (adding them to it)."""
+    routes = []
+    for walk in walks:
+        total = _walk_length(walk, lengths)
+        if abs(total / asked - 1.0) > TOLERANCE:
+            continue
+        key = (walk.laps, *np.sort(walk.unit()).tolist())
+        if key in seen:
+            continue
+        seen.add(key)
+        routes.append(assess(graph, walk, asked_m=asked, lit=light, hazards=hits))
+    return routes
+
+
+def _enough(chosen: list[Route], asked: float, alternatives: int) -> bool:
+    """Whether the loops chosen so far are as many as asked and the best lies within half
+    the tolerance of the length (else more laps of shorter loops are tried)."""
+    return (len(chosen) >= alternatives
+            and abs(chosen[0].length_m / asked - 1.0) <= TOLERANCE / 2)
+
+
+def _walk_length(walk: Walk, lengths: np.ndarray) -> float:
+    return float(2.0 * lengths[walk.approach[0]].sum()
+                 + walk.laps * lengths[walk.circuit[0]].sum())
+
+
+def _polygon_walks(net: Network, source: int, cost: np.ndarray, target: float, laps: int,
+                   lengths: np.ndarray) -> Iterator[Walk]:
+    """Polygon loops of about *target* metres (see the module docstring), run *laps*
+    times."""
+    from scipy.spatial import cKDTree
+
+    graph = net.graph
+    xy = np.column_stack([graph.node_values("x"), graph.node_values("y")])[net.nodes]
+    reachable = np.isfinite(cost)
+    pool = np.flatnonzero(reachable & (net.degree() >= 3))
+    if len(pool) < 3:
+        pool = np.flatnonzero(reachable)
+    if len(pool) < 3:
+        return
+    tree = cKDTree(xy[pool])
+    start_xy = xy[source]
+    for bearing in np.arange(BEARINGS) * (2.0 * math.pi / BEARINGS):
+        radius = target / (_SQUARE * DETOUR)
+        tried: list[tuple[float, float]] = []  # (radius, length found)
+        for _ in range(TRIES):
+            centre = start_xy + radius * np.array([math.cos(bearing), math.sin(bearing)])
+            angles = bearing + math.pi + np.array([0.5, 1.0, 1.5]) * math.pi
+            corners = centre + radius * np.column_stack([np.cos(angles), np.sin(angles)])
+            waypoints = pool[tree.query(corners)[1]]
+            walk = _through(net, source, waypoints)
+            if walk is None:
+                break
+            walk.laps = laps
+            found = _walk_length(walk, lengths) / laps
+            yield walk
+            if abs(found / target - 1.0) <= CLOSE_ENOUGH or found <= 0:
+                break
+            tried.append((radius, found))
+            radius = _next_radius(tried, target)
+
+
+def _next_radius(tried: list[tuple[float, float]], target: float) -> float:
+    """The circle's next radius: the secant through the last two tries when it is rising
+    (length grows with the circle), else scaled by target / found; within ½–2× the last."""
+    radius, found = tried[-1]
+    guess = radius * target / found
+    if len(tried) > 1:
+        (r0, f0), (r1, f1) = tried[-2], tried[-1]
+        if f1 != f0 and (f1 - f0) / (r1 - r0) > 0:
+            guess = r1 + (target - f1) * (r1 - r0) / (f1 - f0)
+    return float(np.clip(guess, 0.5 * radius, 2.0 * radius))
+
+
+def _through(net: Network, source: int, waypoints: np.ndarray) -> Optional[Walk]:
+    """The closed walk source → waypoints → source, each leg avoiding the edges of the
+    earlier ones; U-turns cut out, a spur at the start kept as the approach."""
+    stops = [source, *(w for w in waypoints.tolist()), source]
+    stops = [s for i, s in enumerate(stops) if i == 0 or s != stops[i - 1]]
+    if len(stops) < 3:
+        return None
+    edges: list[np.ndarray] = []
+    revs: list[np.ndarray] = []
+    try:
+        for a, b in zip(stops[:-1], stops[1:]):
+            _, predecessors = net.search(a)
+            leg = net.path(predecessors, a, b)
+            if leg is None:
+                return None
+            edges.append(leg[0])
+            revs.append(leg[1])
+            net.penalise(leg[0], REUSE_FACTOR)
+    finally:
+        net.reset()
+    return _tidy(np.concatenate(edges), np.concatenate(revs))
+
+
+def _tidy(edges: np.ndarray, rev: np.ndarray) -> Optional[Walk]:
+    """Cut U-turns (an edge run straight back) out of a closed walk; what remains run out
+    and back from the start becomes the approach. None when nothing circles."""
+    stack: list[tuple[int, bool]] = []
+    for edge, back in zip(edges.tolist(), rev.tolist()):
+        if stack and stack[-1][0] == edge and stack[-1][1] != back:
+            stack.pop()
+        else:
+            stack.append((edge, back))
+    head = 0
+    while len(stack) - 2 * head >= 2 and stack[head][0] == stack[-1 - head][0] \
+            and stack[head][1] != stack[-1 - head][1]:
+        head += 1
+    circuit = stack[head:len(stack) - head]
+    if len(circuit) < 2:
+        return None
+    approach = stack[:head]
+    as_arrays = (lambda part: (np.array([e for e, _ in part], dtype=np.int64),
+                               np.array([r for _, r in part], dtype=bool)))
+    return Walk(approach=as_arrays(approach), circuit=as_arrays(circuit))
+
+
+def _ring_walks(graph: "WalkGraph", net: Network, source: int, cost: np.ndarray,
+                predecessors: np.ndarray, asked: float) -> Iterator[Walk]:
+    """Laps of the tracks and big fields near the start (see the module docstring)."""
+    if "rings" not in graph._cache:
+        graph._cache["rings"] = np.flatnonzero(
+            np.isin(graph.edge_values("kind"), ("track", "field"))
+            & graph.edge_values("loop_ok"))
+    rows = graph._cache["rings"]
+    u, v = graph.edge_values("u"), graph.edge_values("v")
+    in_net = np.zeros(len(graph.nodes), dtype=bool)
+    in_net[net.nodes] = True
+    rows = rows[in_net[u[rows]] & in_net[v[rows]]]
+    lengths = graph.edge_values("length_m")
+    reach = min(APPROACH_MAX_M, APPROACH_SHARE * asked)
+    way_ids = graph.edge_values("way_id")[rows]
+    for way_id in np.unique(way_ids):
+        ring = rows[way_ids == way_id]
+        perimeter = float(lengths[ring].sum())
+        kind = graph.edge_values("kind")[ring[0]]
+        if kind == "field" and perimeter < MIN_FIELD_M:
+            continue
+        local = np.searchsorted(net.nodes, np.unique(np.concatenate([u[ring], v[ring]])))
+        if not np.isfinite(cost[local]).any():
+            continue
+        entry = int(local[np.argmin(cost[local])])
+        approach = net.path(predecessors, source, entry)
+        if approach is None or lengths[approach[0]].sum() > reach:
+            continue
+        circuit = _ring_order(u[ring], v[ring], ring, int(net.nodes[entry]))
+        if circuit is None:
+            continue
+        laps = max(1, int(round((asked - 2.0 * lengths[approach[0]].sum()) / perimeter)))
+        name = graph.edge_values("name")[ring[0]]
+        yield Walk(approach=approach, circuit=circuit, laps=laps,
+                   ring={"kind": kind, "id": f"way/{way_id}", "perimeter_m": perimeter,
+                         "name": name if isinstance(name, str) else None})
+
+
+def _ring_order(u: np.ndarray, v: np.ndarray, rows: np.ndarray,
+                entry: int) -> Optional[tuple[np.ndarray, np.ndarray]]:
+    """A ring's edges (*rows*, with ends *u*, *v*) in order round it from node *entry*;
+    None if they make no cycle."""
+    order, rev = [], []
+    node, left = entry, set(range(len(rows)))
+    while left:
+        step = next((i for i in left if node in (u[i], v[i])), None)
+        if step is None:
+            return None
+        left.discard(step)
+        order.append(rows[step])
+        rev.append(bool(v[step] == node))
+        node = u[step] if v[step] == node else v[step]
+    if node != entry:
+        return None
+    return np.asarray(order, dtype=np.int64), np.asarray(rev, dtype=bool)
