@@ -91,3 +91,4 @@ bench: install system-deps
 	$(PY) bench/room_accuracy.py
 	$(PY) bench/bench_routes.py
 	$(PY) bench/bench_web.py
+	VENUEFINDER_TEST_DATABASE_URL='$(VENUEFINDER_TEST_DATABASE_URL)' $(PY) bench/bench_hazards.py

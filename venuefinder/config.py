@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     tiles_attribution: str = (
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors')
     rate_limit: str = "600 per minute"
+    write_rate_limit: str = Field(
+        "30 per minute", description="per-client limit on hazard and session writes; "
+        "'none' switches it off")
+    rate_limit_storage: str = Field(
+        "memory://", description="flask-limiter storage: memory:// (per worker) or "
+        "redis://host:6379 (shared by every worker)")
     max_request_bytes: int = 64 * 1024
 
     def terrain_cache(self) -> Path:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
-from .scoring import REGISTRY, ScoringContext
+from .scoring import BY_NAME, REGISTRY, ScoringContext
 from .scoring.combine import combine, parts_from_columns
 
 if TYPE_CHECKING:
@@ -36,7 +36,19 @@ def with_live_defaults(venues: "gpd.GeoDataFrame", crs: "CRS",
     are when nothing is reported, combined again (no weight, no penalty: scores unchanged)."""
     if all(f"score_{c.name}" in venues for c in LIVE):
         return venues
-    return _combine_live(venues, crs, settings, {})
+    weights = settings.weights.model_dump()
+    if any(weights[c.name] for c in LIVE):
+        return _combine_live(venues, crs, settings, {})
+    # Without weight, nothing reported changes no score: only the columns are added (so a
+    # region keeps the very scores it was loaded with).
+    defaults = _live_parts(venues, crs, settings, {})
+    venues = venues.copy()
+    for name, part in defaults.items():
+        for column in ("score", "reason", "evidence"):
+            venues[f"{column}_{name}"] = part[column].to_numpy()
+        for prop in BY_NAME[name].properties:
+            venues[prop] = part[prop].to_numpy()
+    return venues
 
 
 def region_with_live(region: "Region", settings: "Settings") -> "Region":
@@ -54,12 +66,17 @@ def _combine_live(venues: "gpd.GeoDataFrame", crs: "CRS", settings: "Settings",
                   extra: dict[str, Any]) -> "gpd.GeoDataFrame":
     static = [c.name for c in REGISTRY if not c.live and f"score_{c.name}" in venues]
     parts = parts_from_columns(venues, static)
+    parts.update(_live_parts(venues, crs, settings, extra))
+    return combine(venues, parts, settings)
+
+
+def _live_parts(venues: "gpd.GeoDataFrame", crs: "CRS", settings: "Settings",
+                extra: dict[str, Any]) -> dict[str, "pd.DataFrame"]:
+    """Every live criterion's frame for *venues* given the live inputs in *extra*."""
     context = ScoringContext(crs=crs, roads=None, settings=settings,  # type: ignore[arg-type]
                              extra=extra)
     metric = venues.to_crs(crs)
-    for criterion in LIVE:
-        parts[criterion.name] = criterion.function(metric, context)
-    return combine(venues, parts, settings)
+    return {criterion.name: criterion.function(metric, context) for criterion in LIVE}
 
 
 @dataclass

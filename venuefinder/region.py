@@ -161,16 +161,18 @@ class Region:
         rows, distances = self._candidates(lat, lon, radius_m, kinds, min_confidence)
         scores, ranks = self._scores[rows].copy(), self._rank[rows].copy()
         touched = overlay.touched(self._metric[rows])
-        rescored: dict[int, dict[str, Any]] = {}
+        live_rows: dict[int, int] = {}
+        live = None
         if touched.size:
             live = overlay.rescore(self.venues.iloc[rows[touched]], now)
             scores[touched] = live["score"].to_numpy(dtype=float)
             ranks[touched] = live["rank"].to_numpy(dtype=float)
-            records = live.drop(columns="geometry").to_dict("records")
-            rescored = {int(rows[i]): record for i, record in zip(touched, records)}
+            live_rows = {int(i): position for position, i in enumerate(touched)}
         keep = scores >= min_score if min_score is not None else np.ones(len(rows), bool)
         order = np.flatnonzero(keep)[np.lexsort((distances[keep], -ranks[keep]))][:limit]
-        return [(int(rows[i]), float(distances[i]), rescored.get(int(rows[i])))
+        # Properties are built only for the re-scored venues the answer returns.
+        return [(int(rows[i]), float(distances[i]),
+                 _record(live, live_rows[int(i)]) if int(i) in live_rows else None)
                 for i in order]
 
     def feature(self, row: int, distance_m: Optional[float] = None) -> dict[str, Any]:
@@ -288,3 +290,9 @@ class Region:
                                  "properties": {"layer": layer, "count": int(len(parts))},
                                  "geometry": json.loads(shapely.to_geojson(collection))})
         return feature_collection(features, truncated=truncated)
+
+
+def _record(frame: "pd.DataFrame", position: int) -> dict[str, Any]:
+    """Row *position* of a scored frame as a plain record (no geometry)."""
+    row = frame.iloc[position]
+    return {key: value for key, value in row.items() if key != "geometry"}

@@ -23,7 +23,9 @@ from .regions import synthetic_region, tiny_region
 def web_settings(tmp_path: Path, **overrides: Any) -> Settings:
     """Test settings: private cache, tiles off (no request leaves the app), no rate limit."""
     values: dict[str, Any] = {"cache_dir": tmp_path / "cache", "tiles": "none",
-                              "rate_limit": "none", "nominatim_url": None}
+                              "rate_limit": "none", "nominatim_url": None,
+                              # the hazard store: a new SQLite file per test
+                              "database_url": f"sqlite:///{tmp_path / 'venuefinder.db'}"}
     values.update(overrides)
     return Settings(**values)
 
@@ -44,7 +46,8 @@ def make_app(tmp_path: Path, region: Region) -> Callable[..., Flask]:
     """``make_app(region=None, **settings)`` → an app with these settings overridden."""
 
     def factory(region_: Region | None = None, **overrides: Any) -> Flask:
-        app = create_app(web_settings(tmp_path, **overrides), region_ or region)
+        app = create_app(web_settings(tmp_path, **overrides), region_ or region,
+                         instance_path=str(tmp_path / "instance"))
         app.config["TESTING"] = True
         return app
 

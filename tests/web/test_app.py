@@ -18,11 +18,14 @@ from .regions import CENTER_LAT, CENTER_LON, tiny_region
 
 
 def test_factory_keeps_region_and_settings_on_the_app(app, region: Region) -> None:
-    assert app.extensions["venuefinder"] is region
+    served = app.extensions["venuefinder"]  # the region, with the live criteria's defaults
+    assert served.venues["id"].tolist() == region.venues["id"].tolist()
+    assert (served.venues["score"] == region.venues["score"]).all()
+    assert "score_hazards" in served.venues
     settings = app.config["VENUEFINDER_SETTINGS"]
     assert isinstance(settings, Settings)
     assert app.config["MAX_CONTENT_LENGTH"] == settings.max_request_bytes
-    assert set(app.blueprints) == {"map", "api"}
+    assert set(app.blueprints) == {"map", "api", "hazards", "hazards_admin", "routes"}
 
 
 def test_factory_reads_settings_from_the_environment_and_loads_once(
@@ -82,12 +85,15 @@ def test_api_features_equal_the_cli_s_geojson(tmp_path: Path, monkeypatch) -> No
     from venuefinder.cli import main
 
     cache = tmp_path / "cache"
+    store = f"sqlite:///{tmp_path / 'store.db'}"  # the same (empty) store for both
     monkeypatch.setenv("VENUEFINDER_CACHE_DIR", str(cache))
     result = CliRunner().invoke(main, ["venues", "--near", "60.1699,24.9384", "--radius",
-                                       "1500", "--limit", "5", "--format", "geojson"])
+                                       "1500", "--limit", "5", "--format", "geojson",
+                                       "--store", store])
     assert result.exit_code == 0, result.output
     cli = json.loads(result.stdout)
-    app = create_app(Settings(cache_dir=cache, tiles="none", rate_limit="none"))
+    app = create_app(Settings(cache_dir=cache, tiles="none", rate_limit="none",
+                              database_url=store))
     api = app.test_client().get(
         "/api/venues?lat=60.1699&lon=24.9384&radius=1500&limit=5").get_json()
     assert api["features"] == cli["features"] and len(api["features"]) == 5

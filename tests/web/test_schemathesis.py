@@ -59,7 +59,8 @@ def test_every_operation_got_both_kinds_of_data() -> None:
     (schemathesis drops path values holding a slash unless an example shows one)."""
     if not SENT:
         pytest.skip("runs after test_every_answer_conforms_to_the_document, which counts")
-    with_parameters = ("/api/venues", "/api/venues/{venue_id}", "/api/places", "/api/basemap")
+    with_parameters = ("/api/venues", "/api/venues/{venue_id}", "/api/places", "/api/basemap",
+                       "/api/routes/loop", "/api/routes/loop.gpx", "/api/routes/to")
     for path in with_parameters:
         assert SENT[(path, "positive")] >= 50 and SENT[(path, "negative")] >= 10, path
     for path in ("/", "/api/openapi.json"):

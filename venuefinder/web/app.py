@@ -58,7 +58,8 @@ def rate_limit_enabled(settings: "Settings") -> bool:
 
 
 def create_app(settings: Optional["Settings"] = None,
-               region: Optional["Region"] = None) -> Flask:
+               region: Optional["Region"] = None,
+               instance_path: Optional[str] = None) -> Flask:
     """Build the web app.
 
     Parameters
@@ -69,11 +70,15 @@ def create_app(settings: Optional["Settings"] = None,
     region
         An already prepared region; ``None`` loads it once here with
         :func:`~venuefinder.prepare.prepare_region` (disk-cached).
+    instance_path
+        Flask's instance folder (the default SQLite store and the app's secret); None:
+        Flask's default. gunicorn takes it in the app string:
+        ``'venuefinder.web:create_app(instance_path="/var/lib/venuefinder")'``.
 
     Returns
     -------
     flask.Flask
-        With blueprints ``map`` (``/``) and ``api`` (``/api``); the region is
+        With blueprints ``map`` (``/``), ``api`` and ``routes`` (``/api``); the region is
         ``app.extensions["venuefinder"]``, the settings ``app.config["VENUEFINDER_SETTINGS"]``.
 
     Raises
@@ -85,12 +90,15 @@ def create_app(settings: Optional["Settings"] = None,
 
     if settings is None:
         settings = Settings()
+    # A region loaded here means serving: the walking graph is loaded now too (else on the
+    # first route request, see venuefinder.web.routes_api).
+    serving = region is None
     if region is None:
         from ..prepare import prepare_region
 
         region = prepare_region(settings)
 
-    app = VenuefinderFlask(__name__)
+    app = VenuefinderFlask(__name__, instance_path=instance_path)
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
         # Keep the serializer's key order (id, name, kind, score…) as the CLI writes it.
@@ -99,6 +107,11 @@ def create_app(settings: Optional["Settings"] = None,
     )
     app.config[SETTINGS_KEY] = settings
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    # The store (upgraded here, so serving always starts on the current schema) and the
+    # live criteria's columns on the region.
+    from .hazards import init_store, register_hazards
+
+    region = init_store(app, settings, region)
     app.extensions[EXTENSION_KEY] = region
     app.extensions[LIMITS_KEY] = ApiLimits.of(settings, region.kinds)
 
@@ -112,6 +125,10 @@ def create_app(settings: Optional["Settings"] = None,
 
     app.register_blueprint(mapview.bp)
     app.register_blueprint(api.bp)
+    register_hazards(app)
+    from .routes_api import init_routes
+
+    init_routes(app, settings, load_now=serving)
     _register_cli(app)
 
     warn_if_missing()
@@ -144,7 +161,9 @@ def _init_limiter(app: Flask, settings: "Settings") -> None:
             raise InputError(f"rate_limit {settings.rate_limit!r} is not a rate limit such as "
                              "'600 per minute' (or 'none' to switch it off)") from None
     limiter = Limiter(get_remote_address, app=app, default_limits=limits,
-                      storage_uri="memory://", headers_enabled=True,
+                      # memory:// is per worker; redis://… shares the counts between them.
+                      storage_uri=settings.rate_limit_storage,
+                      headers_enabled=True,
                       # Static files are cheap and a page load fetches several at once.
                       default_limits_exempt_when=lambda: request.endpoint == "static")
     app.extensions["venuefinder.limiter"] = limiter

@@ -49,11 +49,13 @@ DOCUMENT_KEY = "venuefinder.openapi"
 #: What each error status means, as the document says it.
 ERROR_DESCRIPTIONS = {
     400: "Bad parameter (same rules and messages as the CLI).",
+    403: "Needs the admin token (Authorization: Bearer …), or a wrong one.",
     404: "Unknown venue or URL.",
     405: "Method not allowed (the Allow header lists the allowed ones).",
     413: "Request body larger than the configured maximum.",
     414: "URL too long (the app's limit; a server in front may answer first, see "
          "venuefinder.web.gunicorn_conf).",
+    409: "The object's state does not allow this (e.g. confirming a resolved report).",
     415: "The body is not JSON.",
     429: "Rate limit exceeded (Retry-After says when to retry).",
     431: "Request headers too large (the app's limit; a server in front may answer first).",
@@ -97,6 +99,8 @@ class Operation:
     ok_status: int = 200
     ok_media_type: str = "application/json"
     errors: tuple[int, ...] = ()
+    #: Other success statuses with the same body (e.g. 200 beside a 201).
+    ok_also: tuple[int, ...] = ()
 
 
 def operation(operation_id: str, summary: str, **options: Any) -> Callable[[Callable], Callable]:
@@ -269,6 +273,8 @@ def _operation_object(spec: Operation, limits: ApiLimits, refs: dict[Any, Any],
                          "content": {"application/json": {"schema": error_schema}}}
            for status in sorted(errors)},
     }
+    for status in spec.ok_also:
+        item["responses"][str(status)] = item["responses"][str(spec.ok_status)]
     return item
 
 

@@ -288,6 +288,19 @@
     };
   }
 
+  // Keep a fetched feature; a venue whose score changed (a hazard report) is drawn again,
+  // so its shape and marker take the new colour.
+  function remember(f) {
+    var old = state.features.get(f.id);
+    state.features.set(f.id, f);
+    if (!layers || !old || old.properties.score === f.properties.score) return;
+    var drawn = layers.byId.get(f.id);
+    if (!drawn) return;
+    layers.shapes.removeLayer(drawn.shape);
+    layers.markers.removeLayer(drawn.marker);
+    layers.byId.delete(f.id);
+  }
+
   function drawnIds() {
     // The list's venues are always drawn; the view's are added around them.
     var ids = state.listIds.slice();
@@ -395,9 +408,9 @@
     params.limit = config.viewLimit;
     var req = getJSON(config.api.venues + "?" + query(params), state.viewRequest);
     state.viewRequest = req.controller;
-    req.promise.then(function (body) {
+    return req.promise.then(function (body) {
       state.viewIds = body.features.map(function (f) {
-        state.features.set(f.id, f);
+        remember(f);
         return f.id;
       });
       drawVenues();
@@ -494,7 +507,7 @@
       }
       state.listDistance = new Map();
       state.listIds = body.features.map(function (f) {
-        state.features.set(f.id, f);
+        remember(f);
         state.listDistance.set(f.id, f.properties.distance_m);
         return f.id;
       });
@@ -535,8 +548,8 @@
       // On a phone the map is short: keep the popup inside it (its text scrolls) so that
       // auto-pan can show all of it, name first.
       var size = map.getSize();
-      L.popup({ maxWidth: Math.min(320, size.x - 60), maxHeight: Math.max(160, size.y - 110),
-                autoPanPadding: [16, 16] })
+      state.popup = L.popup({ maxWidth: Math.min(320, size.x - 60),
+                              maxHeight: Math.max(160, size.y - 110), autoPanPadding: [16, 16] })
         .setLatLng(bounds.getCenter())
         .setContent(venueCard(feature))
         .openOn(map);
@@ -551,8 +564,8 @@
         var still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
         els.mapArea.scrollIntoView({ behavior: still ? "auto" : "smooth", block: "start" });
       }
-    } else {
-      openPopup();
+    } else if (!(options && options.from === "panel")) {
+      openPopup();  // a refresh with the popup closed ("panel") leaves it closed
     }
   }
 
@@ -644,8 +657,29 @@
   loadView();
   loadBasemap();
 
+  // Scores change when hazards are reported: fetch the list, the view and the selected
+  // venue again, and show the selected one's card (panel and popup) anew.
+  function refresh() {
+    var id = state.selectedId;
+    var jobs = [loadList(), loadView()];
+    if (id) {
+      jobs.push(getJSON(config.api.venues + "/" + id).promise.then(remember)
+        .catch(function () { /* the list's copy stays */ }));
+    }
+    return Promise.all(jobs).then(function () {
+      drawVenues();
+      if (id && state.selectedId === id && state.features.has(id)) {
+        selectVenue(id, { from: map && map.hasLayer(state.popup || {}) ? "refresh" : "panel" });
+      }
+    });
+  }
+
   // For tests and debugging: read-only view of what the page holds.
   window.venuefinder = {
+    refresh: refresh,
+    setStatus: setStatus,
+    el: el,
+    viewRadius: function () { return map ? viewRadius() : config.defaultRadius; },
     map: map,
     layers: layers,
     state: state,

@@ -1,0 +1,408 @@
+"""Hazard reports on the web: the JSON API (blueprint ``hazards``, under ``/api``), the small
+moderation page (blueprint ``hazards_admin``, ``/admin/hazards``) and the store's wiring.
+
+=======================================  ===============================================
+``POST /api/hazards``                    report (201), or confirm the open report of the
+                                         same kind within 25 m (200, ``merged_into``)
+``GET /api/hazards?lat=&lon=&radius=``   open reports near a point (GeoJSON)
+``GET /api/hazards/<id>``                one report (hidden ones: 404)
+``POST /api/hazards/<id>/confirm``       "still there" (409 when no longer open)
+``POST /api/hazards/<id>/gone``          "gone": two clients resolve it
+``POST /api/hazards/<id>/flag``          flag with a reason: three clients hide it
+``DELETE /api/hazards/<id>``             admin: hide
+``POST /api/hazards/<id>/restore``       admin: restore after review
+``GET /api/hazards/flagged``             admin: hidden and flagged reports
+``GET /admin/hazards``                   admin page (token form, or the header)
+=======================================  ===============================================
+
+Admin means ``Authorization: Bearer <settings.admin_token>`` (or, on the page, a session
+opened with the token); without a configured token every admin request is a 403.
+
+Why writes are CSRF-safe: every JSON write needs ``Content-Type: application/json`` (a
+cross-site form cannot send it, and a cross-site ``fetch`` with it is preflighted and
+refused, the app sending no CORS headers); the admin API needs the Authorization header,
+which browsers never add by themselves; the admin page's forms carry a per-session token.
+
+Clients are identified to the store (one vote per client) by a SHA-256 of the app's secret
+and the client's address; the address itself is never stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import weakref
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+from flask import (Blueprint, Flask, Response, current_app, jsonify, redirect, render_template,
+                   request, session, url_for)
+from werkzeug.exceptions import Conflict, Forbidden
+
+from ..errors import InputError, NotFoundError
+from ..store import hazards as service
+from ..store.vocabulary import (DEDUPE_RADIUS_M, DESCRIPTION_MAX, FLAGS_TO_HIDE,
+                                GONE_TO_RESOLVE, KIND_LABELS, SEVERITIES)
+from .hazard_models import (MAX_HAZARD_RADIUS_M, AdminActionPath, EmptyBody, FlagBody,
+                            FlaggedReports, Hazard, HazardBody, HazardCollection, HazardPath,
+                            HazardQuery, HazardReceipt, hazard_json)
+from .openapi import operation
+from .state import OVERLAY_KEY, current_settings
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..region import Region
+    from ..store.db import Store
+
+bp = Blueprint("hazards", __name__, url_prefix="/api")
+admin_bp = Blueprint("hazards_admin", __name__, url_prefix="/admin")
+
+#: ``app.extensions`` key of the store (the overlay cache's is :data:`.state.OVERLAY_KEY`).
+STORE_KEY = "venuefinder.store"
+#: ``app.config`` key of the per-client write limit (flask-limiter syntax, or "none").
+WRITE_LIMIT_KEY = "VENUEFINDER_WRITE_RATE_LIMIT"
+#: File in the instance folder holding the app's secret (client hashes, sessions), made
+#: once so that every worker and restart agrees.
+SECRET_FILE = "secret_key"
+SQLITE_FILE = "venuefinder.db"
+WRITE_METHODS = ("POST", "DELETE")
+_OFF = frozenset({"", "0", "none", "off", "false", "disabled"})
+
+
+# -- wiring -------------------------------------------------------------------------------
+
+def store_url(settings: "Settings", instance_path: str) -> str:
+    """The configured database URL, or SQLite in the instance folder."""
+    if settings.database_url:
+        return settings.database_url
+    return f"sqlite:///{Path(instance_path) / SQLITE_FILE}"
+
+
+def init_store(app: Flask, settings: "Settings", region: "Region") -> "Region":
+    """Open (and upgrade) the store, keep the app's secret, and give the app a per-worker
+    overlay cache; returns *region* with the live criteria's default columns, to serve.
+
+    Raises
+    ------
+    InputError, SourceError
+        A bad database URL, or a database that cannot be opened (start-up fails).
+    """
+    from ..live import region_with_live
+    from ..store.db import connect_store
+    from .overlay_memo import MemoOverlayCache
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.secret_key:
+        app.secret_key = _instance_secret(Path(app.instance_path) / SECRET_FILE)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config[WRITE_LIMIT_KEY] = _checked_limit(settings.write_rate_limit)
+    url = store_url(settings, app.instance_path)
+    _make_sqlite_folder(url)
+    store = connect_store(url)
+    _dispose_after_fork(store)
+    region = region_with_live(region, settings)
+    app.extensions[STORE_KEY] = store
+    app.extensions[OVERLAY_KEY] = MemoOverlayCache(store, region, settings)
+    return region
+
+
+def register_hazards(app: Flask) -> None:
+    """Mount the blueprints, with the per-client write limit on their writes (after the
+    app's limiter exists)."""
+    limiter = app.extensions.get("venuefinder.limiter")
+    if limiter is not None:
+        for blueprint in (bp, admin_bp):
+            limiter.shared_limit(_write_limit, scope="hazard-writes",
+                                 methods=list(WRITE_METHODS), override_defaults=False,
+                                 exempt_when=_writes_unlimited)(blueprint)
+    app.register_blueprint(bp)
+    app.register_blueprint(admin_bp)
+
+
+def _checked_limit(value: str) -> str:
+    """*value* if it is a rate limit or "none"; checked now because flask-limiter parses
+    lazily and a typo would fail every write."""
+    from limits import parse_many
+
+    if value.strip().lower() in _OFF:
+        return value
+    try:
+        parse_many(value)
+    except ValueError:
+        raise InputError(f"write_rate_limit {value!r} is not a rate limit such as "
+                         "'30 per minute' (or 'none' to switch it off)") from None
+    return value
+
+
+def _make_sqlite_folder(url: str) -> None:
+    """SQLite creates its file but not the folder holding it."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return  # connect_store says why
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _instance_secret(path: Path) -> str:
+    """The secret kept in *path*, made on first use (``O_EXCL``: the first worker wins)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(secrets.token_hex(32))
+    return path.read_text(encoding="ascii").strip()
+
+
+def _dispose_after_fork(store: "Store") -> None:
+    """A forked worker (gunicorn's preload) must not reuse the parent's pooled connections."""
+    ref = weakref.ref(store.engine)
+
+    def dispose() -> None:
+        engine = ref()
+        if engine is not None:
+            engine.dispose(close=False)
+
+    os.register_at_fork(after_in_child=dispose)
+
+
+def _write_limit() -> str:
+    return current_app.config[WRITE_LIMIT_KEY]
+
+
+def _writes_unlimited() -> bool:
+    return str(current_app.config.get(WRITE_LIMIT_KEY, "")).strip().lower() in _OFF
+
+
+def current_store() -> "Store":
+    return current_app.extensions[STORE_KEY]
+
+
+def client_id() -> str:
+    """The requesting client, as the store knows it: SHA-256 of the secret and address."""
+    address = request.remote_addr or "unknown"
+    return hmac.new(str(current_app.secret_key).encode(), address.encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def _admin_token() -> Optional[str]:
+    token = current_settings().admin_token
+    value = token.get_secret_value() if token is not None else ""
+    return value or None
+
+
+def _token_ok(given: Optional[str]) -> bool:
+    expected = _admin_token()
+    return bool(expected and given) and hmac.compare_digest(str(given).encode(),
+                                                            expected.encode())
+
+
+def _bearer() -> Optional[str]:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def _require_admin() -> None:
+    if not _token_ok(_bearer()):
+        raise Forbidden("this needs the admin token: Authorization: Bearer <token>")
+
+
+# -- API ----------------------------------------------------------------------------------
+
+@bp.post("/hazards")
+@operation("reportHazard", "Report a hazard", body=HazardBody, ok=HazardReceipt,
+           ok_status=201, ok_also=(200,), errors=(400,), tags=("hazards",),
+           description=f"A report of the same kind within {DEDUPE_RADIUS_M:g} m of an open "
+                       "one confirms it instead (200, `merged_into`). Rate-limited per "
+                       "client.",
+           ok_description="The new report (201), or the confirmed one with `merged_into` "
+                          "(200).")
+def report(body: HazardBody) -> Response:
+    hazard, merged = service.report_hazard(current_store(), body.kind, body.severity,
+                                           body.lat, body.lon, body.description, client_id())
+    if merged is None:
+        response = jsonify(hazard_json(hazard))
+        response.status_code = 201
+        response.headers["Location"] = url_for("hazards.get_one", hazard_id=hazard.id)
+        return response
+    return jsonify(hazard_json(hazard, merged_into=merged))
+
+
+@bp.get("/hazards")
+@operation("listHazards", "Open hazard reports near a point", query=HazardQuery,
+           ok=HazardCollection, errors=(400,), tags=("hazards",),
+           ok_description="GeoJSON FeatureCollection, nearest first.")
+def near(query: HazardQuery) -> Response:
+    found = service.hazards_near(current_store(), query.lat, query.lon, query.radius)
+    features = [{"type": "Feature", "id": h.id,
+                 "geometry": {"type": "Point", "coordinates": [h.lon, h.lat]},
+                 "properties": hazard_json(h, distance_m=round(d, 1))} for h, d in found]
+    return jsonify(type="FeatureCollection", features=features,
+                   query={"lat": query.lat, "lon": query.lon, "radius_m": query.radius})
+
+
+@bp.get("/hazards/flagged")
+@operation("flaggedHazards", "Admin: hidden and flagged reports", ok=FlaggedReports,
+           errors=(403,), tags=("hazards", "admin"))
+def flagged() -> Response:
+    _require_admin()
+    return jsonify(hazards=[hazard_json(f.hazard, flags=f.hazard.flags, reasons=list(f.reasons))
+                            for f in service.flagged_hazards(current_store())])
+
+
+@bp.get("/hazards/<int:hazard_id>")
+@operation("getHazard", "One hazard report", path=HazardPath, ok=Hazard, errors=(400, 404),
+           tags=("hazards",), ok_description="The report (hidden ones are 404).")
+def get_one(path: HazardPath) -> Response:
+    hazard = service.get_hazard(current_store(), path.hazard_id)
+    if hazard.status == "hidden":
+        raise NotFoundError(f"hazard {hazard.id} is hidden pending review")
+    return jsonify(hazard_json(hazard))
+
+
+@bp.post("/hazards/<int:hazard_id>/confirm")
+@operation("confirmHazard", "Still there", path=HazardPath, body=EmptyBody, ok=Hazard,
+           errors=(400, 404, 409), tags=("hazards",),
+           description="Renews the report's lifetime; a client counts once. 409 when the "
+                       "report is no longer open (report it again).")
+def confirm(path: HazardPath, body: EmptyBody) -> Response:
+    try:
+        hazard = service.confirm(current_store(), path.hazard_id, client_id())
+    except InputError as exc:  # the only one left after validation: not open
+        raise Conflict(str(exc)) from None
+    return jsonify(hazard_json(hazard))
+
+
+@bp.post("/hazards/<int:hazard_id>/gone")
+@operation("hazardGone", "It is gone", path=HazardPath, body=EmptyBody, ok=Hazard,
+           errors=(400, 404), tags=("hazards",),
+           description=f"{GONE_TO_RESOLVE} distinct clients resolve an open report.")
+def gone(path: HazardPath, body: EmptyBody) -> Response:
+    return jsonify(hazard_json(service.mark_gone(current_store(), path.hazard_id,
+                                                 client_id())))
+
+
+@bp.post("/hazards/<int:hazard_id>/flag")
+@operation("flagHazard", "Flag a wrong or abusive report", path=HazardPath, body=FlagBody,
+           ok=Hazard, errors=(400, 404), tags=("hazards",),
+           description=f"{FLAGS_TO_HIDE} distinct clients hide it pending review.")
+def flag(path: HazardPath, body: FlagBody) -> Response:
+    return jsonify(hazard_json(service.flag(current_store(), path.hazard_id, client_id(),
+                                            body.reason)))
+
+
+@bp.delete("/hazards/<int:hazard_id>")
+@operation("hideHazard", "Admin: hide a report", path=HazardPath, ok=Hazard,
+           errors=(400, 403, 404), tags=("hazards", "admin"))
+def hide(path: HazardPath) -> Response:
+    _require_admin()
+    return jsonify(hazard_json(service.hide(current_store(), path.hazard_id)))
+
+
+@bp.post("/hazards/<int:hazard_id>/restore")
+@operation("restoreHazard", "Admin: restore a report after review", path=HazardPath,
+           ok=Hazard, errors=(400, 403, 404), tags=("hazards", "admin"),
+           description="Clears the flags; reopens it, or resolves it if enough clients said "
+                       "it was gone.")
+def restore(path: HazardPath) -> Response:
+    _require_admin()
+    return jsonify(hazard_json(service.restore(current_store(), path.hazard_id)))
+
+
+# -- the admin page -----------------------------------------------------------------------
+
+def _csrf_token() -> str:
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(24)
+    return token
+
+
+def _check_csrf() -> None:
+    expected, given = session.get("csrf"), request.form.get("csrf_token", "")
+    if not expected or not hmac.compare_digest(str(given).encode(), str(expected).encode()):
+        # 403, as for a wrong token: the request is refused, not malformed.
+        raise Forbidden("the form's CSRF token is missing or stale: reload the page")
+
+
+def _token_mark(token: str) -> str:
+    """What the session keeps of the admin token: a keyed hash, so changing the token ends
+    every admin session."""
+    return hmac.new(str(current_app.secret_key).encode(), token.encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def _page_admin() -> bool:
+    if _token_ok(_bearer()):
+        return True
+    token, mark = _admin_token(), session.get("admin")
+    return bool(token and mark) and hmac.compare_digest(str(mark), _token_mark(token))
+
+
+def _html(body: str, status: int = 200) -> Response:
+    response = Response(body, status=status, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; "
+        "frame-ancestors 'none'")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@admin_bp.get("/hazards")
+@operation("adminHazardsPage", "Admin: the moderation page", tags=("admin",),
+           ok_media_type="text/html",
+           ok_description="The flagged reports with hide/restore buttons, or a form asking "
+                          "for the admin token.")
+def admin_page() -> Response:
+    admin = _page_admin()
+    flagged = service.flagged_hazards(current_store()) if admin else []
+    return _html(render_template("admin_hazards.html", admin=admin, flagged=flagged,
+                                 csrf_token=_csrf_token(), kind_labels=KIND_LABELS,
+                                 configured=_admin_token() is not None))
+
+
+@admin_bp.post("/hazards/login")
+@operation("adminHazardsLogin", "Admin: open a session with the token", tags=("admin",),
+           ok_status=303, ok_media_type="text/html", errors=(403,),
+           ok_description="Back to the page, signed in.")
+def admin_login() -> Response:
+    _check_csrf()
+    token = request.form.get("token", "")
+    if not _token_ok(token):
+        raise Forbidden("wrong admin token")
+    session["admin"] = _token_mark(token)
+    return redirect(url_for("hazards_admin.admin_page"), 303)
+
+
+@admin_bp.post("/hazards/<int:hazard_id>/<any(hide, restore):action>")
+@operation("adminHazardsAction", "Admin: hide or restore from the page", tags=("admin",),
+           path=AdminActionPath, ok_status=303, ok_media_type="text/html",
+           errors=(400, 403, 404), ok_description="Back to the page.")
+def admin_action(path: AdminActionPath) -> Response:
+    _check_csrf()
+    if not _page_admin():
+        raise Forbidden("sign in with the admin token first")
+    action = service.hide if path.action == "hide" else service.restore
+    action(current_store(), path.hazard_id)
+    return redirect(url_for("hazards_admin.admin_page"), 303)
+
+
+def hazard_page_config() -> dict[str, Any]:
+    """What the map page's hazards script needs (embedded as JSON)."""
+    return {"api": {"hazards": url_for("hazards.near")}, "kinds": KIND_LABELS,
+            "maxRadius": MAX_HAZARD_RADIUS_M, "descriptionMax": DESCRIPTION_MAX}
+
+
+@bp.app_context_processor
+def _vocabulary() -> dict[str, Any]:
+    """The form's choices and the script's config, for the map page's template."""
+    return {"hazard_kinds": KIND_LABELS, "hazard_severities": SEVERITIES,
+            "hazard_description_max": DESCRIPTION_MAX,
+            "hazard_page_config": hazard_page_config}
