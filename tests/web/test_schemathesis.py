@@ -31,7 +31,8 @@ MAX_EXAMPLES = 500
 BOX_RELATIONS = ("bbox must have west < east and south < north",
                  "bbox is wider than 0.5 degrees; zoom in")
 
-APP = create_app(web_settings(Path(tempfile.gettempdir()) / "venuefinder-schemathesis"),
+# A new folder each run: a store left by an earlier run (or another branch) never leaks in.
+APP = create_app(web_settings(Path(tempfile.mkdtemp(prefix="venuefinder-schemathesis-"))),
                  tiny_region())
 # The document's own operation is left out by default; every path is selected instead.
 SCHEMA = schemathesis.openapi.from_wsgi("/api/openapi.json", APP).include(path_regex="^/")
