@@ -10,6 +10,7 @@ Pure: the caller reads the reports (from the store) and decides when to rebuild 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Optional
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from .region import Region
 
 LIVE = tuple(c for c in REGISTRY if c.live)
+_TOKENS = itertools.count(1)
 
 
 def with_live_defaults(venues: "gpd.GeoDataFrame", crs: "CRS",
@@ -101,10 +103,13 @@ class LiveOverlay:
     settings: "Settings"
     version: Any = None
     _tree: Any = field(init=False, repr=False, default=None)
+    _token: int = field(init=False, repr=False, default=0)
 
     def __post_init__(self) -> None:
         import geopandas as gpd
         import shapely
+
+        self._token = next(_TOKENS)  # unlike id(), never reused by a later overlay
 
         if len(self.hazards):
             points = gpd.points_from_xy(self.hazards["lon"].to_numpy(dtype=float),
@@ -120,6 +125,14 @@ class LiveOverlay:
             return np.zeros(0, dtype=int)
         venue_idx, _ = self._tree.query(metric_geoms, predicate="dwithin", distance=REACH_M)
         return np.unique(venue_idx)
+
+    def window(self, now: Optional[datetime] = None) -> tuple[Any, datetime]:
+        """(a key, the time to score at) that stays the same while re-scored venues may be
+        reused: here every call is its own window (a caching overlay widens it)."""
+        from datetime import timezone
+
+        at = now or datetime.now(timezone.utc)
+        return (self._token, at), at
 
     def rescore(self, venues: "gpd.GeoDataFrame",
                 now: Optional[datetime] = None) -> "gpd.GeoDataFrame":

@@ -155,25 +155,48 @@ class Region:
     def _live_hits(self, lat: float, lon: float, radius_m: float, limit: int,
                    min_score: Optional[float], kinds: Optional[Iterable[str]],
                    min_confidence: Optional[float], overlay: "LiveOverlay",
-                   now: Optional[Any]) -> list[tuple[int, float, Optional[dict[str, Any]]]]:
-        """:meth:`query` with the overlay's reports applied to the venues they touch: (row,
-        distance, the re-scored properties or None when untouched)."""
+                   now: Optional[Any]) -> list[tuple[int, float, Optional[str]]]:
+        """:meth:`query` with the overlay's reports applied: (row, distance, the re-scored
+        feature as JSON with ``distance_m`` set, or None when no report touches it)."""
         rows, distances = self._candidates(lat, lon, radius_m, kinds, min_confidence)
-        scores, ranks = self._scores[rows].copy(), self._rank[rows].copy()
-        touched = overlay.touched(self._metric[rows])
-        live_rows: dict[int, int] = {}
-        live = None
+        scores, ranks, parts = self._live_view(overlay, now)
+        keep = scores[rows] >= min_score if min_score is not None else slice(None)
+        rows, distances = rows[keep], distances[keep]
+        order = np.lexsort((distances, -ranks[rows]))[:limit]
+        hits = []
+        for i in order:
+            row, distance = int(rows[i]), float(distances[i])
+            part = parts.get(row)
+            hits.append((row, distance, None if part is None else
+                         f'{part[0]}"{DISTANCE_KEY}": {round(distance, 1)!r}{part[1]}'))
+        return hits
+
+    def _live_view(self, overlay: "LiveOverlay", now: Optional[Any]
+                   ) -> tuple["np.ndarray", "np.ndarray", dict[int, tuple[str, str]]]:
+        """Scores, ranks and serialised features of the whole region with the overlay's
+        reports, the re-scored ones computed once per overlay window (a worker then answers
+        with lookups, as without reports) and kept until the window moves."""
+        key = overlay.window(now)
+        cached = getattr(self, "_live_cache", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        scores, ranks = self._scores.copy(), self._rank.copy()
+        parts: dict[int, tuple[str, str]] = {}
+        touched = overlay.touched(self._metric)
         if touched.size:
-            live = overlay.rescore(self.venues.iloc[rows[touched]], now)
+            live = overlay.rescore(self.venues.iloc[touched], key[1])
             scores[touched] = live["score"].to_numpy(dtype=float)
             ranks[touched] = live["rank"].to_numpy(dtype=float)
-            live_rows = {int(i): position for position, i in enumerate(touched)}
-        keep = scores >= min_score if min_score is not None else np.ones(len(rows), bool)
-        order = np.flatnonzero(keep)[np.lexsort((distances[keep], -ranks[keep]))][:limit]
-        # Properties are built only for the re-scored venues the answer returns.
-        return [(int(rows[i]), float(distances[i]),
-                 _record(live, live_rows[int(i)]) if int(i) in live_rows else None)
-                for i in order]
+            marker = f'"{DISTANCE_KEY}": null'
+            records = live.drop(columns="geometry").to_dict("records")
+            for row, record in zip(touched.tolist(), records):
+                text = json.dumps(feature(venue_properties(record, None), self._geojson[row]),
+                                  ensure_ascii=False)
+                head, _, tail = text.partition(marker)
+                parts[row] = (head, tail)
+        view = (scores, ranks, parts)
+        self._live_cache = (key, view)
+        return view
 
     def feature(self, row: int, distance_m: Optional[float] = None) -> dict[str, Any]:
         """The GeoJSON feature of venue *row* (see :mod:`venuefinder.serialize`)."""
@@ -212,10 +235,8 @@ class Region:
         else:
             hits = self._live_hits(lat, lon, radius_m, limit, min_score, kinds,
                                    min_confidence, overlay, now)
-        features = ", ".join(
-            self.feature_json(row, d) if live is None else json.dumps(
-                feature(venue_properties(live, d), self._geojson[row]), ensure_ascii=False)
-            for row, d, live in hits)
+        features = ", ".join(self.feature_json(row, d) if live is None else live
+                             for row, d, live in hits)
         members = "".join(f", {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"
                           for k, v in extra.items())
         return f'{{"type": "FeatureCollection", "features": [{features}]{members}}}'
@@ -291,8 +312,3 @@ class Region:
                                  "geometry": json.loads(shapely.to_geojson(collection))})
         return feature_collection(features, truncated=truncated)
 
-
-def _record(frame: "pd.DataFrame", position: int) -> dict[str, Any]:
-    """Row *position* of a scored frame as a plain record (no geometry)."""
-    row = frame.iloc[position]
-    return {key: value for key, value in row.items() if key != "geometry"}

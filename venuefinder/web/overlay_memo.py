@@ -51,6 +51,15 @@ class MemoOverlay:
     def touched(self, metric_geoms: "np.ndarray") -> "np.ndarray":
         return self.overlay.touched(metric_geoms)
 
+    def window(self, now: Optional[datetime] = None) -> tuple[Any, datetime]:
+        """(a key, the time its rows are scored at) for the current window: the region
+        reuses everything it re-scored while the key stays the same."""
+        now = now or datetime.now(timezone.utc)
+        with self._lock:
+            if not self._since <= now < self._until:
+                self._frame, self._since, self._until = None, now, self._window_end(now)
+            return (self.overlay._token, self._since), self._since
+
     def rescore(self, venues: "gpd.GeoDataFrame",
                 now: Optional[datetime] = None) -> "gpd.GeoDataFrame":
         """*venues* (rows of the region, by their index) re-scored with the reports: the rows
