@@ -28,3 +28,8 @@ class SourceError(VenuefinderError, OSError):
 
 class NotFoundError(VenuefinderError, LookupError):
     """A requested object (venue id, place) does not exist. HTTP 404."""
+
+
+class ForbiddenError(VenuefinderError, PermissionError):
+    """The caller lacks the secret this needs (a session's edit token, a sign-up's cancel
+    token): HTTP 403."""

@@ -17,7 +17,8 @@ from venuefinder.store.vocabulary import KINDS, SEVERITIES, STATUSES
 
 from .conftest import BACKENDS, NOW, backend_url
 
-TABLES = {"hazards", "hazard_votes", "store_version", "alembic_version"}
+TABLES = {"hazards", "hazard_votes", "store_version", "alembic_version", "clubs",
+          "club_sessions", "session_signups"}
 
 
 @pytest.fixture(params=BACKENDS)
@@ -44,7 +45,8 @@ def _tables(url: str) -> set[str]:
 def test_the_migrations_ship_inside_the_package() -> None:
     package = Path(__import__("venuefinder").__file__).parent
     assert MIGRATIONS.is_relative_to(package)
-    for name in ("env.py", "script.py.mako", "versions/0001_hazards.py"):
+    for name in ("env.py", "script.py.mako", "versions/0001_hazards.py",
+                 "versions/0002_sessions.py"):
         assert (MIGRATIONS / name).is_file()
 
 

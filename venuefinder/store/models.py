@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 from sqlalchemy import (
     BigInteger, CheckConstraint, DateTime, Dialect, Double, ForeignKey, Index, Integer,
-    MetaData, String, UniqueConstraint,
+    MetaData, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -129,3 +129,121 @@ class StoreVersion(Base):
     version: Mapped[int] = mapped_column(BigInteger)
 
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+# -- club sessions ---------------------------------------------------------------------------
+# Limits the schema and the service functions (store/sessions.py) share.
+
+#: Longest club slug, club name, session title, venue name, meeting note, notes, display
+#: name; a hex SHA-256 of a token; a session slug (``secrets.token_urlsafe(9)``: 12).
+SLUG_MAX = 64
+CLUB_NAME_MAX = 80
+TITLE_MAX = 120
+VENUE_NAME_MAX = 200
+MEETING_NOTE_MAX = 200
+NOTES_MAX = 2000
+NAME_MAX = 40
+TOKEN_HASH_LEN = 64
+SESSION_SLUG_MAX = 16
+#: Most places and expected runners of one session, and its longest duration (minutes).
+MAX_CAPACITY = 200
+MAX_GROUP = 200
+MAX_DURATION_MIN = 360
+SESSION_STATUSES: tuple[str, ...] = ("scheduled", "cancelled")
+SIGNUP_STATUSES: tuple[str, ...] = ("confirmed", "waitlisted", "cancelled")
+SIGNUP_ROLES: tuple[str, ...] = ("can_spot", "needs_spotter")
+
+
+class Club(Base):
+    """A club: a name, a readable unique slug (``/c/<slug>``) and its edit token's hash."""
+
+    __tablename__ = "clubs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    slug: Mapped[str] = mapped_column(String(SLUG_MAX), unique=True)
+    name: Mapped[str] = mapped_column(String(CLUB_NAME_MAX))
+    token_hash: Mapped[str] = mapped_column(String(TOKEN_HASH_LEN))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ClubSession(Base):
+    """One session (one occurrence of a weekly series): where, when, the plan, the places.
+
+    ``confirmed`` counts the confirmed sign-ups; the database itself refuses more than
+    ``capacity`` of them. The venue's name, point and zone are kept as they were when the
+    session was made, so its page and calendars stand even if the map changes. ``series``
+    is the slug of the series' first occurrence (its own for a single session); ``version``
+    counts edits (the calendar's ``SEQUENCE`` + 1).
+    """
+
+    __tablename__ = "club_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    slug: Mapped[str] = mapped_column(String(SESSION_SLUG_MAX), unique=True)
+    series: Mapped[str] = mapped_column(String(SESSION_SLUG_MAX), index=True)
+    occurrence: Mapped[int] = mapped_column(Integer)
+    club_id: Mapped[Optional[int]] = mapped_column(ForeignKey("clubs.id"))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    venue_id: Mapped[str] = mapped_column(String(32))
+    venue_name: Mapped[Optional[str]] = mapped_column(String(VENUE_NAME_MAX))
+    lat: Mapped[float] = mapped_column(Double)
+    lon: Mapped[float] = mapped_column(Double)
+    tz: Mapped[str] = mapped_column(String(64))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_min: Mapped[int] = mapped_column(Integer)
+    group_size: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+    confirmed: Mapped[int] = mapped_column(Integer, default=0)
+    meeting_lat: Mapped[Optional[float]] = mapped_column(Double)
+    meeting_lon: Mapped[Optional[float]] = mapped_column(Double)
+    meeting_note: Mapped[Optional[str]] = mapped_column(String(MEETING_NOTE_MAX))
+    plan: Mapped[str] = mapped_column(Text)
+    notes: Mapped[Optional[str]] = mapped_column(String(NOTES_MAX))
+    status: Mapped[str] = mapped_column(String(10), default="scheduled")
+    token_hash: Mapped[str] = mapped_column(String(TOKEN_HASH_LEN))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint(_in("status", SESSION_STATUSES), name="status"),
+        CheckConstraint(f"capacity >= 1 AND capacity <= {MAX_CAPACITY}", name="capacity"),
+        CheckConstraint(f"group_size >= 1 AND group_size <= {MAX_GROUP}", name="group_size"),
+        CheckConstraint(f"duration_min >= 1 AND duration_min <= {MAX_DURATION_MIN}",
+                        name="duration_min"),
+        # No overbooking, whatever the code does: the count never passes the places.
+        CheckConstraint("confirmed >= 0 AND confirmed <= capacity", name="confirmed"),
+        CheckConstraint("occurrence >= 1", name="occurrence"),
+        CheckConstraint("version >= 1", name="version"),
+        CheckConstraint("end_at > start_at", name="end_after_start"),
+        CheckConstraint("lat >= -90 AND lat <= 90 AND lon >= -180 AND lon <= 180",
+                        name="point"),
+        CheckConstraint("(meeting_lat IS NULL) = (meeting_lon IS NULL)", name="meeting"),
+        # A club's upcoming sessions.
+        Index(None, "club_id", "start_at"),
+    )
+
+
+class Signup(Base):
+    """One person's place (or place in the queue) at a session: a display name and a role,
+    nothing else about them. Sign-up order is ``id`` order: sign-ups to one session are
+    inserted under its row lock, so ids grow in the order they were taken."""
+
+    __tablename__ = "session_signups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("club_sessions.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    role: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(12))
+    token_hash: Mapped[str] = mapped_column(String(TOKEN_HASH_LEN))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint(_in("role", SIGNUP_ROLES), name="role"),
+        CheckConstraint(_in("status", SIGNUP_STATUSES), name="status"),
+        # A session's sign-ups by status in sign-up order (counts, the waitlist's head).
+        Index(None, "session_id", "status", "id"),
+    )

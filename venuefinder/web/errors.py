@@ -27,7 +27,7 @@ import re
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
-from ..errors import InputError, NotFoundError, SourceError, VenuefinderError
+from ..errors import ForbiddenError, InputError, NotFoundError, SourceError, VenuefinderError
 from ..validate import clip
 
 log = logging.getLogger("venuefinder.web")
@@ -36,6 +36,7 @@ log = logging.getLogger("venuefinder.web")
 DOMAIN_STATUS: tuple[tuple[type[VenuefinderError], int, str], ...] = (
     (InputError, 400, "bad_request"),
     (NotFoundError, 404, "not_found"),
+    (ForbiddenError, 403, "forbidden"),
     (SourceError, 503, "source_unavailable"),
 )
 

@@ -1,0 +1,301 @@
+"""The checks before a session is published, each with a level and its reason.
+
+Levels: ``ok``; ``warn`` (publish, but the page says why); ``refuse`` (not published: only
+the fit of the group and of the plan refuse, when the venue is far too small for them).
+
+==========  =======================================================================
+check       what it weighs
+==========  =======================================================================
+fit         the group against the room: usable area per runner
+            (:data:`AREA_PER_RUNNER_M2` for field drills), or on a track lanes × lap
+            (or straight) per runner (:data:`TRACK_M_PER_RUNNER`); the expected group
+            decides the level, the capacity can add a warning (a full session)
+run         the venue's longest straight run (a loop track: its lap; for the yo-yo its
+            straight) against what the plan needs (:data:`~.plans.RUN_NEEDS`)
+plan        the plan's total against the session's duration (warn when longer)
+daylight    sunrise and sunset at the venue on the day (astral), in the venue's zone,
+            against start and end; any part after dark is fine on a lit venue
+            (``lit=yes`` …) and a warning when it is not lit or nobody mapped it
+hazards     open hazard reports at the venue (from the store, via the venue's
+            ``hazard_count`` and ``reasons.hazards``): a warning naming them
+score       the venue's score and confidence: a warning below green
+            (:data:`GOOD_SCORE`), when vetoed, or when mostly guessed
+==========  =======================================================================
+
+Fit thresholds, per runner: ``ok`` from the need, ``refuse`` under a quarter of it:
+
+* field drills: 100 m² (a 10 m square each: room to run backwards without drifting into
+  anyone), refuse under 25 m² (a 5 m square: collisions);
+* a track: 20 m of lane (13 s apart at half speed backwards), refuse under 5 m. OSM rarely
+  maps a track's lanes: :data:`DEFAULT_LANES` is assumed (the 5 m default width of a track
+  drawn as a line) unless the caller knows better, and the reason says so.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Mapping, Optional, Sequence
+
+from .plans import RUN_NEEDS, Plan, VenueRoom
+
+LEVELS: tuple[str, ...] = ("ok", "warn", "refuse")
+#: Order of the checks on the page and in the API.
+CHECK_NAMES: tuple[str, ...] = ("fit", "run", "plan", "daylight", "hazards", "score")
+
+AREA_PER_RUNNER_M2 = 100.0
+AREA_REFUSE_M2 = 25.0
+TRACK_M_PER_RUNNER = 20.0
+TRACK_REFUSE_M = 5.0
+DEFAULT_LANES = 4
+
+#: Plans as a sentence names them.
+PLAN_IN_TEXT: dict[str, str] = {"first-steps": "first steps", "build-up": "the build-up",
+                                "yo-yo": "the yo-yo", "custom": "this plan"}
+
+#: The sun's centre this far below the horizon (degrees, geometric) is sunset: refraction
+#: and the sun's radius, as astral's sunrise and sunset use.
+SUNSET_ELEVATION_DEG = -0.833
+#: ``lit=*`` values meaning lit whenever it is dark, and meaning not lit.
+LIT_YES = frozenset({"yes", "24/7", "automatic", "sunset-sunrise", "dusk-dawn"})
+LIT_NO = frozenset({"no", "disused"})
+
+#: The map's green: a venue scored this or more is among the safest.
+GOOD_SCORE = 75.0
+#: Below this confidence (%) the score rests mostly on guesses from the venue's kind.
+MIN_CONFIDENCE = 50.0
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check: ``name`` (of :data:`CHECK_NAMES`), ``level`` (of :data:`LEVELS`) and the
+    sentence behind it."""
+
+    name: str
+    level: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"name": self.name, "level": self.level, "reason": self.reason}
+
+
+def session_checks(properties: Mapping[str, Any], lat: float, lon: float, start: datetime,
+                   duration_min: int, group_size: int, capacity: int, plan: Plan,
+                   lanes: Optional[int] = None) -> list[Check]:
+    """Every check of a session at a venue, in :data:`CHECK_NAMES` order.
+
+    Parameters
+    ----------
+    properties
+        The venue feature's properties (:mod:`venuefinder.serialize`; with the live hazards
+        criterion when a store is read).
+    lat, lon
+        A point on the venue, WGS84.
+    start
+        Aware, in the venue's zone (times in reasons are that zone's).
+    duration_min, group_size, capacity
+        The session's.
+    plan
+        Its plan.
+    lanes
+        A track's lanes when known (else :data:`DEFAULT_LANES`).
+    """
+    room = VenueRoom.of(properties)
+    end = start + timedelta(minutes=duration_min)
+    return [check_fit(room, group_size, capacity, lanes), check_run(room, plan),
+            check_plan(plan, duration_min),
+            check_daylight(lat, lon, start, end, properties.get("lit")),
+            check_hazards(properties), check_score(properties)]
+
+
+def refusals(checks: Sequence[Check]) -> list[Check]:
+    """The checks that refuse publishing."""
+    return [c for c in checks if c.level == "refuse"]
+
+
+def worst(checks: Sequence[Check]) -> str:
+    """The worst level among *checks* (``ok`` for none)."""
+    return max((c.level for c in checks), key=LEVELS.index, default="ok")
+
+
+def check_fit(room: VenueRoom, group_size: int, capacity: int,
+              lanes: Optional[int] = None) -> Check:
+    """Does the group fit the venue? (See the module docstring for the thresholds.)"""
+    if room.is_track and room.longest_run_m > 0:
+        lanes = lanes or DEFAULT_LANES
+        length = room.lap_m if room.lap_m is not None else room.longest_run_m
+        space = lanes * length
+        need, floor, unit = TRACK_M_PER_RUNNER, TRACK_REFUSE_M, "m of lane"
+        assumed = "" if lanes != DEFAULT_LANES else ", lanes assumed"
+        what = (f"{space:,.0f} m of lane ({lanes} lanes × {length:,.0f} m "
+                f"{'lap' if room.lap_m is not None else 'straight'}{assumed})")
+    else:
+        space = room.usable_area_m2
+        need, floor, unit = AREA_PER_RUNNER_M2, AREA_REFUSE_M2, "m²"
+        what = f"{space:,.0f} m² of usable area"
+    if space <= 0:
+        return Check("fit", "refuse", "No usable room measured at this venue: nowhere for "
+                     "a group to run backwards")
+    fits = int(space // need)
+    per_runner = space / group_size
+    level = _fit_level(per_runner, need, floor)
+    reason = (f"{what}: room for {fits} at {need:,.0f} {unit} each; the {group_size} "
+              f"expected get {per_runner:,.0f} {unit} each")
+    if level == "warn":
+        reason += ": tight, keep the group spread out"
+    elif level == "refuse":
+        reason += (f", under {floor:,.0f} {unit}: far too small for this group; choose a "
+                   f"bigger venue or a smaller group")
+    per_place = space / capacity
+    if capacity > group_size and level == "ok" and _fit_level(per_place, need, floor) != "ok":
+        level = "warn"
+        reason += (f"; at the full {capacity} places each gets {per_place:,.0f} {unit}: "
+                   "tight")
+    return Check("fit", level, reason)
+
+
+def check_run(room: VenueRoom, plan: Plan) -> Check:
+    """Is the venue's run long enough for the plan? (:data:`~.plans.RUN_NEEDS`)"""
+    metres, what = room.plan_run(plan.name)
+    refuse_below, ok_from = RUN_NEEDS[plan.name]
+    name = PLAN_IN_TEXT[plan.name]
+    what = what[0].upper() + what[1:]
+    if metres >= ok_from:
+        return Check("run", "ok", f"{what}: room for {name} (from {ok_from:,.0f} m)")
+    if metres >= refuse_below:
+        return Check("run", "warn", f"{what}: short for {name} (it suits {ok_from:,.0f} m "
+                     "or more): expect many turns, and turn facing the way you go")
+    return Check("run", "refuse", f"{what}: too short for {name}, which needs at least "
+                 f"{refuse_below:,.0f} m")
+
+
+def check_plan(plan: Plan, duration_min: int) -> Check:
+    """Does the plan fit in the session?"""
+    total = plan.total_s
+    if total <= duration_min * 60:
+        return Check("plan", "ok", f"The plan takes {_minutes(total)} of the "
+                     f"{duration_min} min session")
+    return Check("plan", "warn", f"The plan takes {_minutes(total)}, longer than the "
+                 f"{duration_min} min session: shorten it or the session will run over")
+
+
+def check_daylight(lat: float, lon: float, start: datetime, end: datetime,
+                   lit: Optional[str]) -> Check:
+    """Is it light at the venue from *start* to *end* (aware, in the venue's zone), and if
+    not, is the venue lit?"""
+    from astral import Observer
+
+    observer = Observer(latitude=lat, longitude=lon)
+    zone = start.tzinfo
+    dark = _dark_minutes(observer, start, end)
+    day = _sun_day(observer, start.date(), zone)
+    where = getattr(zone, "key", str(zone))
+    if dark == 0:
+        return Check("daylight", "ok", f"All in daylight ({day}, {where} time)")
+    total = math.ceil((end - start).total_seconds() / 60.0)
+    when = ("All of it is after dark" if dark >= total
+            else f"{dark} of its {total} min are after dark")
+    reason = f"{when} ({day}, {where} time)"
+    value = (lit or "").strip()
+    if value in LIT_YES:
+        return Check("daylight", "ok", f"{reason}; the venue is lit (lit={value})")
+    if value in LIT_NO:
+        return Check("daylight", "warn", f"{reason}, and the venue is not lit (lit={value}): "
+                     "start earlier, or bring lights and wear something bright")
+    if value:
+        return Check("daylight", "warn", f"{reason}; the venue is lit only at some times "
+                     f"(lit={value[:40]}): check the lights will be on")
+    return Check("daylight", "warn", f"{reason}, and nobody has mapped whether the venue is "
+                 "lit: look before you go, or bring lights")
+
+
+def check_hazards(properties: Mapping[str, Any]) -> Check:
+    """Open hazard reports at the venue, as the live hazards criterion counted them."""
+    count = properties.get("hazard_count")
+    if count is None:
+        return Check("hazards", "warn", "Hazard reports could not be read for this venue: "
+                     "look before you run")
+    if count == 0:
+        return Check("hazards", "ok", "No open hazard reports at the venue")
+    detail = (properties.get("reasons") or {}).get("hazards") or ""
+    plural = "report" if count == 1 else "reports"
+    return Check("hazards", "warn", f"{count} open hazard {plural} at the venue: {detail}; "
+                 "check the ground before the group runs")
+
+
+def check_score(properties: Mapping[str, Any]) -> Check:
+    """The venue's current score and confidence."""
+    score = float(properties.get("score") or 0.0)
+    confidence = float(properties.get("confidence") or 0.0)
+    vetoed = properties.get("vetoed_by")
+    band = ("among the safest" if score >= GOOD_SCORE
+            else "fair" if score >= 50.0 else "poor")
+    reason = f"Venue score {score:.0f}/100 ({band}), confidence {confidence:.0f} %"
+    level = "ok" if score >= GOOD_SCORE else "warn"
+    if vetoed:
+        why = (properties.get("reasons") or {}).get(vetoed)
+        reason += f"; held down by {vetoed}" + (f": {why}" if why else "")
+        level = "warn"
+    if confidence < MIN_CONFIDENCE:
+        reason += "; mostly guessed from the kind of place, so look at it first"
+        level = "warn"
+    return Check("score", level, reason)
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+def _fit_level(per_runner: float, need: float, floor: float) -> str:
+    return "ok" if per_runner >= need else "warn" if per_runner >= floor else "refuse"
+
+
+def _dark_minutes(observer: Any, start: datetime, end: datetime) -> int:
+    """Whole minutes (rounded up) of [start, end] with the sun down.
+
+    The sunrises and sunsets of the days around split the span into pieces of constant
+    light; the sun's elevation in the middle of each says whether it is dark (which also
+    covers polar days and nights, when there are no sunrises or sunsets at all).
+    """
+    from astral.sun import elevation, sunrise, sunset
+
+    zone = start.tzinfo
+    cuts = {start, end}
+    day = start.date() - timedelta(days=1)
+    while day <= end.date() + timedelta(days=1):
+        for event in (sunrise, sunset):
+            try:
+                moment = event(observer, day, tzinfo=zone)
+            except ValueError:  # the sun does not rise or set that day
+                continue
+            if start < moment < end:
+                cuts.add(moment)
+        day += timedelta(days=1)
+    points = sorted(cuts)
+    dark = 0.0
+    for a, b in zip(points, points[1:]):
+        middle = a + (b - a) / 2
+        if elevation(observer, middle, with_refraction=False) < SUNSET_ELEVATION_DEG:
+            dark += (b - a).total_seconds()
+    return math.ceil(dark / 60.0 - 1e-9)
+
+
+def _sun_day(observer: Any, day: date, zone: Any) -> str:
+    """"sunrise 04:05, sunset 22:37", or the polar day or night, for the reason."""
+    from astral.sun import elevation, sunrise, sunset
+
+    parts = []
+    for word, event in (("sunrise", sunrise), ("sunset", sunset)):
+        try:
+            parts.append(f"{word} {event(observer, day, tzinfo=zone):%H:%M}")
+        except ValueError:
+            pass
+    if parts:
+        return ", ".join(parts)
+    noon = datetime(day.year, day.month, day.day, 12, tzinfo=zone)
+    up = elevation(observer, noon, with_refraction=False) >= SUNSET_ELEVATION_DEG
+    return "the sun does not set that day" if up else "the sun does not rise that day"
+
+
+def _minutes(seconds: int) -> str:
+    whole, rest = divmod(int(seconds), 60)
+    return f"{whole} min {rest} s" if rest else f"{whole} min"
