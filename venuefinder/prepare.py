@@ -80,7 +80,23 @@ def score_features(osm: "OsmData", settings: "Settings", dem_path: Optional[Path
         obstacles=venue_rules.select_obstacles(near, candidates["id"].to_numpy(), crs),
         barriers=venue_rules.select_barriers(near, crs),
         enclosures=venue_rules.select_enclosures(features, crs))
-    return score_venues(candidates, context), roads, crs, dem
+    scored = with_meeting_points(score_venues(candidates, context),
+                                 venue_rules.select_access(features, candidates, crs))
+    return scored, roads, crs, dem
+
+
+def with_meeting_points(venues: "gpd.GeoDataFrame", access: "gpd.GeoDataFrame"
+                        ) -> "gpd.GeoDataFrame":
+    """*venues* (WGS84) with the suggested meeting point of each: ``meeting_lat``,
+    ``meeting_lon``, ``meeting_kind``, ``meeting_reason``, found among *access* (entrances,
+    gates and paths in the metric CRS, :func:`venuefinder.venues.select_access`)."""
+    from .sessions.meeting import MEETING_COLUMNS, suggest_meeting_points
+
+    points = suggest_meeting_points(venues.geometry.to_crs(access.crs).to_numpy(), access)
+    venues = venues.copy()
+    for column in MEETING_COLUMNS:
+        venues[f"meeting_{column}"] = points[column].to_numpy()
+    return venues
 
 
 def is_auto_dem(dem: object) -> bool:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Optional
 import numpy as np
 
 from .errors import InputError, NotFoundError
-from .serialize import feature, feature_collection, venue_properties
+from .serialize import feature, feature_collection, meeting_point, venue_properties
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from pyproj import CRS
 
     from .live import LiveOverlay
+    from .sessions.meeting import MeetingPoint
 
 
 log = logging.getLogger(__name__)
@@ -268,6 +269,30 @@ class Region:
             record = live.drop(columns="geometry").to_dict("records")[0]
             return feature(venue_properties(record, None), self._geojson[row])
         return self.feature(row)
+
+    def meeting_point(self, venue_id: str) -> "MeetingPoint":
+        """Where a group would meet at a venue: the suggestion made when the region was
+        scored (an entrance, a gate in its fence, its edge nearest a footpath), or, for a
+        venue file ingested before suggestions were made, the middle of the venue.
+
+        Raises
+        ------
+        InputError, NotFoundError
+            As :meth:`row_of`.
+        """
+        from .sessions.meeting import MeetingPoint
+
+        row = self.row_of(venue_id)
+        suggested = meeting_point(self.venues.iloc[row])
+        if suggested is not None:
+            lat, lon, kind, reason = (suggested[k] for k in ("lat", "lon", "kind", "reason"))
+        else:
+            middle = self.venues.geometry.iloc[row].representative_point()
+            lat, lon, kind = round(middle.y, 7), round(middle.x, 7), "venue"
+            reason = ("The middle of the venue (this venue file was ingested before "
+                      "meeting points were suggested: re-ingest it for one)")
+        x, y = self._to_metric.transform(lon, lat)
+        return MeetingPoint(lat, lon, float(x), float(y), kind, reason)
 
     def search_places(self, text: str, limit: int = 10) -> list[dict[str, Any]]:
         """Places whose name contains *text* (case-insensitive); prefix matches first."""

@@ -27,6 +27,10 @@ A feature's ``properties``:
     metres from the searched point to the venue (0 inside it), or ``None`` without a point;
 ``area_m2``, ``surface``, ``smoothness``, ``lit``, ``sport``, ``access``, ``incline``
     evidence from the tags;
+``meeting_point``
+    where a group would meet: ``{"lat", "lon", "kind", "reason"}`` (an entrance, a gate in
+    its fence, its edge nearest a footpath, or its middle), or ``None`` for a venue file
+    ingested before meeting points were suggested;
 ``osm_url``
     the object on openstreetmap.org.
 """
@@ -81,8 +85,18 @@ def venue_properties(row: Mapping[str, Any], distance_m: Optional[float]) -> dic
             props[key] = _clean(row[key])
     for key in TAG_PROPERTIES:
         props[key] = _clean(row.get(key))
+    props["meeting_point"] = meeting_point(row)
     props["osm_url"] = f"https://www.openstreetmap.org/{osm_type}/{osm_id}"
     return props
+
+
+def meeting_point(row: Mapping[str, Any]) -> Optional[dict[str, Any]]:
+    """The suggested meeting point of a scored venue row, or None when it has none."""
+    lat, lon = _clean(row.get("meeting_lat")), _clean(row.get("meeting_lon"))
+    if lat is None or lon is None:
+        return None
+    return {"lat": float(lat), "lon": float(lon), "kind": str(row["meeting_kind"]),
+            "reason": str(row["meeting_reason"])}
 
 
 def feature(properties: dict[str, Any], geometry_json: str) -> dict[str, Any]:

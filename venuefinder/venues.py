@@ -35,8 +35,15 @@ What counts as a venue (a safe open space to run backwards on) and why:
   line tracks shorter than ``min_track_length_m``.
 
 Beside the venues, the same features give the roads (traffic), the obstacles inside venues,
-the fences and walls that ring them and the stadiums that enclose them; the OSM tags behind
-each live in :mod:`venuefinder.vocabulary`.
+the fences and walls that ring them, the stadiums that enclose them and the entrances,
+gates and paths where a group meets; the OSM tags behind each live in
+:mod:`venuefinder.vocabulary`.
+
+Scoring adds ``score``, ``score_<criterion>``, ``reason_<criterion>``,
+``evidence_<criterion>``, ``confidence``, ``vetoed_by`` and ``rank``
+(:func:`venuefinder.scoring.score_venues`), and the suggested meeting point
+``meeting_lat``, ``meeting_lon``, ``meeting_kind``, ``meeting_reason``
+(:func:`venuefinder.sessions.meeting.suggest_meeting_points`).
 """
 
 from __future__ import annotations
@@ -46,9 +53,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .vocabulary import (CROSSING_PATHS, ENCLOSING_BARRIERS, ENCLOSURE_LEISURE,
-                         EXCLUDED_ACCESS, EXCLUDED_SPORTS, KINDS, MOTOR_ROAD_CLASSES,
-                         OBSTACLE_TAGS, PATH_CLASSES, VENUE_LANDUSE_KINDS,
-                         VENUE_LEISURE_KINDS)
+                         EXCLUDED_ACCESS, EXCLUDED_SPORTS, GATE_BARRIERS, KINDS,
+                         MEETING_ENTRANCES, MOTOR_ROAD_CLASSES, OBSTACLE_TAGS, PATH_CLASSES,
+                         RUNNABLE_PATH_CLASSES, VENUE_LANDUSE_KINDS, VENUE_LEISURE_KINDS)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -249,16 +256,17 @@ def obstacle_categories(features: "gpd.GeoDataFrame") -> "np.ndarray":
 NEAR_VENUE_M = 10.0
 
 
-def near_venues(features: "gpd.GeoDataFrame", venues: "gpd.GeoDataFrame") -> "gpd.GeoDataFrame":
-    """The features whose bounds come within about :data:`NEAR_VENUE_M` of a venue's
-    bounds (WGS84, one vectorised STRtree query): a cheap cut before projecting."""
+def near_venues(features: "gpd.GeoDataFrame", venues: "gpd.GeoDataFrame",
+                margin_m: float = NEAR_VENUE_M) -> "gpd.GeoDataFrame":
+    """The features whose bounds come within about *margin_m* of a venue's bounds (WGS84,
+    one vectorised STRtree query): a cheap cut before projecting."""
     import shapely
 
     if venues.empty or features.empty:
         return features.iloc[:0]
     lat = float(np.nanmean(venues.geometry.bounds[["miny", "maxy"]].to_numpy()))
-    pad_lat = NEAR_VENUE_M / 110_540.0
-    pad_lon = NEAR_VENUE_M / (111_320.0 * max(np.cos(np.radians(lat)), 0.01))
+    pad_lat = margin_m / 110_540.0
+    pad_lon = margin_m / (111_320.0 * max(np.cos(np.radians(lat)), 0.01))
     b = venues.geometry.bounds.to_numpy()
     boxes = shapely.box(b[:, 0] - pad_lon, b[:, 1] - pad_lat, b[:, 2] + pad_lon,
                         b[:, 3] + pad_lat)
@@ -311,3 +319,19 @@ def select_enclosures(features: "gpd.GeoDataFrame", crs: "CRS") -> "gpd.GeoDataF
                               "name": features["name"].to_numpy(dtype=object)[keep]},
                              geometry=features.geometry.values[keep], crs=features.crs)
     return frame.to_crs(crs)
+
+
+def select_access(features: "gpd.GeoDataFrame", venues: "gpd.GeoDataFrame",
+                  crs: "CRS") -> "gpd.GeoDataFrame":
+    """Where people arrive at venues: entrances, gates and walkable paths within
+    :data:`~venuefinder.sessions.meeting.FOOTPATH_REACH_M` of one, with ``entrance``,
+    ``barrier``, ``highway`` and ``name``, in *crs* (what
+    :func:`~venuefinder.sessions.meeting.suggest_meeting_points` reads)."""
+    from .sessions.meeting import FOOTPATH_REACH_M
+
+    tagged = (features["entrance"].isin(MEETING_ENTRANCES)
+              | features["barrier"].isin(GATE_BARRIERS)
+              | features["highway"].isin(RUNNABLE_PATH_CLASSES)).to_numpy(dtype=bool)
+    near = near_venues(features.loc[tagged, ["entrance", "barrier", "highway", "name",
+                                             "geometry"]], venues, FOOTPATH_REACH_M)
+    return near.to_crs(crs)

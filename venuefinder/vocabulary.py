@@ -112,6 +112,13 @@ ENCLOSING_BARRIERS = frozenset({"fence", "wall"})
 #: ``leisure=*`` areas whose fields are enclosed (a stadium's stands, a sports centre's fence).
 ENCLOSURE_LEISURE = frozenset({"stadium", "sports_centre"})
 
+# -- where a group meets -----------------------------------------------------------------------
+#: ``entrance=*`` values for people arriving (not ``service``, ``emergency``, ``exit``, nor a
+#: building's ``staircase`` or ``home``).
+MEETING_ENTRANCES = frozenset({"yes", "main", "secondary"})
+#: ``barrier=*`` values one walks through: a way in through a venue's fence.
+GATE_BARRIERS = frozenset({"gate", "kissing_gate", "swing_gate", "entrance"})
+
 # -- what readers keep ------------------------------------------------------------------------
 #: Tags kept from OSM objects. Anything else is used by no criterion and not by the map.
 TAG_KEYS: tuple[str, ...] = (
@@ -125,7 +132,11 @@ TAG_KEYS: tuple[str, ...] = (
 PLACE_NODE_KEYS: tuple[str, ...] = ("place", "railway", "public_transport")
 #: Keys whose nodes may be an obstacle or a meeting point (an entrance or a gate).
 OBSTACLE_NODE_KEYS: tuple[str, ...] = tuple(sorted(
-    {k for k, _ in OBSTACLE_TAGS} | {"entrance"}))
+    {k for k, _ in OBSTACLE_TAGS} | {"entrance", "barrier"}))
+#: Node tags that make a meeting point (an entrance, a gate), as ``(key, value)`` pairs.
+MEETING_NODE_TAGS: tuple[tuple[str, str], ...] = (
+    *(("entrance", v) for v in sorted(MEETING_ENTRANCES)),
+    *(("barrier", v) for v in sorted(GATE_BARRIERS)))
 #: Keys of ways read as lines: roads and paths, fences and tree rows.
 LINE_WAY_KEYS: tuple[str, ...] = ("highway", "leisure", "barrier", "natural")
 #: Keys of closed ways and multipolygons read as areas for venues, enclosures and obstacles.

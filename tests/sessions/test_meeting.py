@@ -12,7 +12,7 @@ from shapely.geometry import LineString, Point, box
 
 from venuefinder.errors import InputError
 from venuefinder.sessions.meeting import (distance_to_venue, suggest_meeting_point,
-                                          venue_point)
+                                          suggest_meeting_points, venue_point)
 
 from .features import LAT, LON, rectangle
 
@@ -95,7 +95,8 @@ def test_the_point_comes_back_in_wgs84_too() -> None:
     point = suggest_meeting_point(VENUE, frame("entrance south"))
     lon, lat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(385_030,
                                                                               6_672_000)
-    assert math.isclose(point.lat, lat) and math.isclose(point.lon, lon)
+    # rounded to 7 decimals (about 1 cm)
+    assert math.isclose(point.lat, lat, abs_tol=1e-7) and math.isclose(point.lon, lon, abs_tol=1e-7)
 
 
 def test_a_metric_crs_is_required() -> None:
@@ -120,3 +121,24 @@ def test_distance_to_the_venue_is_in_metres() -> None:
     assert math.isclose(distance_to_venue(geometry, lat2, lon2), 300.0, abs_tol=0.5)
     assert distance_to_venue(geometry, *venue_point(geometry)) == 0.0
     assert math.isclose(distance_to_venue(geometry, LAT, LON), 0.0, abs_tol=1e-6)
+
+
+def test_many_venues_at_once_answer_as_one_by_one() -> None:
+    """The vectorised form gives each venue what it gets alone (entrance, gate, footpath,
+    nothing), in order."""
+    features = frame(*ROWS)
+    far_away = box(395_000, 6_682_000, 395_050, 6_682_050)
+    east = box(385_104, 6_672_000, 385_110, 6_672_060)  # gate east and the footway beside
+    venues = [far_away, VENUE, east, VENUE]
+    together = suggest_meeting_points(venues, features)
+    alone = [suggest_meeting_point(v, features) for v in venues]
+    assert list(together["kind"]) == [p.kind for p in alone] == [
+        "venue", "entrance", "gate", "entrance"]
+    assert list(together["x"]) == [p.x for p in alone]
+    assert list(together["reason"]) == [p.reason for p in alone]
+
+
+def test_building_and_emergency_entrances_are_not_meeting_points() -> None:
+    features = gpd.GeoDataFrame({"entrance": ["staircase", "emergency", "service"]},
+                                geometry=[Point(385_030, 6_672_000)] * 3, crs=CRS)
+    assert suggest_meeting_point(VENUE, features).kind == "venue"

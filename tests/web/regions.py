@@ -12,8 +12,9 @@ from typing import Any, Optional
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from shapely.geometry import LineString, MultiPolygon, Polygon, box
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
+from venuefinder.prepare import with_meeting_points
 from venuefinder.region import Region
 from venuefinder.scoring import REGISTRY, scored_columns
 from venuefinder.venues import VENUE_COLUMNS
@@ -108,7 +109,15 @@ def tiny_region() -> Region:
                   _square(lat + 0.0008, lon - 0.0015, 15),
                   _square(lat - 0.002, lon - 0.003, 120)],
         crs="EPSG:4326")
-    return Region(venues=_frame(rows), places=places, basemap=basemap, crs=CRS,
+    # Where groups meet: Kaivo Field's main entrance on its south edge; the basemap's path
+    # passes the others or nothing does.
+    access = gpd.GeoDataFrame(
+        {"entrance": ["main", None], "barrier": [None, None], "highway": [None, "footway"],
+         "name": ["Kaivo Gate", None]},
+        geometry=[Point(lon, lat - 60 / 110_540), basemap.geometry.iloc[1]],
+        crs="EPSG:4326").to_crs(CRS)
+    venues = with_meeting_points(_frame(rows), access)
+    return Region(venues=venues, places=places, basemap=basemap, crs=CRS,
                   info={"source": "tiny-test-region", "venues": len(rows)})
 
 

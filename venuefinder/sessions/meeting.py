@@ -2,10 +2,11 @@
 
 A suggested meeting point is the first of, with its reason:
 
-1. **an entrance**: a node tagged ``entrance=*`` within :data:`ENTRANCE_REACH_M` of the
-   venue's edge (``main`` first, then the nearest; ``no``, ``exit``, ``emergency`` and
-   ``service`` entrances are not for people arriving);
-2. **a gate**: a ``barrier`` of :data:`GATE_BARRIERS` within :data:`GATE_REACH_M` of the
+1. **an entrance**: a node tagged ``entrance=*`` of
+   :data:`~venuefinder.vocabulary.MEETING_ENTRANCES` within :data:`ENTRANCE_REACH_M` of the
+   venue's edge (``main`` first, then the nearest);
+2. **a gate**: a ``barrier`` of :data:`~venuefinder.vocabulary.GATE_BARRIERS` within
+   :data:`GATE_REACH_M` of the
    edge, i.e. in the fence that rings the venue (the nearest);
 3. **the venue's edge nearest a footpath**: the point of the edge (for a track drawn as a
    line, of the line) closest to a way of
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Optional
 import numpy as np
 
 from ..errors import InputError
-from ..vocabulary import RUNNABLE_PATH_CLASSES
+from ..vocabulary import GATE_BARRIERS, MEETING_ENTRANCES, RUNNABLE_PATH_CLASSES
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -41,10 +42,9 @@ FOOTPATH_REACH_M = 250.0
 #: The farthest a meeting point chosen on the map may be from the venue (metres): past it
 #: the group would meet somewhere else and walk there, which is another plan.
 MEETING_MAX_M = 500.0
-#: ``barrier=*`` values one walks through.
-GATE_BARRIERS = frozenset({"gate", "kissing_gate", "swing_gate", "entrance"})
-#: ``entrance=*`` values not for people arriving.
-CLOSED_ENTRANCES = frozenset({"no", "exit", "emergency", "service"})
+#: Columns of :func:`suggest_meeting_points`' frame, and of the scored venue frame
+#: (prefixed ``meeting_``).
+MEETING_COLUMNS = ("lat", "lon", "kind", "reason")
 
 
 @dataclass(frozen=True)
@@ -121,85 +121,159 @@ def distance_to_venue(geometry: Mapping[str, Any], lat: float, lon: float) -> fl
 
 def suggest_meeting_point(venue: "BaseGeometry",
                           features: "gpd.GeoDataFrame") -> MeetingPoint:
-    """Where to meet at *venue* (see the module docstring for the order).
+    """Where to meet at one *venue* (see the module docstring for the order).
 
     Parameters
     ----------
     venue
         The venue's geometry in *features*' metric CRS.
     features
-        OSM features around it (nodes and ways), in a projected metric CRS, with any of the
-        columns ``entrance``, ``barrier``, ``highway`` (missing ones count as untagged) and
-        optionally ``name``.
+        OSM features around it, as for :func:`suggest_meeting_points`.
 
     Raises
     ------
     InputError
         *features* has no projected CRS, or *venue* is empty.
     """
+    if venue is None or venue.is_empty:
+        raise InputError("the venue has no geometry")
+    row = suggest_meeting_points(np.array([venue], dtype=object), features).iloc[0]
+    return MeetingPoint(float(row["lat"]), float(row["lon"]), float(row["x"]),
+                        float(row["y"]), str(row["kind"]), str(row["reason"]))
+
+
+def suggest_meeting_points(venues: "np.ndarray",
+                           features: "gpd.GeoDataFrame") -> "pd.DataFrame":
+    """Where to meet at each of *venues* (see the module docstring for the order), in a few
+    vectorised queries whatever the number of venues.
+
+    Parameters
+    ----------
+    venues
+        Venue geometries in *features*' metric CRS (an array or GeoSeries).
+    features
+        OSM features around them (nodes and ways), in a projected metric CRS, with any of
+        the columns ``entrance``, ``barrier``, ``highway`` (missing ones count as untagged)
+        and optionally ``name``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per venue, in order: ``lat``, ``lon`` (WGS84), ``x``, ``y`` (metric),
+        ``kind`` (``entrance``, ``gate``, ``footpath`` or ``venue``) and ``reason``.
+
+    Raises
+    ------
+    InputError
+        *features* has no projected CRS.
+    """
+    import pandas as pd
     import shapely
+    from pyproj import Transformer
 
     crs = features.crs
     if crs is None or not crs.is_projected:
         raise InputError("meeting points are found in a projected metric CRS")
-    if venue is None or venue.is_empty:
-        raise InputError("the venue has no geometry")
-    edge = venue.boundary if shapely.get_type_id(venue) in (3, 6) else venue
+    geoms = np.asarray(venues, dtype=object)
+    n = len(geoms)
+    polygons = np.isin(shapely.get_type_id(geoms), (3, 6))
+    edges = geoms.copy()
+    edges[polygons] = shapely.boundary(geoms[polygons])
 
-    geoms = np.asarray(features.geometry.to_numpy(), dtype=object)
-    near = shapely.STRtree(geoms).query(edge, predicate="dwithin", distance=FOOTPATH_REACH_M)
-    near = np.sort(near)  # feature order breaks ties
-    g = geoms[near]
-    distance = shapely.distance(g, edge)
-    tags = _tags(features, near)
-    entrance, barrier, highway, name = (tags[c].to_numpy() for c in tags.columns)
+    near = np.asarray(features.geometry.to_numpy(), dtype=object)
+    tags = _tags(features)
+    is_point = shapely.get_type_id(near) == 0
+    entrance, barrier, highway, name = (tags[c] for c in tags.columns)
 
-    entrances = np.flatnonzero((shapely.get_type_id(g) == 0) & tags["entrance"].notna()
-                               & ~tags["entrance"].isin(CLOSED_ENTRANCES)
-                               & (distance <= ENTRANCE_REACH_M))
-    if entrances.size:
-        i = entrances[np.lexsort((distance[entrances], entrance[entrances] != "main"))[0]]
-        return _point(g[i], crs, "entrance", f"The entrance{_named(name[i])} at the "
-                      f"venue's edge (entrance={entrance[i]})")
+    point = np.empty(n, dtype=object)
+    kind = np.full(n, "venue", dtype=object)
+    reason = np.empty(n, dtype=object)
+    open_ = np.ones(n, dtype=bool)
 
-    gates = np.flatnonzero(tags["barrier"].isin(GATE_BARRIERS) & (distance <= GATE_REACH_M))
-    if gates.size:
-        i = gates[np.argmin(distance[gates])]
-        return _point(shapely.point_on_surface(g[i]), crs, "gate",
-                      f"The gate{_named(name[i])} in the venue's fence (barrier={barrier[i]})")
+    # 1. entrances: "main" first, then the nearest (feature order breaks ties)
+    rows = np.flatnonzero(is_point & entrance.isin(MEETING_ENTRANCES).to_numpy())
+    venue_of, feature, distance = _within(edges, near, rows, ENTRANCE_REACH_M)
+    best = _first_per_venue(venue_of, feature, distance,
+                            entrance.to_numpy(dtype=object)[feature] != "main")
+    for v, f in best:
+        if open_[v]:
+            point[v], kind[v], open_[v] = near[f], "entrance", False
+            reason[v] = (f"The entrance{_named(name.iat[f])} at the venue's edge "
+                         f"(entrance={entrance.iat[f]})")
 
-    paths = np.flatnonzero(tags["highway"].isin(RUNNABLE_PATH_CLASSES)
-                           & np.isin(shapely.get_type_id(g), (1, 5)))
-    if paths.size:
-        i = paths[np.argmin(distance[paths])]
-        on_edge = shapely.get_point(shapely.shortest_line(edge, g[i]), 0)
-        where = ("where a footpath meets the venue's edge" if distance[i] < 1.0 else
-                 f"the venue's edge nearest a footpath ({distance[i]:,.0f} m away)")
-        return _point(on_edge, crs, "footpath",
-                      f"{where[0].upper()}{where[1:]} (highway={highway[i]}{_named(name[i])})")
+    # 2. gates in the fence: the nearest
+    rows = np.flatnonzero(barrier.isin(GATE_BARRIERS).to_numpy())
+    venue_of, feature, distance = _within(edges, near, rows, GATE_REACH_M)
+    for v, f in _first_per_venue(venue_of, feature, distance):
+        if open_[v]:
+            point[v], kind[v], open_[v] = shapely.point_on_surface(near[f]), "gate", False
+            reason[v] = (f"The gate{_named(name.iat[f])} in the venue's fence "
+                         f"(barrier={barrier.iat[f]})")
 
-    return _point(venue.representative_point(), crs, "venue",
-                  f"No entrance, gate or footpath mapped within {FOOTPATH_REACH_M:.0f} m: "
-                  "the middle of the venue")
+    # 3. the edge nearest a footpath
+    rows = np.flatnonzero(highway.isin(RUNNABLE_PATH_CLASSES).to_numpy()
+                          & np.isin(shapely.get_type_id(near), (1, 5)))
+    venue_of, feature, distance = _within(edges, near, rows, FOOTPATH_REACH_M)
+    best = _first_per_venue(venue_of, feature, distance)
+    if best.size:
+        best = best[open_[best[:, 0]]]
+        on_edge = shapely.get_point(shapely.shortest_line(edges[best[:, 0]],
+                                                          near[best[:, 1]]), 0)
+        gap = shapely.distance(edges[best[:, 0]], near[best[:, 1]])
+        for (v, f), at, d in zip(best, on_edge, gap):
+            point[v], kind[v], open_[v] = at, "footpath", False
+            where = ("Where a footpath meets the venue's edge" if d < 1.0 else
+                     f"The venue's edge nearest a footpath ({d:,.0f} m away)")
+            reason[v] = f"{where} (highway={highway.iat[f]}{_named(name.iat[f])})"
+
+    # 4. the middle of the venue
+    rest = np.flatnonzero(open_)
+    point[rest] = shapely.point_on_surface(geoms[rest])
+    reason[rest] = (f"No entrance, gate or footpath mapped within {FOOTPATH_REACH_M:.0f} m: "
+                    "the middle of the venue")
+
+    x, y = shapely.get_x(point), shapely.get_y(point)
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x, y)
+    return pd.DataFrame({"lat": np.round(lat, 7), "lon": np.round(lon, 7), "x": x, "y": y,
+                         "kind": kind, "reason": reason})
 
 
-def _tags(features: "gpd.GeoDataFrame", rows: np.ndarray) -> "pd.DataFrame":
-    """The tags the choice reads, of *rows*; missing columns and values are None."""
+def _within(edges: "np.ndarray", geoms: "np.ndarray", rows: "np.ndarray", reach_m: float
+            ) -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
+    """Pairs (venue, feature row of *rows*) within *reach_m* of the venue's edge, with the
+    distance."""
+    import shapely
+
+    if rows.size == 0 or edges.size == 0:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty, np.zeros(0)
+    venue_of, hit = shapely.STRtree(geoms[rows]).query(edges, predicate="dwithin",
+                                                       distance=reach_m)
+    feature = rows[hit]
+    return venue_of, feature, shapely.distance(geoms[feature], edges[venue_of])
+
+
+def _first_per_venue(venue_of: "np.ndarray", feature: "np.ndarray", distance: "np.ndarray",
+                     *before: "np.ndarray") -> "np.ndarray":
+    """``(venue, feature)`` rows: per venue, the pair first by *before* keys, then the
+    nearest, then the first feature."""
+    if venue_of.size == 0:
+        return np.zeros((0, 2), dtype=np.intp)
+    order = np.lexsort((feature, distance, *before[::-1], venue_of))
+    venues, first = np.unique(venue_of[order], return_index=True)
+    return np.column_stack((venues, feature[order][first]))
+
+
+def _tags(features: "gpd.GeoDataFrame") -> "pd.DataFrame":
+    """The tags the choice reads; missing columns and values are None."""
     import pandas as pd
 
     columns = ("entrance", "barrier", "highway", "name")
-    tags = pd.DataFrame({c: features[c].to_numpy(dtype=object)[rows] if c in features
-                         else np.full(rows.size, None, dtype=object) for c in columns})
+    n = len(features)
+    tags = pd.DataFrame({c: features[c].to_numpy(dtype=object) if c in features
+                         else np.full(n, None, dtype=object) for c in columns})
     return tags.astype(object).where(tags.notna(), None)
 
 
 def _named(name: Optional[str]) -> str:
     return f" “{name}”" if name else ""
-
-
-def _point(point: "BaseGeometry", crs: Any, kind: str, reason: str) -> MeetingPoint:
-    from pyproj import Transformer
-
-    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(point.x,
-                                                                                point.y)
-    return MeetingPoint(float(lat), float(lon), float(point.x), float(point.y), kind, reason)

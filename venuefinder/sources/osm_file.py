@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ..errors import SourceError
-from ..vocabulary import (AREA_KEYS, CROSSING_PATHS, ENCLOSING_BARRIERS, LINE_WAY_KEYS,
-                          MAP_WAY_KEYS, MOTOR_ROAD_CLASSES, OBSTACLE_NODE_KEYS, OBSTACLE_TAGS,
-                          PATH_CLASSES, PLACE_NODE_KEYS)
+from ..vocabulary import (AREA_KEYS, CROSSING_PATHS, ENCLOSING_BARRIERS, GATE_BARRIERS,
+                          LINE_WAY_KEYS, MAP_WAY_KEYS, MEETING_NODE_TAGS, MOTOR_ROAD_CLASSES,
+                          OBSTACLE_NODE_KEYS, OBSTACLE_TAGS, PLACE_NODE_KEYS)
 from . import TAG_KEYS, OsmData, ReadStats, features_frame
 
 log = logging.getLogger(__name__)
@@ -138,10 +138,10 @@ def read_extract(path: Path, progress: Optional[Callable[[int], None]] = None,
                     if _is_point_feature(obj.tags, for_map):
                         keep(f"node/{obj.id}", (location.lon, location.lat), obj.tags,
                              _NODE_TAGS)
-                else:  # the tag filter let only obstacles through: keep what makes one
+                else:  # the tag filter let only obstacles and meeting points through
                     ids.append(f"node/{obj.id}")
                     geoms.append((location.lon, location.lat))
-                    tag_rows.append(_obstacle_tag(obj.tags))
+                    tag_rows.append(_node_tag(obj.tags))
             elif obj.is_relation():
                 if obj.tags.get("type") in ("multipolygon", "boundary"):
                     candidate_relations.add(obj.id)
@@ -162,15 +162,16 @@ def read_extract(path: Path, progress: Optional[Callable[[int], None]] = None,
 
 def _way_filter(for_map: bool) -> object:
     """Ways read as lines: for the map every road, path, fence and waterway; for scoring
-    alone only motor roads, tracks, the paths that may cross a venue, fences and walls, and
-    lines that may be an obstacle (a tree row) — not the rest of a city."""
+    alone only motor roads, tracks, the paths that may cross a venue or lead to it, fences,
+    walls and gates, and lines that may be an obstacle (a tree row) — not the rest of a
+    city."""
     from osmium.filter import KeyFilter, TagFilter
 
     if for_map:
         return KeyFilter(*LINE_WAY_KEYS, *MAP_WAY_KEYS, *AREA_KEYS)
     wanted = {("leisure", "track"), *(("highway", c) for c in MOTOR_ROAD_CLASSES),
               *(("highway", c) for c in CROSSING_PATHS),
-              *(("barrier", b) for b in ENCLOSING_BARRIERS)}
+              *(("barrier", b) for b in ENCLOSING_BARRIERS | GATE_BARRIERS)}
     wanted |= {(k, v) for (k, v) in OBSTACLE_TAGS if v is not None}
     # Areas (buildings, water, playgrounds) are assembled apart from this filter.
     return TagFilter(*sorted(wanted))
@@ -178,13 +179,14 @@ def _way_filter(for_map: bool) -> object:
 
 def _node_filter(for_map: bool) -> object:
     """Nodes to read: for the map also named places and entrances (a key filter); for
-    scoring alone only the exact obstacle tags (a tag filter: most of a city's tagged nodes,
-    shops and crossings, never reach Python)."""
+    scoring alone only the exact obstacle and meeting-point tags (a tag filter: most of a
+    city's tagged nodes, shops, crossings and building entrances, never reach Python)."""
     from osmium.filter import KeyFilter, TagFilter
 
     if for_map:
         return KeyFilter(*PLACE_NODE_KEYS, *OBSTACLE_NODE_KEYS)
-    return TagFilter(*sorted({(k, v) for (k, v) in OBSTACLE_TAGS if v is not None}))
+    return TagFilter(*sorted({(k, v) for (k, v) in OBSTACLE_TAGS if v is not None}
+                             | set(MEETING_NODE_TAGS)))
 
 
 #: Tags read of a path (it only crosses venues, or is drawn), and of a fence, a tree row or a
@@ -204,13 +206,18 @@ def _way_tags(tags: object) -> tuple[str, ...]:
     return _OBSTACLE_TAGS
 
 
-def _obstacle_tag(tags: object) -> dict[str, str]:
+def _node_tag(tags: object) -> dict[str, str]:
     """The one tag that makes a node an obstacle (the vocabulary's first match), asking
-    for as few keys as possible: a city has a hundred thousand such nodes."""
+    for as few keys as possible: a city has a hundred thousand such nodes. Else the tag
+    that makes it a meeting point, with its name (the reason says it)."""
     for key, values in _OBSTACLE_NODE_VALUES.items():
         value = tags.get(key)
         if value is not None and (values is None or value in values):
             return {key: value}
+    for key, value in MEETING_NODE_TAGS:
+        if tags.get(key) == value:
+            name = tags.get("name")
+            return {key: value} if name is None else {key: value, "name": name}
     return {}
 
 
@@ -225,7 +232,6 @@ for (_key, _value), _ in OBSTACLE_TAGS.items():
         _OBSTACLE_NODE_VALUES[_key] = None
     elif _OBSTACLE_NODE_VALUES.get(_key, frozenset()) is not None:
         _OBSTACLE_NODE_VALUES[_key] = _OBSTACLE_NODE_VALUES.get(_key, frozenset()) | {_value}
-_MEETING_NODE_TAGS = (("barrier", "gate"),)
 
 
 def _is_point_feature(tags: object, for_map: bool) -> bool:
@@ -238,7 +244,7 @@ def _is_point_feature(tags: object, for_map: bool) -> bool:
         value = tags.get(key)
         if value is not None and (values is None or value in values):
             return True
-    return any(tags.get(k) == v for k, v in _MEETING_NODE_TAGS)
+    return any(tags.get(k) == v for k, v in MEETING_NODE_TAGS)
 
 
 def _is_line_feature(way: object, tags: object) -> bool:

@@ -384,6 +384,17 @@ Evidence = _per_criterion("Evidence", Literal[EVIDENCE],
 CriterionName = Literal[CRITERIA]  # type: ignore[valid-type]
 
 
+class SuggestedMeetingPoint(ResponseModel):
+    """Where a group would meet at a venue, and why there."""
+
+    lat: Latitude
+    lon: Longitude
+    kind: Literal["entrance", "gate", "footpath", "venue"] = Field(
+        description="An entrance, a gate in the venue's fence, the venue's edge nearest a "
+                    "footpath, or (nothing mapped) the middle of the venue.")
+    reason: str
+
+
 class _VenueProperties(ResponseModel):
     id: str = Field(pattern=VENUE_ID_PATTERN, examples=["way/123"])
     name: Optional[str]
@@ -407,6 +418,9 @@ VenueProperties = create_model(
     __doc__="Properties of a venue feature: the CLI's `--format geojson` schema.",
     **{name: _criterion_property(c.name, name) for c in REGISTRY for name in c.properties},
     **{tag: (Optional[str], Field(description=f"OSM `{tag}` tag.")) for tag in TAG_PROPERTIES},
+    meeting_point=(Optional[SuggestedMeetingPoint], Field(
+        description="Where a group would meet; null for a venue file ingested before "
+                    "meeting points were suggested.")),
     osm_url=(AnyUrl, Field(description="The object on openstreetmap.org.")))
 
 
