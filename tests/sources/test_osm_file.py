@@ -196,3 +196,24 @@ def test_obstacle_frame_from_the_features(tmp_path: Path):
     assert found.crs == crs
     assert list(venue_rules.select_barriers(features, crs)["id"]) == ["way/40"]
     assert list(venue_rules.select_enclosures(features, crs)["id"]) == ["way/42"]
+
+
+@pytest.mark.parametrize("for_map", [True, False])
+def test_two_processes_read_what_one_reads(helsinki_path: Path, for_map: bool):
+    """The lines read on the second core come back whole and in the same order."""
+    import pandas as pd
+
+    alone = read_extract(helsinki_path, for_map=for_map, parallel=False)
+    forked = read_extract(helsinki_path, for_map=for_map, parallel=True)
+    assert forked.stats == alone.stats
+    assert len(forked.features) == len(alone.features) > 1000
+    pd.testing.assert_frame_equal(forked.features.drop(columns="geometry"),
+                                  alone.features.drop(columns="geometry"))
+    assert forked.features.geometry.geom_equals_exact(alone.features.geometry, 0).all()
+
+
+def test_a_corrupt_file_fails_the_same_with_two_processes(tmp_path: Path):
+    path = tmp_path / "broken.osm.pbf"
+    path.write_bytes(b"\x00\x00\x00\x0dnot a pbf at all" * 100)
+    with pytest.raises(SourceError, match="cannot read broken.osm.pbf"):
+        read_extract(path, parallel=True)

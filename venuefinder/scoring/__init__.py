@@ -57,6 +57,9 @@ class Criterion:
     properties
         Extra per-venue columns the criterion returns, copied into the venue frame and the
         feature properties (e.g. ``longest_run_m``).
+    geometry_only
+        Reads nothing but the venues themselves, and costs: on a big region it is scored in
+        a second process while the others are scored here (see :func:`score_venues`).
     """
 
     name: str
@@ -66,6 +69,7 @@ class Criterion:
     veto: bool = True
     live: bool = False
     properties: tuple[str, ...] = field(default=())
+    geometry_only: bool = False
 
     @property
     def function(self) -> Callable[..., "pd.DataFrame"]:
@@ -78,7 +82,7 @@ REGISTRY: tuple[Criterion, ...] = (
     Criterion("flatness", 0.20, "flat", "Is the ground level?"),
     Criterion("surface", 0.15, "surface", "Is the ground even and forgiving?"),
     Criterion("room", 0.20, "room", "How far can one run in a straight line, in how much "
-              "space?", properties=("longest_run_m", "usable_area_m2")),
+              "space?", properties=("longest_run_m", "usable_area_m2"), geometry_only=True),
     Criterion("obstacles", 0.15, "obstacles", "What stands in the way or crosses it?",
               properties=("obstacle_count",)),
     # Live: from the store's open reports, per request; no weight (see scoring/hazards.py).
@@ -134,12 +138,31 @@ class ScoringContext:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+#: From this many venues, the :attr:`Criterion.geometry_only` criteria are scored in a
+#: second process (below it, forking costs more than it saves).
+PARALLEL_MIN_VENUES = 2_000
+
+
 def score_venues(venues: "gpd.GeoDataFrame", context: ScoringContext) -> "gpd.GeoDataFrame":
     """Score every venue on every static criterion; returns the venues (WGS84) with
     ``score``, ``score_<c>``, ``reason_<c>``, ``evidence_<c>``, the criteria's properties,
     ``confidence``, ``vetoed_by`` and ``rank`` added (see :mod:`.combine`)."""
+    from contextlib import nullcontext
+
+    from ..parallel import Forked, spare_core
     from .combine import combine
 
     metric = venues.to_crs(context.crs)
-    parts = {c.name: c.function(metric, context) for c in REGISTRY if not c.live}
-    return combine(venues, parts, context.settings)
+    static = [c for c in REGISTRY if not c.live]
+    apart = ([c for c in static if c.geometry_only]
+             if len(venues) >= PARALLEL_MIN_VENUES and spare_core() else [])
+    with Forked(_score_each, apart, metric, context) if apart else nullcontext() as job:
+        parts = _score_each([c for c in static if c not in apart], metric, context)
+        if job is not None:
+            parts.update(job.result())
+    return combine(venues, {c.name: parts[c.name] for c in static}, context.settings)
+
+
+def _score_each(criteria: "list[Criterion]", metric: "gpd.GeoDataFrame",
+                context: ScoringContext) -> "dict[str, pd.DataFrame]":
+    return {c.name: c.function(metric, context) for c in criteria}

@@ -15,14 +15,19 @@ Clipping is handled, and counted, like this:
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from ..errors import SourceError
+from ..parallel import Forked, spare_core
 from ..vocabulary import (AREA_KEYS, CROSSING_PATHS, ENCLOSING_BARRIERS, GATE_BARRIERS,
                           LINE_WAY_KEYS, MAP_WAY_KEYS, MEETING_NODE_TAGS, MOTOR_ROAD_CLASSES,
                           OBSTACLE_NODE_KEYS, OBSTACLE_TAGS, PLACE_NODE_KEYS)
 from . import TAG_KEYS, OsmData, ReadStats, features_frame
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +51,18 @@ def check_extract_path(path: Path) -> None:
         raise SourceError(f"source is empty: {path}")
 
 
+#: Files at least this big are read by two processes at once (see :func:`read_extract`);
+#: below it, starting a process costs more than it saves.
+PARALLEL_MIN_BYTES = 8_000_000
+
+
 def read_extract(path: Path, progress: Optional[Callable[[int], None]] = None,
-                 for_map: bool = True) -> OsmData:
+                 for_map: bool = True, parallel: Optional[bool] = None) -> OsmData:
     """Read the features venuefinder needs from an OSM extract.
+
+    The file is read in two parts: the ways read as lines (roads, paths, fences), and the
+    rest (nodes, areas, relations). For a big file they are read at once, the lines in a
+    second process on another core; the result is the same either way.
 
     Parameters
     ----------
@@ -59,8 +73,11 @@ def read_extract(path: Path, progress: Optional[Callable[[int], None]] = None,
     for_map
         Also read what only the map uses: named stations and places, every path, water and
         rails. ``ingest`` leaves it off and reads what scoring needs: venues, motor roads,
-        the paths, fences, tree rows, points and areas that may stand in a venue, and the
-        stadiums that enclose one.
+        the paths, fences, tree rows, points and areas that may stand in a venue, the
+        stadiums that enclose one, and the entrances and gates where a group meets.
+    parallel
+        Read the two parts in two processes; None: when the file has at least
+        :data:`PARALLEL_MIN_BYTES` and the machine more than one core.
 
     Returns
     -------
@@ -72,10 +89,52 @@ def read_extract(path: Path, progress: Optional[Callable[[int], None]] = None,
     SourceError
         Missing, empty, corrupt or not an OSM file, or one with no usable objects.
     """
-    import osmium
-    from osmium.filter import KeyFilter
+    import pandas as pd
 
     check_extract_path(path)
+    if parallel is None:
+        parallel = path.stat().st_size >= PARALLEL_MIN_BYTES and spare_core()
+    if parallel:
+        with Forked(_read_part, path, "lines", for_map) as lines_job:
+            rest = _read_part(path, "rest", for_map, progress)
+            lines = lines_job.result()
+    else:
+        lines = _read_part(path, "lines", for_map, progress)
+        rest = _read_part(path, "rest", for_map, progress)
+    if progress is not None and parallel:
+        progress(lines.seen)
+
+    stats = ReadStats()
+    stats.objects = lines.seen + rest.seen
+    if stats.objects == 0:
+        raise SourceError(f"{path.name} holds no OSM objects")
+    stats.dropped_ways = lines.dropped_ways + rest.dropped_ways
+    stats.repaired_ways = lines.repaired_ways + rest.repaired_ways
+    stats.dropped_relations = rest.dropped_relations
+    features = pd.concat([rest.features, lines.features], ignore_index=True)
+    stats.features = len(features)
+    log.info("%s: %s", path.name, stats.summary())
+    return OsmData(features=features, stats=stats)
+
+
+@dataclass
+class _Part:
+    """What one part of the file gave: its features and counts."""
+
+    features: "gpd.GeoDataFrame"
+    seen: int = 0
+    dropped_ways: int = 0
+    repaired_ways: int = 0
+    dropped_relations: int = 0
+
+
+def _read_part(path: Path, part: str, for_map: bool,
+               progress: Optional[Callable[[int], None]] = None) -> _Part:
+    """Read one part of the extract: ``lines`` (ways read as lines) or ``rest`` (nodes,
+    areas and relations)."""
+    import osmium
+    from osmium.filter import EntityFilter, KeyFilter
+
     wkb = osmium.geom.WKBFactory()
     stats = ReadStats()
     ids: list[str] = []
@@ -95,15 +154,22 @@ def read_extract(path: Path, progress: Optional[Callable[[int], None]] = None,
         get = tags.get
         tag_rows.append({k: v for k in keys if (v := get(k)) is not None})
 
-    processor = (
-        osmium.FileProcessor(str(path))
-        .with_locations()
-        .with_areas(KeyFilter(*RELATION_KEYS))
-        .with_filter(_way_filter(for_map).enable_for(osmium.osm.WAY))
-        .with_filter(KeyFilter(*AREA_KEYS).enable_for(osmium.osm.AREA))
-        .with_filter(KeyFilter(*RELATION_KEYS).enable_for(osmium.osm.RELATION))
-        .with_filter(_node_filter(for_map).enable_for(osmium.osm.NODE))
-    )
+    if part == "lines":
+        # Nodes are read for the ways' locations only; no relation is needed.
+        processor = (osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+                     .with_locations()
+                     .with_filter(EntityFilter(osmium.osm.WAY))
+                     .with_filter(_way_filter(for_map)))
+    else:
+        processor = (
+            osmium.FileProcessor(str(path))
+            .with_areas(KeyFilter(*RELATION_KEYS))
+            .with_filter(EntityFilter(osmium.osm.NODE | osmium.osm.AREA
+                                      | osmium.osm.RELATION))
+            .with_filter(KeyFilter(*AREA_KEYS).enable_for(osmium.osm.AREA))
+            .with_filter(KeyFilter(*RELATION_KEYS).enable_for(osmium.osm.RELATION))
+            .with_filter(_node_filter(for_map).enable_for(osmium.osm.NODE))
+        )
     seen = 0
     try:
         for obj in processor:
@@ -149,15 +215,8 @@ def read_extract(path: Path, progress: Optional[Callable[[int], None]] = None,
         raise SourceError(f"cannot read {path.name}: {_first_line(exc)}") from None
     if progress is not None:
         progress(seen % 20_000)
-
-    stats.objects = seen
-    stats.dropped_relations = len(candidate_relations - assembled_relations)
-    if seen == 0:
-        raise SourceError(f"{path.name} holds no OSM objects")
-    features = features_frame(ids, geoms, tag_rows)
-    stats.features = len(features)
-    log.info("%s: %s", path.name, stats.summary())
-    return OsmData(features=features, stats=stats)
+    return _Part(features_frame(ids, geoms, tag_rows), seen, stats.dropped_ways,
+                 stats.repaired_ways, len(candidate_relations - assembled_relations))
 
 
 def _way_filter(for_map: bool) -> object:
@@ -189,20 +248,25 @@ def _node_filter(for_map: bool) -> object:
                              | set(MEETING_NODE_TAGS)))
 
 
-#: Tags read of a path (it only crosses venues, or is drawn), and of a fence, a tree row or a
-#: building that is no venue (an obstacle): most ways of a city are one of these.
+#: Tags read of a path (it only crosses venues, leads to one, or is drawn), of a road (its
+#: traffic), and of a fence, a tree row or a building that is no venue (an obstacle): most
+#: ways of a city are one of these, and each key asked of each costs.
 _PATH_TAGS: tuple[str, ...] = ("name", "highway", "access", "foot", "surface", "lit")
+_ROAD_TAGS: tuple[str, ...] = ("name", "highway", "maxspeed", "motor_vehicle", "access",
+                               "area", "surface", "lit")
 _OBSTACLE_TAGS: tuple[str, ...] = tuple(k for k in TAG_KEYS if k in {
     "name", "area", *(key for key, _ in OBSTACLE_TAGS)})
 
 
 def _way_tags(tags: object) -> tuple[str, ...]:
-    """The keys worth asking a way or area for: all of them for venues and roads."""
+    """The keys worth asking a way or area for: all of them for venues."""
     highway = tags.get("highway")
     if highway in CROSSING_PATHS:
         return _PATH_TAGS
-    if highway is not None or "leisure" in tags or "landuse" in tags:
+    if "leisure" in tags or "landuse" in tags:
         return TAG_KEYS
+    if highway is not None:
+        return _ROAD_TAGS
     return _OBSTACLE_TAGS
 
 

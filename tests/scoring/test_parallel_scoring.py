@@ -1,0 +1,36 @@
+"""Criteria scored on the second core give what they give here (the embedded extract)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import venuefinder.parallel as parallel
+import venuefinder.scoring as scoring
+from venuefinder.config import Settings
+from venuefinder.prepare import score_features
+from venuefinder.sources.osm_file import read_extract
+
+
+def test_geometry_only_criteria_in_a_second_process(helsinki_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    assert any(c.geometry_only for c in scoring.REGISTRY)
+    osm = read_extract(helsinki_path, for_map=False, parallel=False)
+    here, *_ = score_features(osm, Settings())
+    forked = []
+
+    class Recorded(parallel.Forked):
+        def __enter__(self) -> "Recorded":
+            forked.append(self._args[0])
+            return super().__enter__()
+
+    monkeypatch.setattr(scoring, "PARALLEL_MIN_VENUES", 1)
+    monkeypatch.setattr(parallel, "spare_core", lambda: True)
+    monkeypatch.setattr(parallel, "Forked", Recorded)
+    apart, *_ = score_features(osm, Settings())
+    assert [c.name for c in forked[0]] == ["room"]
+    assert len(here) > 20
+    pd.testing.assert_frame_equal(apart.drop(columns="geometry"),
+                                  here.drop(columns="geometry"))
