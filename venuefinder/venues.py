@@ -270,7 +270,8 @@ def near_venues(features: "gpd.GeoDataFrame", venues: "gpd.GeoDataFrame",
     b = venues.geometry.bounds.to_numpy()
     boxes = shapely.box(b[:, 0] - pad_lon, b[:, 1] - pad_lat, b[:, 2] + pad_lon,
                         b[:, 3] + pad_lat)
-    hits = shapely.STRtree(boxes).query(features.geometry.values, predicate="intersects")[0]
+    # Bounds against boxes, no exact predicate: a cut, and the criteria measure exactly.
+    hits = shapely.STRtree(boxes).query(features.geometry.values)[0]
     return features.iloc[np.unique(hits)]
 
 

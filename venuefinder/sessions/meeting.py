@@ -213,8 +213,7 @@ def suggest_meeting_points(venues: "np.ndarray",
     # 3. the edge nearest a footpath
     rows = np.flatnonzero(highway.isin(RUNNABLE_PATH_CLASSES).to_numpy()
                           & np.isin(shapely.get_type_id(near), (1, 5)))
-    venue_of, feature, distance = _within(edges, near, rows, FOOTPATH_REACH_M)
-    best = _first_per_venue(venue_of, feature, distance)
+    best = _nearest_per_venue(edges, near, rows, FOOTPATH_REACH_M)
     if best.size:
         best = best[open_[best[:, 0]]]
         on_edge = shapely.get_point(shapely.shortest_line(edges[best[:, 0]],
@@ -251,6 +250,20 @@ def _within(edges: "np.ndarray", geoms: "np.ndarray", rows: "np.ndarray", reach_
                                                        distance=reach_m)
     feature = rows[hit]
     return venue_of, feature, shapely.distance(geoms[feature], edges[venue_of])
+
+
+def _nearest_per_venue(edges: "np.ndarray", geoms: "np.ndarray", rows: "np.ndarray",
+                       reach_m: float) -> "np.ndarray":
+    """``(venue, feature)`` rows: per venue, the nearest feature of *rows* within *reach_m*
+    of its edge (the first of equally near ones); venues with none are left out."""
+    import shapely
+
+    if rows.size == 0 or edges.size == 0:
+        return np.zeros((0, 2), dtype=np.intp)
+    # Only the nearest: a city's venues have thousands of path segments within reach.
+    (venue_of, hit), distance = shapely.STRtree(geoms[rows]).query_nearest(
+        edges, max_distance=reach_m, return_distance=True, all_matches=True)
+    return _first_per_venue(venue_of, rows[hit], distance)
 
 
 def _first_per_venue(venue_of: "np.ndarray", feature: "np.ndarray", distance: "np.ndarray",
