@@ -18,6 +18,7 @@ from .region import Region
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
     from pyproj import CRS
 
     from .config import Settings
@@ -62,27 +63,46 @@ def score_features(osm: "OsmData", settings: "Settings", dem_path: Optional[Path
     """Features of a source → (scored venues in WGS84, motor roads in the metric CRS, the
     metric CRS, the elevation used). What ``ingest`` writes; :func:`build_region` adds the
     query index, places and basemap around it."""
+    from contextlib import nullcontext
+
     from . import venues as venue_rules
-    from .scoring import ScoringContext, score_venues
+    from .parallel import Forked, spare_core
+    from .scoring import PARALLEL_MIN_VENUES, ScoringContext, score_venues
 
     features = osm.features
     if features.empty:
         raise SourceError(f"{source_name or 'the source'} holds no map features venuefinder uses")
     crs = venue_rules.local_crs(features)
     candidates = venue_rules.select_venues(features, settings, crs)
-    roads = venue_rules.select_roads(features).to_crs(crs)
-    dem = load_elevation(dem_path, crs, candidates.total_bounds, settings)
-    # Only what lies near a venue can stand in it, ring it or enclose it: cut the rest
-    # before projecting (most of a city's trees, lamps and paths are elsewhere).
-    near = venue_rules.near_venues(features, candidates)
-    context = ScoringContext(
-        crs=crs, roads=roads, settings=settings, dem=dem,
-        obstacles=venue_rules.select_obstacles(near, candidates["id"].to_numpy(), crs),
-        barriers=venue_rules.select_barriers(near, crs),
-        enclosures=venue_rules.select_enclosures(features, crs))
-    scored = with_meeting_points(score_venues(candidates, context),
-                                 venue_rules.select_access(features, candidates, crs))
-    return scored, roads, crs, dem
+    # On a big region the meeting points are found on the second core meanwhile.
+    apart = len(candidates) >= PARALLEL_MIN_VENUES and spare_core()
+    with (Forked(meeting_points, features, candidates, crs) if apart
+          else nullcontext()) as meeting_job:
+        roads = venue_rules.select_roads(features).to_crs(crs)
+        dem = load_elevation(dem_path, crs, candidates.total_bounds, settings)
+        # Only what lies near a venue can stand in it, ring it or enclose it: cut the rest
+        # before projecting (most of a city's trees, lamps and paths are elsewhere).
+        near = venue_rules.near_venues(features, candidates)
+        context = ScoringContext(
+            crs=crs, roads=roads, settings=settings, dem=dem,
+            obstacles=venue_rules.select_obstacles(near, candidates["id"].to_numpy(), crs),
+            barriers=venue_rules.select_barriers(near, crs),
+            enclosures=venue_rules.select_enclosures(features, crs))
+        scored = score_venues(candidates, context)
+        points = (meeting_job.result() if meeting_job is not None
+                  else meeting_points(features, candidates, crs))
+    return _with_columns(scored, points), roads, crs, dem
+
+
+def meeting_points(features: "gpd.GeoDataFrame", venues: "gpd.GeoDataFrame",
+                   crs: "CRS") -> "pd.DataFrame":
+    """The suggested meeting point of each of *venues* (WGS84) among *features* (WGS84):
+    :func:`venuefinder.sessions.meeting.suggest_meeting_points` in *crs*."""
+    from . import venues as venue_rules
+    from .sessions.meeting import suggest_meeting_points
+
+    return suggest_meeting_points(venues.geometry.to_crs(crs).to_numpy(),
+                                  venue_rules.select_access(features, venues, crs))
 
 
 def with_meeting_points(venues: "gpd.GeoDataFrame", access: "gpd.GeoDataFrame"
@@ -90,9 +110,15 @@ def with_meeting_points(venues: "gpd.GeoDataFrame", access: "gpd.GeoDataFrame"
     """*venues* (WGS84) with the suggested meeting point of each: ``meeting_lat``,
     ``meeting_lon``, ``meeting_kind``, ``meeting_reason``, found among *access* (entrances,
     gates and paths in the metric CRS, :func:`venuefinder.venues.select_access`)."""
-    from .sessions.meeting import MEETING_COLUMNS, suggest_meeting_points
+    from .sessions.meeting import suggest_meeting_points
 
-    points = suggest_meeting_points(venues.geometry.to_crs(access.crs).to_numpy(), access)
+    return _with_columns(venues, suggest_meeting_points(
+        venues.geometry.to_crs(access.crs).to_numpy(), access))
+
+
+def _with_columns(venues: "gpd.GeoDataFrame", points: "pd.DataFrame") -> "gpd.GeoDataFrame":
+    from .sessions.meeting import MEETING_COLUMNS
+
     venues = venues.copy()
     for column in MEETING_COLUMNS:
         venues[f"meeting_{column}"] = points[column].to_numpy()

@@ -1,4 +1,5 @@
-"""Criteria scored on the second core give what they give here (the embedded extract)."""
+"""Criteria and meeting points found on the second core give what they give here (the
+embedded extract)."""
 
 from __future__ import annotations
 
@@ -23,14 +24,14 @@ def test_geometry_only_criteria_in_a_second_process(helsinki_path: Path,
 
     class Recorded(parallel.Forked):
         def __enter__(self) -> "Recorded":
-            forked.append(self._args[0])
+            forked.append(self._function.__name__)
             return super().__enter__()
 
     monkeypatch.setattr(scoring, "PARALLEL_MIN_VENUES", 1)
     monkeypatch.setattr(parallel, "spare_core", lambda: True)
     monkeypatch.setattr(parallel, "Forked", Recorded)
     apart, *_ = score_features(osm, Settings())
-    assert [c.name for c in forked[0]] == ["room"]
+    assert sorted(forked) == ["_score_each", "meeting_points"]
     assert len(here) > 20
     pd.testing.assert_frame_equal(apart.drop(columns="geometry"),
                                   here.drop(columns="geometry"))
