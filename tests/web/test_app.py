@@ -25,7 +25,8 @@ def test_factory_keeps_region_and_settings_on_the_app(app, region: Region) -> No
     settings = app.config["VENUEFINDER_SETTINGS"]
     assert isinstance(settings, Settings)
     assert app.config["MAX_CONTENT_LENGTH"] == settings.max_request_bytes
-    assert set(app.blueprints) == {"map", "api", "hazards", "hazards_admin", "routes"}
+    assert set(app.blueprints) == {"map", "api", "hazards", "hazards_admin", "routes",
+                                   "sessions_api", "session_feeds", "session_pages"}
 
 
 def test_factory_reads_settings_from_the_environment_and_loads_once(

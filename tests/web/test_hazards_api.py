@@ -16,7 +16,8 @@ from flask.testing import FlaskClient
 
 from venuefinder.store.db import open_store
 from venuefinder.store.vocabulary import DESCRIPTION_MAX, KINDS
-from venuefinder.web.hazards import STORE_KEY, WRITE_LIMIT_KEY, store_url
+from venuefinder.web.guards import WRITE_LIMIT_KEY
+from venuefinder.web.hazards import STORE_KEY, store_url
 
 from .regions import CENTER_LAT, CENTER_LON
 
@@ -406,9 +407,9 @@ def test_the_schema_is_upgraded_at_start_up(app: Flask) -> None:
 
 def test_a_malformed_write_limit_fails_at_start_up() -> None:
     from venuefinder.errors import InputError
-    from venuefinder.web.hazards import _checked_limit
+    from venuefinder.web.guards import checked_write_limit
 
-    assert _checked_limit("5 per second") == "5 per second"
-    assert _checked_limit("none") == "none"
+    assert checked_write_limit("5 per second") == "5 per second"
+    assert checked_write_limit("none") == "none"
     with pytest.raises(InputError, match="is not a rate limit"):
-        _checked_limit("thirty a minute")
+        checked_write_limit("thirty a minute")

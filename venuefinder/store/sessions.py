@@ -454,6 +454,23 @@ def get_session(store: Store, slug: str) -> SessionDetail:
         return _detail(session, row)
 
 
+def get_session_to_edit(store: Store, slug: str, token: Optional[str]) -> SessionDetail:
+    """A session, for its organiser: only with its edit token (the edit page).
+
+    Raises
+    ------
+    NotFoundError
+        No such session.
+    ForbiddenError
+        A missing or wrong token.
+    """
+    with store.read() as session:
+        row = _session(session, slug, lock=False)
+        _authorise(token, row.token_hash, "the session's edit link (the one with ?token=…, "
+                   "given when the session was made)")
+        return _detail(session, row)
+
+
 def update_session(store: Store, slug: str, token: Optional[str],
                    venue: Optional[Mapping[str, Any]] = None, now: Optional[datetime] = None,
                    **changes: Any) -> SessionDetail:

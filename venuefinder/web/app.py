@@ -78,8 +78,11 @@ def create_app(settings: Optional["Settings"] = None,
     Returns
     -------
     flask.Flask
-        With blueprints ``map`` (``/``), ``api`` and ``routes`` (``/api``); the region is
-        ``app.extensions["venuefinder"]``, the settings ``app.config["VENUEFINDER_SETTINGS"]``.
+        With blueprints ``map`` (``/``), ``api``, ``hazards``, ``routes`` and
+        ``sessions_api`` (``/api``), ``hazards_admin`` (``/admin``), ``session_pages``
+        (``/sessions``, ``/s``, ``/c``, ``/clubs``) and ``session_feeds`` (``.ics``); the
+        region is ``app.extensions["venuefinder"]``, the settings
+        ``app.config["VENUEFINDER_SETTINGS"]``.
 
     Raises
     ------
@@ -127,6 +130,11 @@ def create_app(settings: Optional["Settings"] = None,
     app.register_blueprint(api.bp)
     register_hazards(app)
     from .routes_api import init_routes
+    from .session_pages import register_session_pages
+    from .sessions_api import register_sessions_api
+
+    register_sessions_api(app)
+    register_session_pages(app)
 
     init_routes(app, settings, load_now=serving)
     _register_cli(app)

@@ -18,10 +18,8 @@ moderation page (blueprint ``hazards_admin``, ``/admin/hazards``) and the store'
 Admin means ``Authorization: Bearer <settings.admin_token>`` (or, on the page, a session
 opened with the token); without a configured token every admin request is a 403.
 
-Why writes are CSRF-safe: every JSON write needs ``Content-Type: application/json`` (a
-cross-site form cannot send it, and a cross-site ``fetch`` with it is preflighted and
-refused, the app sending no CORS headers); the admin API needs the Authorization header,
-which browsers never add by themselves; the admin page's forms carry a per-session token.
+Why writes are CSRF-safe: see :mod:`venuefinder.web.guards` (JSON writes, the admin API's
+Authorization header, the admin page's per-session form token).
 
 Clients are identified to the store (one vote per client) by a SHA-256 of the app's secret
 and the client's address; the address itself is never stored.
@@ -48,6 +46,8 @@ from ..store.vocabulary import (DEDUPE_RADIUS_M, DESCRIPTION_MAX, FLAGS_TO_HIDE,
 from .hazard_models import (MAX_HAZARD_RADIUS_M, AdminActionPath, EmptyBody, FlagBody,
                             FlaggedReports, Hazard, HazardBody, HazardCollection, HazardPath,
                             HazardQuery, HazardReceipt, hazard_json)
+from .guards import (WRITE_LIMIT_KEY, bearer_token, check_csrf, checked_write_limit,
+                     csrf_token, limit_writes)
 from .openapi import operation
 from .state import OVERLAY_KEY, current_settings
 
@@ -61,14 +61,11 @@ admin_bp = Blueprint("hazards_admin", __name__, url_prefix="/admin")
 
 #: ``app.extensions`` key of the store (the overlay cache's is :data:`.state.OVERLAY_KEY`).
 STORE_KEY = "venuefinder.store"
-#: ``app.config`` key of the per-client write limit (flask-limiter syntax, or "none").
-WRITE_LIMIT_KEY = "VENUEFINDER_WRITE_RATE_LIMIT"
 #: File in the instance folder holding the app's secret (client hashes, sessions), made
 #: once so that every worker and restart agrees.
 SECRET_FILE = "secret_key"
 SQLITE_FILE = "venuefinder.db"
 WRITE_METHODS = ("POST", "DELETE")
-_OFF = frozenset({"", "0", "none", "off", "false", "disabled"})
 
 
 # -- wiring -------------------------------------------------------------------------------
@@ -98,7 +95,7 @@ def init_store(app: Flask, settings: "Settings", region: "Region") -> "Region":
         app.secret_key = _instance_secret(Path(app.instance_path) / SECRET_FILE)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config[WRITE_LIMIT_KEY] = _checked_limit(settings.write_rate_limit)
+    app.config[WRITE_LIMIT_KEY] = checked_write_limit(settings.write_rate_limit)
     url = store_url(settings, app.instance_path)
     _make_sqlite_folder(url)
     store = connect_store(url)
@@ -112,29 +109,10 @@ def init_store(app: Flask, settings: "Settings", region: "Region") -> "Region":
 def register_hazards(app: Flask) -> None:
     """Mount the blueprints, with the per-client write limit on their writes (after the
     app's limiter exists)."""
-    limiter = app.extensions.get("venuefinder.limiter")
-    if limiter is not None:
-        for blueprint in (bp, admin_bp):
-            limiter.shared_limit(_write_limit, scope="hazard-writes",
-                                 methods=list(WRITE_METHODS), override_defaults=False,
-                                 exempt_when=_writes_unlimited)(blueprint)
+    for blueprint in (bp, admin_bp):
+        limit_writes(app, blueprint, "hazard-writes", WRITE_METHODS)
     app.register_blueprint(bp)
     app.register_blueprint(admin_bp)
-
-
-def _checked_limit(value: str) -> str:
-    """*value* if it is a rate limit or "none"; checked now because flask-limiter parses
-    lazily and a typo would fail every write."""
-    from limits import parse_many
-
-    if value.strip().lower() in _OFF:
-        return value
-    try:
-        parse_many(value)
-    except ValueError:
-        raise InputError(f"write_rate_limit {value!r} is not a rate limit such as "
-                         "'30 per minute' (or 'none' to switch it off)") from None
-    return value
 
 
 def _make_sqlite_folder(url: str) -> None:
@@ -173,14 +151,6 @@ def _dispose_after_fork(store: "Store") -> None:
     os.register_at_fork(after_in_child=dispose)
 
 
-def _write_limit() -> str:
-    return current_app.config[WRITE_LIMIT_KEY]
-
-
-def _writes_unlimited() -> bool:
-    return str(current_app.config.get(WRITE_LIMIT_KEY, "")).strip().lower() in _OFF
-
-
 def current_store() -> "Store":
     return current_app.extensions[STORE_KEY]
 
@@ -204,13 +174,8 @@ def _token_ok(given: Optional[str]) -> bool:
                                                             expected.encode())
 
 
-def _bearer() -> Optional[str]:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
-
-
 def _require_admin() -> None:
-    if not _token_ok(_bearer()):
+    if not _token_ok(bearer_token()):
         raise Forbidden("this needs the admin token: Authorization: Bearer <token>")
 
 
@@ -318,20 +283,6 @@ def restore(path: HazardPath) -> Response:
 
 # -- the admin page -----------------------------------------------------------------------
 
-def _csrf_token() -> str:
-    token = session.get("csrf")
-    if not token:
-        token = session["csrf"] = secrets.token_urlsafe(24)
-    return token
-
-
-def _check_csrf() -> None:
-    expected, given = session.get("csrf"), request.form.get("csrf_token", "")
-    if not expected or not hmac.compare_digest(str(given).encode(), str(expected).encode()):
-        # 403, as for a wrong token: the request is refused, not malformed.
-        raise Forbidden("the form's CSRF token is missing or stale: reload the page")
-
-
 def _token_mark(token: str) -> str:
     """What the session keeps of the admin token: a keyed hash, so changing the token ends
     every admin session."""
@@ -340,7 +291,7 @@ def _token_mark(token: str) -> str:
 
 
 def _page_admin() -> bool:
-    if _token_ok(_bearer()):
+    if _token_ok(bearer_token()):
         return True
     token, mark = _admin_token(), session.get("admin")
     return bool(token and mark) and hmac.compare_digest(str(mark), _token_mark(token))
@@ -364,7 +315,7 @@ def admin_page() -> Response:
     admin = _page_admin()
     flagged = service.flagged_hazards(current_store()) if admin else []
     return _html(render_template("admin_hazards.html", admin=admin, flagged=flagged,
-                                 csrf_token=_csrf_token(), kind_labels=KIND_LABELS,
+                                 csrf_token=csrf_token(), kind_labels=KIND_LABELS,
                                  configured=_admin_token() is not None))
 
 
@@ -373,7 +324,7 @@ def admin_page() -> Response:
            ok_status=303, ok_media_type="text/html", errors=(403,),
            ok_description="Back to the page, signed in.")
 def admin_login() -> Response:
-    _check_csrf()
+    check_csrf()
     token = request.form.get("token", "")
     if not _token_ok(token):
         raise Forbidden("wrong admin token")
@@ -386,7 +337,7 @@ def admin_login() -> Response:
            path=AdminActionPath, ok_status=303, ok_media_type="text/html",
            errors=(400, 403, 404), ok_description="Back to the page.")
 def admin_action(path: AdminActionPath) -> Response:
-    _check_csrf()
+    check_csrf()
     if not _page_admin():
         raise Forbidden("sign in with the admin token first")
     action = service.hide if path.action == "hide" else service.restore

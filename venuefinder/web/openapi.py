@@ -49,7 +49,8 @@ DOCUMENT_KEY = "venuefinder.openapi"
 #: What each error status means, as the document says it.
 ERROR_DESCRIPTIONS = {
     400: "Bad parameter (same rules and messages as the CLI).",
-    403: "Needs the admin token (Authorization: Bearer …), or a wrong one.",
+    403: "Needs its token (the admin token, or the edit or cancel token given when the thing "
+         "was made: Authorization: Bearer …; a form's CSRF token), or a wrong one.",
     404: "Unknown venue or URL.",
     405: "Method not allowed (the Allow header lists the allowed ones).",
     413: "Request body larger than the configured maximum.",
@@ -101,6 +102,9 @@ class Operation:
     errors: tuple[int, ...] = ()
     #: Other success statuses with the same body (e.g. 200 beside a 201).
     ok_also: tuple[int, ...] = ()
+    #: Media type of the error answers: the JSON error body, or ``text/html`` for a page
+    #: whose errors are pages saying why.
+    error_media_type: str = "application/json"
 
 
 def operation(operation_id: str, summary: str, **options: Any) -> Callable[[Callable], Callable]:
@@ -265,12 +269,13 @@ def _operation_object(spec: Operation, limits: ApiLimits, refs: dict[Any, Any],
     else:
         ok_schema = {"type": "object" if spec.ok_media_type == "application/json" else "string"}
     errors = set(spec.errors) | set(COMMON_ERRORS) | ({415} if spec.body is not None else set())
-    error_schema = refs[(Error, "serialization")]
+    error_content = ({"application/json": {"schema": refs[(Error, "serialization")]}}
+                     if spec.error_media_type == "application/json"
+                     else {spec.error_media_type: {"schema": {"type": "string"}}})
     item["responses"] = {
         str(spec.ok_status): {"description": spec.ok_description,
                               "content": {spec.ok_media_type: {"schema": ok_schema}}},
-        **{str(status): {"description": ERROR_DESCRIPTIONS[status],
-                         "content": {"application/json": {"schema": error_schema}}}
+        **{str(status): {"description": ERROR_DESCRIPTIONS[status], "content": error_content}
            for status in sorted(errors)},
     }
     for status in spec.ok_also:

@@ -204,6 +204,11 @@
     osm.rel = "noopener";
     osm.target = "_blank";
     links.appendChild(osm);
+    links.appendChild(document.createTextNode(" · "));
+    // Relative: the map page is the app's root, wherever the app is mounted.
+    var plan = el("a", "plan-session", "Plan a group session here");
+    plan.href = "sessions/new?venue=" + encodeURIComponent(p.id);
+    links.appendChild(plan);
     card.appendChild(links);
     return card;
   }
