@@ -43,12 +43,15 @@ class Forked:
         return self
 
     def result(self) -> Any:
-        """The function's return value; its exception is raised here."""
-        try:
-            ok, value = self._conn.recv()
-        except EOFError:
-            raise SourceError("a worker process ended without an answer (out of memory?)"
-                              ) from None
+        """The function's return value (waited for once, then kept); its exception is
+        raised here."""
+        if not hasattr(self, "_answer"):
+            try:
+                self._answer = self._conn.recv()
+            except EOFError:
+                raise SourceError("a worker process ended without an answer "
+                                  "(out of memory?)") from None
+        ok, value = self._answer
         if not ok:
             raise value
         return value

@@ -63,7 +63,7 @@ def score_features(osm: "OsmData", settings: "Settings", dem_path: Optional[Path
     """Features of a source → (scored venues in WGS84, motor roads in the metric CRS, the
     metric CRS, the elevation used). What ``ingest`` writes; :func:`build_region` adds the
     query index, places and basemap around it."""
-    from contextlib import nullcontext
+    from contextlib import ExitStack
 
     from . import venues as venue_rules
     from .parallel import Forked, spare_core
@@ -74,10 +74,12 @@ def score_features(osm: "OsmData", settings: "Settings", dem_path: Optional[Path
         raise SourceError(f"{source_name or 'the source'} holds no map features venuefinder uses")
     crs = venue_rules.local_crs(features)
     candidates = venue_rules.select_venues(features, settings, crs)
-    # On a big region the meeting points are found on the second core meanwhile.
+    # On a big region the criteria that need nothing but the venues, and the meeting points,
+    # are worked out on the second core while the context is built and the others score.
     apart = len(candidates) >= PARALLEL_MIN_VENUES and spare_core()
-    with (Forked(meeting_points, features, candidates, crs) if apart
-          else nullcontext()) as meeting_job:
+    with ExitStack() as stack:
+        if apart:  # one process: a third would only share the two cores
+            job = stack.enter_context(Forked(_venue_only_work, features, candidates, crs))
         roads = venue_rules.select_roads(features).to_crs(crs)
         dem = load_elevation(dem_path, crs, candidates.total_bounds, settings)
         # Only what lies near a venue can stand in it, ring it or enclose it: cut the rest
@@ -88,10 +90,19 @@ def score_features(osm: "OsmData", settings: "Settings", dem_path: Optional[Path
             obstacles=venue_rules.select_obstacles(near, candidates["id"].to_numpy(), crs),
             barriers=venue_rules.select_barriers(near, crs),
             enclosures=venue_rules.select_enclosures(features, crs))
-        scored = score_venues(candidates, context)
-        points = (meeting_job.result() if meeting_job is not None
-                  else meeting_points(features, candidates, crs))
+        scored = score_venues(candidates, context,
+                              apart=(lambda: job.result()[0]) if apart else None)
+        points = job.result()[1] if apart else meeting_points(features, candidates, crs)
     return _with_columns(scored, points), roads, crs, dem
+
+
+def _venue_only_work(features: "gpd.GeoDataFrame", venues: "gpd.GeoDataFrame", crs: "CRS"
+                     ) -> tuple[dict[str, "pd.DataFrame"], "pd.DataFrame"]:
+    """What needs the venues and the features but no scoring context: the geometry-only
+    criteria and the meeting points."""
+    from .scoring import score_geometry
+
+    return score_geometry(venues, crs), meeting_points(features, venues, crs)
 
 
 def meeting_points(features: "gpd.GeoDataFrame", venues: "gpd.GeoDataFrame",

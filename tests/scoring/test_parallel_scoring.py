@@ -31,7 +31,7 @@ def test_geometry_only_criteria_in_a_second_process(helsinki_path: Path,
     monkeypatch.setattr(parallel, "spare_core", lambda: True)
     monkeypatch.setattr(parallel, "Forked", Recorded)
     apart, *_ = score_features(osm, Settings())
-    assert sorted(forked) == ["_score_each", "meeting_points"]
+    assert forked == ["_venue_only_work"]
     assert len(here) > 20
     pd.testing.assert_frame_equal(apart.drop(columns="geometry"),
                                   here.drop(columns="geometry"))

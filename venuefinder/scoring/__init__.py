@@ -138,31 +138,35 @@ class ScoringContext:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-#: From this many venues, the :attr:`Criterion.geometry_only` criteria are scored in a
-#: second process (below it, forking costs more than it saves).
+#: From this many venues, the :attr:`Criterion.geometry_only` criteria are worth scoring in
+#: a second process (below it, forking costs more than it saves).
 PARALLEL_MIN_VENUES = 2_000
 
 
-def score_venues(venues: "gpd.GeoDataFrame", context: ScoringContext) -> "gpd.GeoDataFrame":
+def score_venues(venues: "gpd.GeoDataFrame", context: ScoringContext,
+                 apart: Optional[Callable[[], dict[str, "pd.DataFrame"]]] = None
+                 ) -> "gpd.GeoDataFrame":
     """Score every venue on every static criterion; returns the venues (WGS84) with
     ``score``, ``score_<c>``, ``reason_<c>``, ``evidence_<c>``, the criteria's properties,
-    ``confidence``, ``vetoed_by`` and ``rank`` added (see :mod:`.combine`)."""
-    from contextlib import nullcontext
+    ``confidence``, ``vetoed_by`` and ``rank`` added (see :mod:`.combine`).
 
-    from ..parallel import Forked, spare_core
+    *apart*, when given, answers the :attr:`Criterion.geometry_only` criteria
+    (:func:`score_geometry` run elsewhere, e.g. on the second core); it is asked once the
+    others are scored here."""
     from .combine import combine
 
     metric = venues.to_crs(context.crs)
-    static = [c for c in REGISTRY if not c.live]
-    apart = ([c for c in static if c.geometry_only]
-             if len(venues) >= PARALLEL_MIN_VENUES and spare_core() else [])
-    with Forked(_score_each, apart, metric, context) if apart else nullcontext() as job:
-        parts = _score_each([c for c in static if c not in apart], metric, context)
-        if job is not None:
-            parts.update(job.result())
-    return combine(venues, {c.name: parts[c.name] for c in static}, context.settings)
+    parts = {c.name: c.function(metric, context) for c in REGISTRY
+             if not c.live and not (apart is not None and c.geometry_only)}
+    if apart is not None:
+        parts.update(apart())
+    return combine(venues, {c.name: parts[c.name] for c in REGISTRY if not c.live},
+                   context.settings)
 
 
-def _score_each(criteria: "list[Criterion]", metric: "gpd.GeoDataFrame",
-                context: ScoringContext) -> "dict[str, pd.DataFrame]":
-    return {c.name: c.function(metric, context) for c in criteria}
+def score_geometry(venues: "gpd.GeoDataFrame", crs: "CRS") -> dict[str, "pd.DataFrame"]:
+    """The :attr:`Criterion.geometry_only` criteria of *venues* (WGS84), measured in *crs*:
+    they need no context, so they can start before it is built."""
+    metric = venues.to_crs(crs)
+    return {c.name: c.function(metric, None) for c in REGISTRY
+            if c.geometry_only and not c.live}

@@ -14,10 +14,11 @@ Clipping is handled, and counted, like this:
 
 from __future__ import annotations
 
+import gc
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, TypeVar
 
 from ..errors import SourceError
 from ..parallel import Forked, spare_core
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.gz", ".osm.bz2", ".xml", ".xml.gz", ".xml.bz2")
 
@@ -172,7 +174,7 @@ def _read_part(path: Path, part: str, for_map: bool,
         )
     seen = 0
     try:
-        for obj in processor:
+        for obj in _without_cycle_collection(processor):
             seen += 1
             if progress is not None and seen % 20_000 == 0:
                 progress(20_000)
@@ -215,8 +217,23 @@ def _read_part(path: Path, part: str, for_map: bool,
         raise SourceError(f"cannot read {path.name}: {_first_line(exc)}") from None
     if progress is not None:
         progress(seen % 20_000)
-    return _Part(features_frame(ids, geoms, tag_rows), seen, stats.dropped_ways,
-                 stats.repaired_ways, len(candidate_relations - assembled_relations))
+    features = features_frame(ids, geoms, tag_rows)
+    return _Part(features, seen, stats.dropped_ways, stats.repaired_ways,
+                 len(candidate_relations - assembled_relations))
+
+
+def _without_cycle_collection(objects: Iterable[T]) -> Iterator[T]:
+    """*objects*, with the cyclic garbage collector paused while they are handed out.
+
+    Why: a read builds hundreds of thousands of small dicts and tuples and no reference
+    cycles, and the collector would only rescan them again and again (about 7 % of it)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield from objects
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _way_filter(for_map: bool) -> object:
