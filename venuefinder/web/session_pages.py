@@ -62,10 +62,6 @@ from .hazards import current_store
 from .mapview import content_security_policy
 from .models import RequestModel, VenueId
 from .openapi import operation
-
-#: The pages' operations: HTML, and errors that are pages saying why.
-page_operation = partial(operation, tags=("pages",), ok_media_type="text/html",
-                         error_media_type="text/html")
 from .session_models import ClubPath, SessionPath, SignupPath
 from .state import current_overlay, current_region, current_settings
 
@@ -73,6 +69,10 @@ if TYPE_CHECKING:
     from ..store.sessions import SessionDetail, SessionInfo
 
 bp = Blueprint("session_pages", __name__)
+
+#: The pages' operations: HTML, and errors that are pages saying why.
+page_operation = partial(operation, tags=("pages",), ok_media_type="text/html",
+                         error_media_type="text/html")
 
 #: Sign-ups a browser's cookie remembers (id and cancel token; about 80 bytes each).
 REMEMBERED_SIGNUPS = 20
