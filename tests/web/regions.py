@@ -121,6 +121,17 @@ def tiny_region() -> Region:
                   info={"source": "tiny-test-region", "venues": len(rows)})
 
 
+def tiny_region_with_room(usable_area_m2: float) -> Region:
+    """The tiny region with Kaivo Field's room measured: a 110 m run in *usable_area_m2*."""
+    tiny = tiny_region()
+    venues = tiny.venues.copy()
+    kaivo = venues["id"] == "way/1"
+    venues.loc[kaivo, "longest_run_m"] = 110.0
+    venues.loc[kaivo, "usable_area_m2"] = usable_area_m2
+    return Region(venues=venues, places=tiny.places, basemap=tiny.basemap, crs=tiny.crs,
+                  info=tiny.info)
+
+
 def synthetic_region(count: int, seed: int = 5) -> Region:
     """*count* venues scattered over about 10 × 10 km around the tiny region's centre.
 

@@ -147,11 +147,11 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("no-loss-cache")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty, migrated store of each backend (PostgreSQL: the store tests' database,
-    its hazard tables emptied; skipped without it, failed under CI=true)."""
-    if request.param == "sqlite":
+def empty_store_url(backend: str, tmp_path: Path, tables: str) -> str:
+    """An empty, migrated store on *backend* (``sqlite`` in *tmp_path*, or ``postgresql``:
+    the store tests' database with *tables* emptied; skipped without it, failed under
+    CI=true)."""
+    if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'venuefinder.db'}"
     elif not (url := os.environ.get(PG_ENV, "")):
         _unavailable(f"{PG_ENV} is not set (`make test` sets up PostgreSQL when root)")
@@ -160,10 +160,16 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         upgrade(store)
         if not store.is_sqlite:
             with store.engine.begin() as connection:
-                connection.execute(text("TRUNCATE hazard_votes, hazards RESTART IDENTITY"))
+                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     finally:
         store.engine.dispose()
     return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty, migrated store of each backend, its hazard tables emptied."""
+    return empty_store_url(request.param, tmp_path, "hazard_votes, hazards")
 
 
 @pytest.fixture

@@ -23,27 +23,16 @@ from werkzeug.datastructures import MultiDict
 from venuefinder.region import Region
 from venuefinder.store.models import Club, ClubSession, Signup
 
-from .regions import tiny_region
+from .regions import tiny_region_with_room
 
 SCRIPT = "<script>alert(1)</script>"
 #: A day a week ahead: in the future, within a year, whatever day the tests run.
 DAY = (date.today() + timedelta(days=7)).isoformat()
 
 
-def session_region() -> Region:
-    """The tiny region, with Kaivo Field's room measured (110 m run, 12,000 m²)."""
-    base = tiny_region()
-    venues = base.venues.copy()
-    field = venues["id"] == "way/1"
-    venues.loc[field, "longest_run_m"] = 110.0
-    venues.loc[field, "usable_area_m2"] = 12000.0
-    return Region(venues=venues, places=base.places, basemap=base.basemap, crs=base.crs,
-                  info=base.info)
-
-
 @pytest.fixture(scope="module")
 def region_with_room() -> Region:
-    return session_region()
+    return tiny_region_with_room(usable_area_m2=12000.0)
 
 
 @pytest.fixture

@@ -26,26 +26,15 @@ from venuefinder.store.models import Club, ClubSession, Signup
 from venuefinder.web.hazards import STORE_KEY
 
 from ..sessions.features import venue as loose_venue
-from .regions import CENTER_LAT, CENTER_LON, tiny_region
+from .regions import CENTER_LAT, CENTER_LON, tiny_region_with_room
 from .test_api import assert_error
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
-def session_region() -> Region:
-    """The tiny region with Kaivo Field's room measured."""
-    tiny = tiny_region()
-    venues = tiny.venues.copy()
-    kaivo = venues["id"] == "way/1"
-    venues.loc[kaivo, "longest_run_m"] = 110.0
-    venues.loc[kaivo, "usable_area_m2"] = 5000.0
-    return Region(venues=venues, places=tiny.places, basemap=tiny.basemap, crs=tiny.crs,
-                  info=tiny.info)
-
-
 @pytest.fixture(scope="module")
 def sessions_region() -> Region:
-    return session_region()
+    return tiny_region_with_room(usable_area_m2=5000.0)
 
 
 @pytest.fixture(scope="module")

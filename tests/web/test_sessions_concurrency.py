@@ -15,7 +15,6 @@ tests do.
 
 from __future__ import annotations
 
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -26,10 +25,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from venuefinder.store.db import open_store, upgrade
+from venuefinder.store.db import open_store
 
-from ..store.conftest import PG_ENV, _unavailable
-from .test_no_loss import Server, cache, request  # noqa: F401 (cache: a shared fixture)
+from .test_no_loss import (Server, cache,  # noqa: F401 (cache: a shared fixture)
+                           empty_store_url, request)
 
 PLACES = 20
 SIGNUPS = 100
@@ -53,22 +52,8 @@ def signup_rows(url: str, slug: str) -> list[tuple[int, str, str]]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty, migrated store of each backend (PostgreSQL: its session tables emptied;
-    skipped without it, failed under CI=true)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'venuefinder.db'}"
-    elif not (url := os.environ.get(PG_ENV, "")):
-        _unavailable(f"{PG_ENV} is not set (`make test` sets up PostgreSQL when root)")
-    store = open_store(url)
-    try:
-        upgrade(store)
-        if not store.is_sqlite:
-            with store.engine.begin() as connection:
-                connection.execute(text("TRUNCATE session_signups, club_sessions, clubs "
-                                        "RESTART IDENTITY CASCADE"))
-    finally:
-        store.engine.dispose()
-    return url
+    """An empty, migrated store of each backend, its session tables emptied."""
+    return empty_store_url(request.param, tmp_path, "session_signups, club_sessions, clubs")
 
 
 @pytest.fixture

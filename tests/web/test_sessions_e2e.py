@@ -17,15 +17,16 @@ from urllib.request import urlopen
 import icalendar
 import pytest
 
+from .regions import tiny_region_with_room
 from .test_e2e import LiveServer, Recorder, browser  # noqa: F401 (the fixture)
-from .test_session_pages import DAY, session_region
+from .test_session_pages import DAY
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def server(make_app, browser) -> Iterator[LiveServer]:  # noqa: F811
-    live = LiveServer(make_app(session_region()))
+    live = LiveServer(make_app(tiny_region_with_room(usable_area_m2=12000.0)))
     yield live
     live.stop()
 
