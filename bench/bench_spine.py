@@ -159,7 +159,12 @@ def bench_scoring() -> None:
 
     static = [c.name for c in REGISTRY if not c.live]
     print(f"== scoring alone ({', '.join(static)}; flatness without DEM; combine)")
+    # Warm-up, not timed: the first call of each pays imports and one-off set-up.
+    venues, context = synthetic(1_000, 10_000)
+    gpd.sjoin_nearest(venues[["geometry"]], context.roads[["geometry"]])
+    score_venues(venues, context)
     timings = {}
+    # The target is the 100k case; the 10k case shows the fixed costs.
     for n_venues, n_segments in ((10_000, 100_000), (100_000, 1_000_000)):
         venues, context = synthetic(n_venues, n_segments)
         started = time.perf_counter()
@@ -173,7 +178,8 @@ def bench_scoring() -> None:
         assert len(scored) == n_venues
         print(f"  {n_venues:>7,} venues x {n_segments:>9,} road segments: "
               f"{timings[n_venues]:6.2f} s; one sjoin_nearest of the same: {baseline:6.2f} s; "
-              f"ratio {timings[n_venues] / baseline:4.2f}x (target <= 2.5x)")
+              f"ratio {timings[n_venues] / baseline:4.2f}x"
+              + (" (target <= 2.5x)" if n_venues == 100_000 else ""))
     print(f"  growth 10k -> 100k: {timings[100_000] / timings[10_000]:.1f}x for 10x the data "
           "(linear = 10x)")
 

@@ -54,8 +54,10 @@ FENCE_REACH_M = 5.0
 FENCE_SHARE = 0.6
 #: How far a separated venue's floor rises towards 100.
 SEPARATED_FLOOR_RISE = 0.6
-#: Venues per nearest-road query chunk; chunks run in parallel threads.
+#: Venues per nearest-road query chunk at most, and at least (below it a thread costs more
+#: than it saves); chunks run in parallel threads.
 _CHUNK = 10_000
+_MIN_CHUNK = 2_000
 #: Bounds on the speed factor so that a mistagged maxspeed cannot dominate.
 SPEED_FACTOR_RANGE = (0.6, 1.6)
 
@@ -179,15 +181,17 @@ def _nearest(geoms: "np.ndarray", road_geoms: "np.ndarray",
 
     def query(start: int) -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
         (venue_idx, road_idx), distance = tree.query_nearest(
-            geoms[start:start + _CHUNK], max_distance=max_distance, return_distance=True,
+            geoms[start:start + size], max_distance=max_distance, return_distance=True,
             all_matches=False)
         return venue_idx + start, road_idx, distance
 
-    starts = range(0, len(geoms), _CHUNK)
+    cores = os.cpu_count() or 1
+    size = min(_CHUNK, max(_MIN_CHUNK, -(-len(geoms) // cores)))  # every core, when worth it
+    starts = range(0, len(geoms), size)
     if len(starts) <= 1:
         parts = [query(0)]
     else:
-        with ThreadPoolExecutor(max_workers=min(len(starts), os.cpu_count() or 1)) as pool:
+        with ThreadPoolExecutor(max_workers=min(len(starts), cores)) as pool:
             parts = list(pool.map(query, starts))
     return tuple(np.concatenate(arrays) for arrays in zip(*parts))  # type: ignore[return-value]
 
