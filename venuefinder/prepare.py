@@ -94,7 +94,7 @@ def score_features(osm: "OsmData", settings: "Settings", dem_path: Optional[Path
             barriers=venue_rules.select_barriers(near, crs),
             enclosures=venue_rules.select_enclosures(features, crs))
         scored = score_venues(candidates, context, apart=(lambda: _joined(
-            score_geometry(candidates.iloc[split:], crs), job.result()[0])) if apart else None)
+            job.result()[0], score_geometry(candidates.iloc[split:], crs))) if apart else None)
         points = job.result()[1] if apart else meeting_points(features, candidates, crs)
     return _with_columns(scored, points), roads, crs, dem
 
@@ -114,7 +114,7 @@ def _venue_only_work(features: "gpd.GeoDataFrame", venues: "gpd.GeoDataFrame", c
     return score_geometry(venues.iloc[:split], crs), meeting_points(features, venues, crs)
 
 
-def _joined(rest: dict[str, "pd.DataFrame"], first: dict[str, "pd.DataFrame"]
+def _joined(first: dict[str, "pd.DataFrame"], rest: dict[str, "pd.DataFrame"]
             ) -> dict[str, "pd.DataFrame"]:
     """Each criterion's rows of the first venues, then of the rest."""
     import pandas as pd

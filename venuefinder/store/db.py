@@ -199,8 +199,8 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # SQLAlchemy emits BEGIN itself (see _sqlite_begin), so sqlite3 must not.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    # The wait comes first: switching a new file to WAL needs an exclusive lock, which a
-    # worker migrating the schema at start-up may hold for longer than sqlite3's 5 s default.
+    # The wait comes first, so that every statement below waits for a lock another worker
+    # holds (e.g. while it migrates the schema at start-up).
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=FULL")
@@ -209,8 +209,8 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _switch_to_wal(cursor: Any) -> None:
-    # SQLite skips the busy handler for a journal-mode change in some lock states and answers
-    # "database is locked" at once, so the wait is also spelled out here.
+    # Workers starting together once got "database is locked" from this statement despite
+    # the busy timeout (CI, 2026-12-04), so it is retried until the same deadline.
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     while True:
         try:
