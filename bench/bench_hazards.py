@@ -40,7 +40,7 @@ def seed_hazards(url: str, source: Path, count: int, seed: int = 8) -> None:
     from venuefinder.store.db import connect_store
     from venuefinder.store.hazards import _expiry
     from venuefinder.store.models import Hazard
-    from venuefinder.store.vocabulary import KINDS, SEVERITIES
+    from venuefinder.vocabulary.hazards import KINDS, SEVERITIES
 
     rng = np.random.default_rng(seed)
     points = gpd.read_parquet(source, columns=["geometry"]).geometry.representative_point()

@@ -171,7 +171,8 @@ def synthetic(n_venues: int, n_segments: int, seed: int = 1):
 def bench_scoring() -> None:
     import geopandas as gpd
 
-    from venuefinder.scoring import REGISTRY, score_venues
+    from venuefinder.criteria import REGISTRY
+    from venuefinder.scoring import score_venues
 
     static = [c.name for c in REGISTRY if not c.live]
     print(f"== scoring alone ({', '.join(static)}; flatness without DEM; combine)")

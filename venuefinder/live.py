@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
-from .scoring import BY_NAME, REGISTRY, ScoringContext
+from .criteria import BY_NAME, REGISTRY
+from .scoring import ScoringContext, scorer
 from .scoring.combine import combine, parts_from_columns
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def _live_parts(venues: "gpd.GeoDataFrame", crs: "CRS", settings: "Settings",
     context = ScoringContext(crs=crs, roads=None, settings=settings,  # type: ignore[arg-type]
                              extra=extra)
     metric = venues.to_crs(crs)
-    return {criterion.name: criterion.function(metric, context) for criterion in LIVE}
+    return {criterion.name: scorer(criterion)(metric, context) for criterion in LIVE}
 
 
 @dataclass

@@ -125,9 +125,9 @@ def _joined(first: dict[str, "pd.DataFrame"], rest: dict[str, "pd.DataFrame"]
 def meeting_points(features: "gpd.GeoDataFrame", venues: "gpd.GeoDataFrame",
                    crs: "CRS") -> "pd.DataFrame":
     """The suggested meeting point of each of *venues* (WGS84) among *features* (WGS84):
-    :func:`venuefinder.sessions.meeting.suggest_meeting_points` in *crs*."""
+    :func:`venuefinder.meeting.suggest_meeting_points` in *crs*."""
     from . import venues as venue_rules
-    from .sessions.meeting import suggest_meeting_points
+    from .meeting import suggest_meeting_points
 
     return suggest_meeting_points(venues.geometry.to_crs(crs).to_numpy(),
                                   venue_rules.select_access(features, venues, crs))
@@ -138,14 +138,14 @@ def with_meeting_points(venues: "gpd.GeoDataFrame", access: "gpd.GeoDataFrame"
     """*venues* (WGS84) with the suggested meeting point of each: ``meeting_lat``,
     ``meeting_lon``, ``meeting_kind``, ``meeting_reason``, found among *access* (entrances,
     gates and paths in the metric CRS, :func:`venuefinder.venues.select_access`)."""
-    from .sessions.meeting import suggest_meeting_points
+    from .meeting import suggest_meeting_points
 
     return _with_columns(venues, suggest_meeting_points(
         venues.geometry.to_crs(access.crs).to_numpy(), access))
 
 
 def _with_columns(venues: "gpd.GeoDataFrame", points: "pd.DataFrame") -> "gpd.GeoDataFrame":
-    from .sessions.meeting import MEETING_COLUMNS
+    from .meeting import MEETING_COLUMNS
 
     venues = venues.copy()
     for column in MEETING_COLUMNS:
@@ -232,7 +232,7 @@ def load_ingested(path: Path) -> Region:
     import geopandas as gpd
     import pandas as pd
 
-    from .scoring import scored_columns
+    from .criteria import scored_columns
     from .venues import local_crs
 
     if not path.is_file():

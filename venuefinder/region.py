@@ -13,7 +13,6 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 import numpy as np
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
     from pyproj import CRS
 
     from .live import LiveOverlay
-    from .sessions.meeting import MeetingPoint
+    from .meeting import MeetingPoint
 
 
 log = logging.getLogger(__name__)
@@ -280,7 +279,7 @@ class Region:
         InputError, NotFoundError
             As :meth:`row_of`.
         """
-        from .sessions.meeting import MeetingPoint
+        from .meeting import MeetingPoint
 
         row = self.row_of(venue_id)
         suggested = meeting_point(self.venues.iloc[row])

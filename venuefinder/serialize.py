@@ -41,7 +41,7 @@ import json
 import math
 from typing import Any, Mapping, Optional
 
-from .scoring import CRITERIA, CRITERION_PROPERTIES
+from .criteria import CRITERIA, CRITERION_PROPERTIES
 
 TAG_PROPERTIES = ("surface", "smoothness", "lit", "sport", "access", "incline")
 

@@ -43,7 +43,7 @@ Scoring adds ``score``, ``score_<criterion>``, ``reason_<criterion>``,
 ``evidence_<criterion>``, ``confidence``, ``vetoed_by`` and ``rank``
 (:func:`venuefinder.scoring.score_venues`), and the suggested meeting point
 ``meeting_lat``, ``meeting_lon``, ``meeting_kind``, ``meeting_reason``
-(:func:`venuefinder.sessions.meeting.suggest_meeting_points`).
+(:func:`venuefinder.meeting.suggest_meeting_points`).
 """
 
 from __future__ import annotations
@@ -51,11 +51,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import shapely
 
-from .vocabulary import (CROSSING_PATHS, ENCLOSING_BARRIERS, ENCLOSURE_LEISURE,
-                         EXCLUDED_ACCESS, EXCLUDED_SPORTS, GATE_BARRIERS, KINDS,
-                         MEETING_ENTRANCES, MOTOR_ROAD_CLASSES, OBSTACLE_TAGS, PATH_CLASSES,
-                         RUNNABLE_PATH_CLASSES, VENUE_LANDUSE_KINDS, VENUE_LEISURE_KINDS)
+from .vocabulary import (ENCLOSING_BARRIERS, ENCLOSURE_LEISURE,
+                         EXCLUDED_ACCESS, EXCLUDED_SPORTS, GATE_BARRIERS, MEETING_ENTRANCES, MOTOR_ROAD_CLASSES, PATH_CLASSES,
+                         RUNNABLE_PATH_CLASSES, VENUE_LANDUSE_KINDS, VENUE_LEISURE_KINDS,
+                         obstacle_categories)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -227,30 +228,6 @@ def select_basemap(features: "gpd.GeoDataFrame") -> "gpd.GeoDataFrame":
                             crs=features.crs)
 
 
-def obstacle_categories(features: "gpd.GeoDataFrame") -> "np.ndarray":
-    """Obstacle category of every feature (:data:`~venuefinder.vocabulary.OBSTACLE_TAGS`,
-    then paths that bring people across: :data:`~venuefinder.vocabulary.CROSSING_PATHS`),
-    ``""`` for none. The first matching row of the vocabulary wins."""
-    conditions, choices = [], []
-    for (key, value), category in OBSTACLE_TAGS.items():
-        if key not in features:
-            continue
-        column = features[key]
-        conditions.append((column.notna() if value is None else column.eq(value)).to_numpy(
-            dtype=bool, na_value=False))
-        choices.append(category)
-    import shapely
-
-    lines = np.isin(shapely.get_type_id(features.geometry.values), (1, 5))
-    for highway, category in CROSSING_PATHS.items():
-        conditions.append(features["highway"].eq(highway).to_numpy(dtype=bool, na_value=False)
-                          & lines)
-        choices.append(category)
-    if not conditions:
-        return np.full(len(features), "", dtype=object)
-    return np.select(conditions, choices, default="").astype(object)
-
-
 #: How far (metres, roughly, in degrees at the venue's latitude) around a venue features
 #: are kept for the obstacle, fence and enclosure checks: beyond the fence reach.
 NEAR_VENUE_M = 10.0
@@ -281,7 +258,8 @@ def select_obstacles(features: "gpd.GeoDataFrame", exclude_ids: "np.ndarray",
     geometry in *crs*. Objects that are venues themselves (*exclude_ids*) are left out."""
     import geopandas as gpd
 
-    category = obstacle_categories(features)
+    lines = np.isin(shapely.get_type_id(features.geometry.values), (1, 5))
+    category = obstacle_categories(features, lines)
     keep = (category != "") & ~features["id"].isin(exclude_ids).to_numpy()
     frame = gpd.GeoDataFrame({"id": features["id"].to_numpy()[keep],
                               "category": category[keep],
@@ -325,10 +303,10 @@ def select_enclosures(features: "gpd.GeoDataFrame", crs: "CRS") -> "gpd.GeoDataF
 def select_access(features: "gpd.GeoDataFrame", venues: "gpd.GeoDataFrame",
                   crs: "CRS") -> "gpd.GeoDataFrame":
     """Where people arrive at venues: entrances, gates and walkable paths within
-    :data:`~venuefinder.sessions.meeting.FOOTPATH_REACH_M` of one, with ``entrance``,
+    :data:`~venuefinder.meeting.FOOTPATH_REACH_M` of one, with ``entrance``,
     ``barrier``, ``highway`` and ``name``, in *crs* (what
-    :func:`~venuefinder.sessions.meeting.suggest_meeting_points` reads)."""
-    from .sessions.meeting import FOOTPATH_REACH_M
+    :func:`~venuefinder.meeting.suggest_meeting_points` reads)."""
+    from .meeting import FOOTPATH_REACH_M
 
     tagged = (features["entrance"].isin(MEETING_ENTRANCES)
               | features["barrier"].isin(GATE_BARRIERS)

@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from venuefinder.config import Settings
-from venuefinder.scoring import CRITERIA, REGISTRY
+from venuefinder.criteria import CRITERIA, REGISTRY
 from venuefinder.scoring.combine import GUESS_CAP, NEAR_TIE, TRACK_FLOOR, combine
 
 from .conftest import field_square, make_venues

@@ -16,7 +16,7 @@ from venuefinder.errors import InputError
 from venuefinder.scoring.hazards import (
     HIGH_SEVERITY_CAP, KIND_WEIGHT, NO_REPORTS, PENALTY, REACH_M, hazard_scores,
 )
-from venuefinder.store.vocabulary import EXPIRY, KINDS, SEVERITIES
+from venuefinder.vocabulary.hazards import EXPIRY, KINDS, SEVERITIES
 
 from .conftest import CRS, X0, Y0, make_venues
 

@@ -22,7 +22,7 @@ from venuefinder.errors import InputError, NotFoundError
 from venuefinder.store import hazards as H
 from venuefinder.store.db import Store
 from venuefinder.store.models import Hazard, Vote
-from venuefinder.store.vocabulary import EXPIRY, KINDS
+from venuefinder.vocabulary.hazards import EXPIRY, KINDS
 
 from .conftest import NOW
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from venuefinder.store.db import MIGRATIONS, downgrade, make_engine, open_store, upgrade
 from venuefinder.store.models import Base, Hazard, Vote
-from venuefinder.store.vocabulary import KINDS, SEVERITIES, STATUSES
+from venuefinder.vocabulary.hazards import KINDS, SEVERITIES, STATUSES
 
 from .conftest import BACKENDS, NOW, backend_url
 

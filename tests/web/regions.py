@@ -16,7 +16,7 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
 from venuefinder.prepare import with_meeting_points
 from venuefinder.region import Region
-from venuefinder.scoring import REGISTRY, scored_columns
+from venuefinder.criteria import REGISTRY, scored_columns
 from venuefinder.venues import VENUE_COLUMNS
 
 CRS = "EPSG:32635"

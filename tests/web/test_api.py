@@ -7,7 +7,7 @@ from flask.testing import FlaskClient
 
 from venuefinder.errors import InputError
 from venuefinder.region import Region
-from venuefinder.scoring import REGISTRY
+from venuefinder.criteria import REGISTRY
 from venuefinder.validate import (ECHO_CHARS, check_kinds, check_lat_lon, check_limit,
                                   check_radius, clip, parse_float, parse_int, parse_lat_lon)
 

@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from venuefinder.store.db import open_store
-from venuefinder.store.vocabulary import DESCRIPTION_MAX, KINDS
+from venuefinder.vocabulary.hazards import DESCRIPTION_MAX, KINDS
 from venuefinder.web.guards import WRITE_LIMIT_KEY
 from venuefinder.web.hazards import STORE_KEY, store_url
 

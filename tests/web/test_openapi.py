@@ -12,7 +12,7 @@ from flask import Blueprint, Flask, jsonify
 from flask.testing import FlaskClient
 from pydantic import Field
 
-from venuefinder.scoring import CRITERIA, EVIDENCE, REGISTRY
+from venuefinder.criteria import CRITERIA, EVIDENCE, REGISTRY
 from venuefinder.web.models import (CRITERION_PROPERTIES, LIMITS_KEY, PY_WHITESPACE, Latitude,
                                     RequestModel, VenuePath)
 from venuefinder.web.openapi import openapi_document, operation

@@ -36,7 +36,7 @@ import numpy as np
 
 from ..scoring.flatness import slope_to_score
 from ..scoring.hazards import HIGH_SEVERITY_CAP
-from ..store.vocabulary import KIND_LABELS
+from ..vocabulary.hazards import KIND_LABELS
 from .graph import GRADE_WINDOW_M
 
 if TYPE_CHECKING:

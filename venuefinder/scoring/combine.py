@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Mapping
 import numpy as np
 
 from ..vocabulary import RUNNING_SPORTS, SYNTHETIC_SURFACES
-from . import BY_NAME, EVIDENCE_KNOWN, REGISTRY
+from ..criteria import BY_NAME, EVIDENCE_KNOWN, REGISTRY
 
 if TYPE_CHECKING:
     import geopandas as gpd

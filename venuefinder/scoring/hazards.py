@@ -3,7 +3,7 @@
 The live criterion: its input is the store's open-hazard frame
 (:func:`venuefinder.store.hazards.open_hazards_in_bbox`), applied per request, not cached
 with the region. Pure: no database here; the vocabulary comes from
-:mod:`venuefinder.store.vocabulary`, the one place it is defined.
+:mod:`venuefinder.vocabulary.hazards`, the one place it is defined.
 
 A report counts when its point lies on the venue or within :data:`REACH_M` of its edge (a
 runner going backwards drifts that far off a marked area without noticing). Each counted
@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Optional
 import numpy as np
 
 from ..errors import InputError
-from ..store.vocabulary import EXPIRY, KIND_LABELS, KINDS, SEVERITIES
+from ..vocabulary.hazards import EXPIRY, KIND_LABELS, KINDS, SEVERITIES
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Optional
 
 from ..errors import InputError, SourceError
-from ..vocabulary import AREA_KEYS, ENCLOSURE_LEISURE, OBSTACLE_TAGS, PLACE_NODE_KEYS
+from ..vocabulary import (AREA_KEYS, ENCLOSURE_LEISURE, OBSTACLE_TAGS, PLACE_NODE_KEYS,
+                          obstacle_categories)
 from . import TAG_KEYS, OsmData, ReadStats, features_frame
 
 if TYPE_CHECKING:
@@ -345,14 +346,12 @@ def _to_features(frames: list["gpd.GeoDataFrame"]) -> tuple["gpd.GeoDataFrame", 
 
     import shapely
 
-    from ..venues import obstacle_categories
-
     kind = shapely.get_type_id(geoms)
     tags = raw.drop(columns="geometry").reindex(columns=list(TAG_KEYS))
-    point_features = ((obstacle_categories(tags.assign(geometry=geoms)) != "")
+    is_line = np.isin(kind, (1, 5))
+    point_features = ((obstacle_categories(tags, is_line) != "")
                       | tag("entrance").notna().to_numpy()
                       | tag("barrier").eq("gate").to_numpy())
-    is_line = np.isin(kind, (1, 5))
     is_area = np.isin(kind, (3, 6))
     keep = (
         ((element == "node") & (kind == 0) & (

@@ -46,7 +46,7 @@ from sqlalchemy import ColumnElement, func, or_, select, true
 from ..errors import InputError, NotFoundError
 from .db import REPORT_LOCK, Store
 from .models import Hazard, Vote
-from .vocabulary import (
+from ..vocabulary.hazards import (
     CLIENT_MAX, DEDUPE_RADIUS_M, DESCRIPTION_MAX, EXPIRY, FLAGS_TO_HIDE, GONE_TO_RESOLVE, KINDS,
     SEVERITIES,
 )

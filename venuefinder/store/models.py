@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from .vocabulary import ACTIONS, CLIENT_MAX, DESCRIPTION_MAX, KINDS, SEVERITIES, STATUSES
+from ..vocabulary.hazards import ACTIONS, CLIENT_MAX, DESCRIPTION_MAX, KINDS, SEVERITIES, STATUSES
 
 #: Deterministic constraint names, so later migrations (batch mode on SQLite) can name them.
 NAMING_CONVENTION = {

@@ -52,7 +52,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import ForbiddenError, InputError, NotFoundError
 from ..sessions.checks import Check, refusals, session_checks
 from ..sessions.ical import CalendarEvent
-from ..sessions.meeting import MEETING_MAX_M, distance_to_venue, venue_point
+from ..meeting import MEETING_MAX_M, distance_to_venue, venue_point
 from ..sessions.pairing import ROLES, Pairing, pair_spotters
 from ..sessions.plans import Plan, VenueRoom, build_plan
 from ..sessions.timezones import aware_now, parse_start, venue_zone, weekly, zone
@@ -371,7 +371,7 @@ def create_session(store: Store, venue: Mapping[str, Any], *, title: str,
         ``"first-steps"``, ``"build-up"``, ``"yo-yo"`` or a list of steps
         (:func:`venuefinder.sessions.plans.build_plan`); a build-up series grows week by week.
     meeting_point
-        ``{"lat", "lon"}`` within :data:`~venuefinder.sessions.meeting.MEETING_MAX_M` of the
+        ``{"lat", "lon"}`` within :data:`~venuefinder.meeting.MEETING_MAX_M` of the
         venue, or None (meet at the venue).
     meeting_note
         Why there / how to find it (a suggestion's reason, or the organiser's words).

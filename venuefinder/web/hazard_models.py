@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import BeforeValidator, ConfigDict, Field
 
 from ..errors import InputError
-from ..store.vocabulary import DESCRIPTION_MAX, KINDS, SEVERITIES, STATUSES
+from ..vocabulary.hazards import DESCRIPTION_MAX, KINDS, SEVERITIES, STATUSES
 from ..validate import LAT_RANGE, LON_RANGE, check_latitude, check_longitude, clip
 from .models import Latitude, Longitude, RequestModel, ResponseModel, radius_type
 

@@ -41,7 +41,7 @@ from werkzeug.exceptions import Conflict, Forbidden
 
 from ..errors import InputError, NotFoundError
 from ..store import hazards as service
-from ..store.vocabulary import (DEDUPE_RADIUS_M, DESCRIPTION_MAX, FLAGS_TO_HIDE,
+from ..vocabulary.hazards import (DEDUPE_RADIUS_M, DESCRIPTION_MAX, FLAGS_TO_HIDE,
                                 GONE_TO_RESOLVE, KIND_LABELS, SEVERITIES)
 from .hazard_models import (MAX_HAZARD_RADIUS_M, AdminActionPath, EmptyBody, FlagBody,
                             FlaggedReports, Hazard, HazardBody, HazardCollection, HazardPath,

@@ -21,7 +21,7 @@ import folium
 from folium.template import Template
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from ..scoring import REGISTRY
+from ..criteria import REGISTRY
 from .assets import FOLIUM_CSS, FOLIUM_JS, INSTALL_COMMAND, missing_vendor_files
 from .state import current_region, current_settings
 

@@ -50,7 +50,7 @@ from pydantic import (AfterValidator, AnyUrl, BaseModel, BeforeValidator, Config
 
 from ..errors import InputError
 from ..region import BASEMAP_LAYER_ORDER
-from ..scoring import CRITERIA, EVIDENCE, REGISTRY
+from ..criteria import CRITERIA, EVIDENCE, REGISTRY
 from ..serialize import TAG_PROPERTIES
 from ..validate import (LAT_RANGE, LON_RANGE, SCORE_RANGE, check_kinds, check_latitude,
                         check_limit, check_longitude, check_min_confidence, check_min_score,

@@ -35,7 +35,7 @@ from flask import Flask, Response, current_app, request
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
-from ..scoring import REGISTRY
+from ..criteria import REGISTRY
 from .models import LIMITS_KEY, ApiLimits, Error, RequestModel
 from .params import is_commas, is_list, nested_model, parse_body, parse_path, parse_query
 

@@ -29,7 +29,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, ValidationError
 
 from ..errors import InputError
 from ..sessions.checks import CHECK_NAMES, LEVELS
-from ..sessions.meeting import MEETING_MAX_M
+from ..meeting import MEETING_MAX_M
 from ..sessions.pairing import ROLES
 from ..sessions.plans import (LABEL_MAX, MAX_RECOVERY_MIN, MAX_REPEAT, MAX_STEP_MIN, MAX_STEPS,
                               PACE_MPS, TEMPLATES)

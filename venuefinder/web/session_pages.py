@@ -46,7 +46,7 @@ from pydantic import Field
 
 from ..errors import ForbiddenError, InputError, NotFoundError
 from ..sessions.checks import Check, check_run, session_checks
-from ..sessions.meeting import MEETING_MAX_M, venue_point
+from ..meeting import MEETING_MAX_M, venue_point
 from ..sessions.pairing import ROLE_LABELS, ROLES
 from ..sessions.plans import (PACE_LABELS, TEMPLATES, TITLES, Plan, VenueRoom,
                               build_plan, parse_steps)

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 import numpy as np
 
-from ..errors import InputError
-from ..vocabulary import GATE_BARRIERS, MEETING_ENTRANCES, RUNNABLE_PATH_CLASSES
+from .errors import InputError
+from .vocabulary import GATE_BARRIERS, MEETING_ENTRANCES, RUNNABLE_PATH_CLASSES
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -2,10 +2,18 @@
 
 Readers (:mod:`venuefinder.sources.osm_file`, :mod:`venuefinder.sources.overpass`) build
 their filters from these tables; :mod:`venuefinder.venues` and the criteria classify
-features with them. A leaf module: it imports nothing of venuefinder.
+features with them. A leaf package: it imports nothing of venuefinder. :mod:`.hazards` holds the hazard
+reports' vocabulary.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # -- venues --------------------------------------------------------------------------------
 #: ``leisure=*`` → venue kind.
@@ -166,3 +174,37 @@ WALKWAY_TAG_KEYS: tuple[str, ...] = (
 CROSSING_NODE_TAGS: tuple[tuple[str, str], ...] = (
     ("highway", "crossing"), ("highway", "traffic_signals"))
 SIGNALLED_CROSSINGS = frozenset({"traffic_signals"})
+
+
+def obstacle_categories(tags: "pd.DataFrame", lines: "np.ndarray") -> "np.ndarray":
+    """Obstacle category of every feature (:data:`OBSTACLE_TAGS`, then paths that bring
+    people across: :data:`CROSSING_PATHS`, when the feature is a line), ``""`` for none.
+
+    Parameters
+    ----------
+    tags
+        One column per OSM key (missing keys are fine), one row per feature.
+    lines
+        Whether each feature is a (multi)line.
+
+    Returns
+    -------
+    numpy.ndarray
+        The category of each row (the first matching row of the vocabulary wins).
+    """
+    conditions, choices = [], []
+    for (key, value), category in OBSTACLE_TAGS.items():
+        if key not in tags:
+            continue
+        column = tags[key]
+        conditions.append((column.notna() if value is None else column.eq(value)).to_numpy(
+            dtype=bool, na_value=False))
+        choices.append(category)
+    if "highway" in tags:
+        for highway, category in CROSSING_PATHS.items():
+            conditions.append(tags["highway"].eq(highway).to_numpy(dtype=bool, na_value=False)
+                              & lines)
+            choices.append(category)
+    if not conditions:
+        return np.full(len(tags), "", dtype=object)
+    return np.select(conditions, choices, default="").astype(object)

@@ -11,7 +11,7 @@ from pyproj import Geod, Transformer
 from shapely.geometry import LineString, Point, box
 
 from venuefinder.errors import InputError
-from venuefinder.sessions.meeting import (distance_to_venue, suggest_meeting_point,
+from venuefinder.meeting import (distance_to_venue, suggest_meeting_point,
                                           suggest_meeting_points, venue_point)
 
 from .features import LAT, LON, rectangle
