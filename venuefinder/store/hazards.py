@@ -37,26 +37,25 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Optional, Sequence
 
 import numpy as np
 from sqlalchemy import ColumnElement, func, or_, select, true
 
+from ..clock import aware
 from ..errors import InputError, NotFoundError
 from .db import REPORT_LOCK, Store
 from .models import Hazard, Vote
 from ..vocabulary.hazards import (
-    CLIENT_MAX, DEDUPE_RADIUS_M, DESCRIPTION_MAX, EXPIRY, FLAGS_TO_HIDE, GONE_TO_RESOLVE, KINDS,
-    SEVERITIES,
+    CLIENT_MAX, DEDUPE_RADIUS_M, DESCRIPTION_MAX, EXPIRY, FLAGS_TO_HIDE, GONE_TO_RESOLVE,
+    HAZARD_QUERY_MAX_RADIUS_M, KINDS, SEVERITIES,
 )
 
 if TYPE_CHECKING:
     import pandas as pd
     from sqlalchemy.orm import Session
 
-#: Largest radius :func:`hazards_near` answers, in metres.
-MAX_RADIUS_M = 50_000.0
 #: Columns of :func:`open_hazards_in_bbox` (what the ``hazards`` criterion reads).
 FRAME_COLUMNS: tuple[str, ...] = ("id", "kind", "severity", "lat", "lon", "confirmations",
                                   "created_at", "seen_at", "expires_at", "description")
@@ -91,7 +90,7 @@ class HazardReport:
 
     def is_open(self, now: Optional[datetime] = None) -> bool:
         """Open and not expired at *now*."""
-        return self.status == "open" and not _expired(self.expires_at, _now(now))
+        return self.status == "open" and not _expired(self.expires_at, aware(now))
 
     @classmethod
     def of(cls, row: Hazard) -> "HazardReport":
@@ -141,7 +140,7 @@ def report_hazard(store: Store, kind: str, severity: str, lat: float, lon: float
     InputError
         A bad kind, severity, coordinate, description, client or time.
     """
-    now = _now(now)
+    now = aware(now)
     kind, severity = _choice(kind, KINDS, "kind"), _choice(severity, SEVERITIES, "severity")
     lat, lon = _coordinates(lat, lon)
     description = _text(description, "description")
@@ -177,7 +176,7 @@ def confirm(store: Store, hazard_id: int, client: str,
         The hazard is not open (resolved, hidden or expired: report it again), or a bad
         client or time.
     """
-    now, client = _now(now), _client(client)
+    now, client = aware(now), _client(client)
     with store.write() as session:
         hazard = _locked(session, hazard_id)
         if hazard.status != "open" or _expired(hazard.expires_at, now):
@@ -200,7 +199,7 @@ def mark_gone(store: Store, hazard_id: int, client: str,
     InputError
         A bad client or time.
     """
-    now, client = _now(now), _client(client)
+    now, client = aware(now), _client(client)
     with store.write() as session:
         hazard = _locked(session, hazard_id)
         if _vote(session, hazard, client, "gone", None, now):
@@ -222,7 +221,7 @@ def flag(store: Store, hazard_id: int, client: str, reason: Optional[str],
     InputError
         A reason over :data:`DESCRIPTION_MAX` characters, a bad client or time.
     """
-    now, client, reason = _now(now), _client(client), _text(reason, "reason")
+    now, client, reason = aware(now), _client(client), _text(reason, "reason")
     with store.write() as session:
         hazard = _locked(session, hazard_id)
         if _vote(session, hazard, client, "flag", reason, now):
@@ -241,7 +240,7 @@ def hide(store: Store, hazard_id: int, now: Optional[datetime] = None) -> Hazard
     NotFoundError
         No such hazard.
     """
-    now = _now(now)
+    now = aware(now)
     with store.write() as session:
         hazard = _locked(session, hazard_id)
         hazard.status, hazard.updated_at = "hidden", now
@@ -258,7 +257,7 @@ def restore(store: Store, hazard_id: int, now: Optional[datetime] = None) -> Haz
     NotFoundError
         No such hazard.
     """
-    now = _now(now)
+    now = aware(now)
     with store.write() as session:
         hazard = _locked(session, hazard_id)
         gone = _count(session, hazard.id, "gone") >= GONE_TO_RESOLVE
@@ -299,9 +298,10 @@ def hazards_near(store: Store, lat: float, lon: float, radius_m: float,
     Raises
     ------
     InputError
-        Bad coordinates, a radius outside (0, :data:`MAX_RADIUS_M`], or a bad time.
+        Bad coordinates, a radius outside (0,
+        :data:`~venuefinder.vocabulary.hazards.HAZARD_QUERY_MAX_RADIUS_M`], or a bad time.
     """
-    now = _now(now)
+    now = aware(now)
     lat, lon = _coordinates(lat, lon)
     radius_m = _radius(radius_m)
     where = [Hazard.status != "hidden"] if include_closed else _open_clause(now)
@@ -328,7 +328,7 @@ def open_hazards_in_bbox(store: Store, west: float, south: float, east: float, n
     """
     import pandas as pd
 
-    now = _now(now)
+    now = aware(now)
     south, west = _coordinates(south, west)
     north, east = _coordinates(north, east)
     if south > north:
@@ -460,14 +460,6 @@ def _expiry(kind: str, now: datetime) -> Optional[datetime]:
     return None if lifetime is None else now + lifetime
 
 
-def _now(now: Optional[datetime]) -> datetime:
-    if now is None:
-        return datetime.now(timezone.utc)
-    if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:
-        raise InputError(f"now must be a timezone-aware datetime, not {now!r}")
-    return now.astimezone(timezone.utc)
-
-
 def _choice(value: object, allowed: tuple[str, ...], what: str) -> str:
     if not isinstance(value, str) or value not in allowed:
         raise InputError(f"unknown {what} {value!r}: one of {', '.join(allowed)}")
@@ -497,8 +489,8 @@ def _coordinates(lat: object, lon: object) -> tuple[float, float]:
 
 def _radius(radius_m: object) -> float:
     radius = _number(radius_m, "radius")
-    if not 0.0 < radius <= MAX_RADIUS_M:
-        raise InputError(f"radius {radius} m is outside (0, {MAX_RADIUS_M:.0f}] m")
+    if not 0.0 < radius <= HAZARD_QUERY_MAX_RADIUS_M:
+        raise InputError(f"radius {radius} m is outside (0, {HAZARD_QUERY_MAX_RADIUS_M:.0f}] m")
     return radius
 
 

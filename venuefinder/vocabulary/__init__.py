@@ -2,15 +2,23 @@
 
 Readers (:mod:`venuefinder.sources.osm_file`, :mod:`venuefinder.sources.overpass`) build
 their filters from these tables; :mod:`venuefinder.venues` and the criteria classify
-features with them. A leaf package: it imports nothing of venuefinder. :mod:`.hazards` holds the hazard
-reports' vocabulary.
+features with them. A leaf package: it imports nothing of venuefinder. Beside this module,
+:mod:`.roads` holds the road classes (``MOTOR_ROAD_CLASSES`` is re-exported here),
+:mod:`.priors` what each kind of venue is believed to be when nothing is mapped, and
+:mod:`.hazards` the hazard reports' vocabulary.
+
+Also here, one rule each: a multi-valued tag's values (:func:`tag_values`,
+:func:`first_value`, :func:`first_value_in`) and a venue's id (:data:`VENUE_ID_PATTERN`).
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from .roads import MOTOR_ROAD_CLASSES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,18 +56,6 @@ NET_SPORTS = frozenset({
 })
 
 # -- roads and ways ------------------------------------------------------------------------
-#: ``highway=*`` carrying motor traffic → the road class the traffic criterion scores.
-#: Footways, cycleways, paths, steps, pedestrian streets and tracks (farm roads) are not here.
-MOTOR_ROAD_CLASSES: dict[str, str] = {
-    "motorway": "motorway", "motorway_link": "motorway",
-    "trunk": "trunk", "trunk_link": "trunk",
-    "primary": "primary", "primary_link": "primary",
-    "secondary": "secondary", "secondary_link": "secondary",
-    "tertiary": "tertiary", "tertiary_link": "tertiary",
-    "unclassified": "residential", "residential": "residential", "road": "residential",
-    "busway": "residential",
-    "living_street": "service", "service": "service",
-}
 #: ``highway=*`` ways for people on foot or bike, without motor traffic.
 PATH_CLASSES = frozenset({
     "footway", "cycleway", "path", "pedestrian", "steps", "track", "bridleway", "corridor",
@@ -136,8 +132,15 @@ TAG_KEYS: tuple[str, ...] = (
     "barrier", "amenity", "man_made", "power", "playground", "tourism", "historic", "foot",
     "entrance",
 )
-#: Keys of named nodes read for place search (stations, place names).
-PLACE_NODE_KEYS: tuple[str, ...] = ("place", "railway", "public_transport")
+#: Named nodes read for place search (stations, place names): ``key → values`` (``None``:
+#: any value). An extract's reader keeps a named node with any value of these keys (a
+#: filter by key costs it nothing); Overpass is asked for stations alone, not every stop.
+PLACE_NODE_TAGS: dict[str, "frozenset[str] | None"] = {
+    "place": None,
+    "railway": frozenset({"station", "halt"}),
+    "public_transport": frozenset({"station"}),
+}
+PLACE_NODE_KEYS: tuple[str, ...] = tuple(PLACE_NODE_TAGS)
 #: Keys whose nodes may be an obstacle or a meeting point (an entrance or a gate).
 OBSTACLE_NODE_KEYS: tuple[str, ...] = tuple(sorted(
     {k for k, _ in OBSTACLE_TAGS} | {"entrance", "barrier"}))
@@ -174,6 +177,77 @@ WALKWAY_TAG_KEYS: tuple[str, ...] = (
 CROSSING_NODE_TAGS: tuple[tuple[str, str], ...] = (
     ("highway", "crossing"), ("highway", "traffic_signals"))
 SIGNALLED_CROSSINGS = frozenset({"traffic_signals"})
+
+
+# -- what the basemap draws ----------------------------------------------------------------
+#: Areas drawn green on the basemap (when tiles are off), as ``key → values``.
+MAP_GREEN_TAGS: dict[str, frozenset[str]] = {
+    "leisure": frozenset({"park", "garden"}),
+    "landuse": frozenset({"grass", "forest", "meadow"}),
+    "natural": frozenset({"wood"}),
+}
+#: Areas drawn as water besides any ``waterway=*``, as ``key → values``.
+MAP_WATER_TAGS: dict[str, frozenset[str]] = {
+    "natural": frozenset({"water"}),
+    "landuse": frozenset({"basin", "reservoir"}),
+}
+
+# -- one rule each ---------------------------------------------------------------------------
+#: An OSM object as venuefinder names a venue: ``way/123``. At most 20 digits (OSM ids are
+#: 64-bit), ASCII digits only (``\d`` would let other scripts' digits through).
+VENUE_ID_PATTERN = r"^(node|way|relation)/[0-9]{1,20}$"
+VENUE_ID = re.compile(VENUE_ID_PATTERN)
+
+
+def is_venue_id(text: object) -> bool:
+    """Whether *text* is a venue id (:data:`VENUE_ID_PATTERN`)."""
+    return isinstance(text, str) and VENUE_ID.fullmatch(text) is not None
+
+
+#: The first value of a ``a;b`` tag: leading separators and spaces skipped, up to the next
+#: ``;``, without trailing spaces.
+_FIRST_VALUE = r"^[\s;]*([^;]*[^;\s])"
+
+
+def first_value(values: "pd.Series") -> "pd.Series":
+    """The first value of each multi-valued OSM tag (``sport=soccer;athletics`` → ``soccer``),
+    lower-cased and stripped: the one rule for ``;``-separated values.
+
+    OSM values are lower-case by convention; a value differing only in case is the same
+    value mapped carelessly, so it is lower-cased before it is compared. An empty value
+    (``""``, ``" ; "``) is no value.
+
+    Parameters
+    ----------
+    values
+        Tag values (text; missing as NaN or None).
+
+    Returns
+    -------
+    pandas.Series
+        ``string`` dtype on the same index, ``<NA>`` where the tag has no value.
+    """
+    return values.astype("string").str.lower().str.extract(_FIRST_VALUE, expand=False)
+
+
+def tag_values(values: "pd.Series") -> "pd.Series":
+    """Every value of each multi-valued OSM tag, lower-cased and stripped, one row each
+    (the rule of :func:`first_value`): ``a;b`` → two rows. The index is each value's row
+    position in *values* (0, 1, …), in the tag's order; empty values are left out."""
+    parts = (values.reset_index(drop=True).astype("string").str.lower().str.split(";")
+             .explode().str.strip())
+    return parts[parts.notna() & (parts != "")]
+
+
+def first_value_in(values: "pd.Series", allowed: "frozenset[str]") -> np.ndarray:
+    """Per tag, its first value (:func:`tag_values`) that is in *allowed*, ``""`` for none
+    (``sport=soccer;tennis`` in :data:`NET_SPORTS` → ``tennis``)."""
+    parts = tag_values(values)
+    hits = parts[parts.isin(allowed)]
+    hits = hits[~hits.index.duplicated(keep="first")]
+    out = np.full(len(values), "", dtype=object)
+    out[hits.index.to_numpy(dtype=np.int64)] = hits.to_numpy(dtype=object)
+    return out
 
 
 def obstacle_categories(tags: "pd.DataFrame", lines: "np.ndarray") -> "np.ndarray":

@@ -62,6 +62,8 @@ ACTIONS: tuple[str, ...] = ("confirm", "gone", "flag")
 
 #: A report of the same kind this close to an open one confirms it instead of adding a row.
 DEDUPE_RADIUS_M = 25.0
+#: Largest radius a query for reports near a point answers (m): a city's reports, bounded.
+HAZARD_QUERY_MAX_RADIUS_M = 50_000.0
 #: Distinct clients saying "gone" that resolve a report.
 GONE_TO_RESOLVE = 2
 #: Distinct clients flagging a report that hide it until an admin reviews it.

@@ -52,6 +52,7 @@ from ..errors import InputError
 from ..region import BASEMAP_LAYER_ORDER
 from ..criteria import CRITERIA, EVIDENCE, REGISTRY
 from ..serialize import TAG_PROPERTIES
+from ..vocabulary import VENUE_ID_PATTERN  # the one venue-id rule; web modules import it here
 from ..validate import (LAT_RANGE, LON_RANGE, SCORE_RANGE, check_kinds, check_latitude,
                         check_limit, check_longitude, check_min_confidence, check_min_score,
                         check_radius, clip, parse_float, parse_int)
@@ -198,8 +199,6 @@ MinScore = Annotated[float, Field(ge=SCORE_RANGE[0], le=SCORE_RANGE[1], allow_in
 MinConfidence = Annotated[float, Field(ge=SCORE_RANGE[0], le=SCORE_RANGE[1],
                                        allow_inf_nan=False), _rule(_min_confidence)]
 PlaceLimit = limit_type(MAX_PLACES)
-#: An OSM id as the region keys venues; 20 digits hold any 64-bit id.
-VENUE_ID_PATTERN = r"^(node|way|relation)/[0-9]{1,20}$"
 
 
 def _venue_id(text: object) -> str:

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Optional
 
 from flask import Blueprint, Flask, Response, current_app, jsonify
 
+from ..clock import utc_now
 from ..errors import NotFoundError, SourceError, VenuefinderError
 from .hazards import STORE_KEY
 from .openapi import operation
@@ -130,8 +130,7 @@ def _loops(query: LoopQuery) -> list["Route"]:
     try:
         return find_loops(graph, query.lat, query.lon, query.length, lit=query.lit,
                           alternatives=query.alternatives, hazards=_hazards(graph),
-                          after_sunset=is_dark(query.lat, query.lon,
-                                               datetime.now(timezone.utc)))
+                          after_sunset=is_dark(query.lat, query.lon, utc_now()))
     except SourceError as exc:  # the graph is loaded: only "no walkable way within 300 m"
         raise NotFoundError(str(exc)) from None
 
