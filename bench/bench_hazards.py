@@ -127,7 +127,7 @@ def main() -> None:
     parser.add_argument("--hazards", type=int, default=HAZARDS)
     parser.add_argument("--warmup", type=int, default=10,
                         help="seconds of load before measuring (each worker fills its memo "
-                             "of re-scored venues, see venuefinder.web.overlay_memo)")
+                             "of re-scored venues, see venuefinder.live.LiveView)")
     args = parser.parse_args()
 
     print(f"== hazards: GET /api/venues with and without {args.hazards:,} open reports, "

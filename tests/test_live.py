@@ -10,7 +10,7 @@ import pytest
 from shapely.geometry import box
 
 from venuefinder.config import Settings
-from venuefinder.live import LiveOverlay, with_live_defaults
+from venuefinder.live import LiveOverlay, LiveReports, LiveView, with_live_defaults
 from venuefinder.region import Region
 from venuefinder.criteria import REGISTRY
 from venuefinder.scoring.combine import combine
@@ -77,7 +77,7 @@ def test_defaults_change_no_score_and_say_nothing_is_reported():
 def test_a_high_severity_report_lowers_the_venue_keeps_it_out_of_green_and_reorders():
     region = scored_region()
     live = overlay(report(X0 + 50, Y0 + 350))  # inside North
-    features = region.near(*centre(region), 1000, 10, overlay=live, now=NOW)["features"]
+    features = LiveView(region, live).near(*centre(region), 1000, 10, now=NOW)["features"]
     assert [f["id"] for f in features] == ["way/2", "way/1"]
     north = features[1]["properties"]
     assert north["score"] <= HIGH_SEVERITY_CAP
@@ -86,7 +86,7 @@ def test_a_high_severity_report_lowers_the_venue_keeps_it_out_of_green_and_reord
     assert north["evidence"]["hazards"] == "tagged"
     assert north["hazard_count"] == 1
     assert features[0]["properties"]["score"] == 80.0  # untouched: the cached feature
-    assert region.venue("way/1", live, NOW)["properties"]["score"] == north["score"]
+    assert LiveView(region, live).venue("way/1", NOW)["properties"]["score"] == north["score"]
 
 
 def test_reports_beyond_reach_expired_or_absent_change_nothing():
@@ -94,15 +94,15 @@ def test_reports_beyond_reach_expired_or_absent_change_nothing():
     far = report(X0 + 50, Y0 + 200)  # 100 m from both fields
     expired = report(X0 + 50, Y0 + 350, expires_at=NOW - timedelta(hours=1))
     for live in (overlay(far), overlay(expired), overlay()):
-        features = region.near(*centre(region), 1000, 10, overlay=live, now=NOW)["features"]
+        features = LiveView(region, live).near(*centre(region), 1000, 10, now=NOW)["features"]
         assert [f["properties"]["score"] for f in features] == [90.0, 80.0]
 
 
 def test_min_score_filters_on_the_live_score():
     region = scored_region()
     live = overlay(report(X0 + 50, Y0 + 350))
-    features = region.near(*centre(region), 1000, 10, min_score=75, overlay=live,
-                           now=NOW)["features"]
+    features = LiveView(region, live).near(*centre(region), 1000, 10, min_score=75,
+                                           now=NOW)["features"]
     assert [f["id"] for f in features] == ["way/2"]
 
 
@@ -110,6 +110,63 @@ def test_min_score_filters_on_the_live_score():
 def test_milder_reports_take_less_off(severity):
     region = scored_region()
     live = overlay(report(X0 + 50, Y0 + 350, severity=severity))
-    north = region.venue("way/1", live, NOW)["properties"]
-    high = region.venue("way/1", overlay(report(X0 + 50, Y0 + 350)), NOW)["properties"]
+    north = LiveView(region, live).venue("way/1", NOW)["properties"]
+    high_report = overlay(report(X0 + 50, Y0 + 350))
+    high = LiveView(region, high_report).venue("way/1", NOW)["properties"]
     assert high["score"] < north["score"] < 90.0
+
+
+# -- the view's windows (were the web worker's memo) -----------------------------------------
+
+COLUMNS = ["id", "score", "rank", "score_hazards", "reason_hazards", "hazard_count"]
+
+
+def test_the_view_answers_as_rescoring_does_and_reuses_rows_within_its_window():
+    region = scored_region()
+    live = overlay(report(X0 + 50, Y0 + 350), report(X0 + 50, Y0 + 50, severity="low"))
+    expected = live.rescore(region.venues.iloc[[0, 1]], NOW)
+    view = LiveView(region, live)
+    calls = []
+    original = live.rescore
+    live.rescore = lambda venues, now=None: calls.append(len(venues)) or original(venues, now)
+    got = [view.venue(vid, NOW)["properties"] for vid in ("way/1", "way/2")]
+    assert [p["score"] for p in got] == expected["score"].tolist()
+    assert [p["hazard_count"] for p in got] == expected["hazard_count"].tolist()
+    assert [p["reasons"]["hazards"] for p in got] == expected["reason_hazards"].tolist()
+    assert got[0]["score"] < 90.0  # the high report counts
+    # Later in the window, in another order and through a query: no re-scoring.
+    view.venue("way/2", NOW + timedelta(seconds=30))
+    near = view.near(*centre(region), 1000, 10, now=NOW + timedelta(seconds=31))
+    assert [f["properties"]["score"] for f in near["features"]] == sorted(
+        expected["score"].tolist(), reverse=True)
+    assert calls == [2]
+    view.venue("way/1", NOW + timedelta(minutes=2))  # past the TTL
+    assert calls == [2, 2]
+
+
+def test_an_expiring_report_ends_the_window_at_once():
+    region = scored_region()
+    live = overlay(report(X0 + 50, Y0 + 350, expires_at=NOW + timedelta(hours=1)))
+    view = LiveView(region, live, ttl_s=10**7)
+    assert view.venue("way/1", NOW)["properties"]["hazard_count"] == 1
+    assert view.venue("way/1", NOW + timedelta(minutes=59))["properties"]["hazard_count"] == 1
+    later = view.venue("way/1", NOW + timedelta(hours=1, seconds=1))["properties"]
+    assert later["hazard_count"] == 0 and later["score"] == 90.0
+
+
+def test_reports_are_read_again_only_when_the_store_version_moves():
+    region = scored_region()
+    version, reads = [1], []
+
+    def read(west, south, east, north):
+        reads.append((west, south, east, north))
+        return pd.DataFrame([report(X0 + 50, Y0 + 350)])
+
+    reports = LiveReports(region, Settings(), lambda: version[0], read)
+    first = reports.view()
+    assert reports.view() is first and len(reads) == 1
+    west, south, east, north = reads[0]
+    assert west < region.bounds[0] and north > region.bounds[3]  # the region, with a margin
+    version[0] = 2
+    assert reports.view() is not first and len(reads) == 2
+    assert reports.view().venue("way/1", NOW)["properties"]["hazard_count"] == 1

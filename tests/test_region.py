@@ -10,6 +10,7 @@ import pytest
 
 from venuefinder.config import Settings
 from venuefinder.errors import InputError, NotFoundError
+from venuefinder import prepare
 from venuefinder.prepare import prepare_region
 
 CENTRE = (60.1699, 24.9384)
@@ -77,12 +78,10 @@ def test_cache_is_used_and_invalidated(tmp_path: Path, helsinki_path: Path, monk
     entries = list((tmp_path / "cache").iterdir())
     assert len(entries) == 1
 
-    import venuefinder.sources.osm_file as osm_file
-
     def no_parsing(*args, **kwargs):
         raise AssertionError("the cached region should have been used")
 
-    monkeypatch.setattr(osm_file, "read_extract", no_parsing)
+    monkeypatch.setattr(prepare, "read_extract", no_parsing)
     cached = prepare_region(settings)
     assert cached.venues["id"].tolist() == first.venues["id"].tolist()
     assert cached.venues["score"].tolist() == first.venues["score"].tolist()
@@ -103,13 +102,3 @@ def test_damaged_cache_entry_is_rebuilt(tmp_path: Path):
     (entry / "venues.parquet").write_bytes(b"garbage")
     region = prepare_region(settings)
     assert len(region.venues) >= 40
-
-
-def test_changed_scoring_code_invalidates_the_cache(tmp_path: Path, helsinki_path: Path,
-                                                     monkeypatch):
-    from venuefinder.sources import cache
-
-    settings = Settings(cache_dir=tmp_path / "cache")
-    before = cache.region_key(helsinki_path, None, settings)
-    monkeypatch.setattr(cache, "_code_fingerprint", lambda: "a-newer-rule")
-    assert cache.region_key(helsinki_path, None, settings) != before

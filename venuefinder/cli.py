@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -135,17 +136,18 @@ def venues(source: Optional[str], dem: Optional[Path], near: tuple[float, float]
         validate.check_min_confidence(min_confidence)
         validate.check_kinds(kinds or None, KINDS)
         region = _region_for(settings, lat, lon, radius_m)
-        overlay = None
+        answer: Any = region
         if settings.database_url:
-            from .live import region_with_live
+            from .live import LiveReports, region_with_live
             from .store.db import connect_store
-            from .store.overlay import region_overlay
+            from .store.hazards import open_hazards_in_bbox
 
-            region = region_with_live(region, settings)
-            overlay = region_overlay(connect_store(settings.database_url), region, settings)
+            hazards = connect_store(settings.database_url)
+            answer = LiveReports(region_with_live(region, settings), settings, hazards.version,
+                                 partial(open_hazards_in_bbox, hazards)).view()
         started = time.perf_counter()
-        collection = region.near(lat, lon, radius_m, count, min_score, kinds or None,
-                                 min_confidence, overlay)
+        collection = answer.near(lat, lon, radius_m, count, min_score, kinds or None,
+                                 min_confidence)
         query_ms = (time.perf_counter() - started) * 1000
         logging.getLogger(__name__).info("query took %.1f ms", query_ms)
         collection["query"] = {"lat": lat, "lon": lon, "radius_m": radius_m,
@@ -267,7 +269,8 @@ def ingest(source: str, dem: Optional[Path], out: Path) -> None:
     def action() -> None:
         from tqdm import tqdm
 
-        from .prepare import check_dem_path, is_auto_dem, score_features
+        from .prepare import score_features
+        from .sources.elevation import check_dem_path, is_auto_dem
         from .sources.osm_file import check_extract_path, read_extract
 
         if not out.name.lower().endswith(OUTPUT_SUFFIXES):

@@ -1,7 +1,8 @@
 """A scored region in memory: the immutable query index the CLI and the web app answer from.
 
 Pure: it reads no file. :mod:`venuefinder.prepare` builds one from a source (and keeps it in
-the disk cache, :mod:`venuefinder.sources.cache`); the arrows point one way, towards here::
+the disk cache); :mod:`venuefinder.live` lays the hazard reports over it. The arrows point
+one way, towards here::
 
     region = prepare_region(settings)                    # venuefinder.prepare
     region.query(60.17, 24.94, radius_m=1500, limit=10)  # best first
@@ -16,17 +17,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 import numpy as np
+import shapely
+from pyproj import Transformer
 
 from .errors import InputError, NotFoundError
+from .meeting import MeetingPoint
 from .serialize import feature, feature_collection, meeting_point, venue_properties
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
     from pyproj import CRS
-
-    from .live import LiveOverlay
-    from .meeting import MeetingPoint
 
 
 log = logging.getLogger(__name__)
@@ -68,9 +69,6 @@ class Region:
     info: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        import shapely
-        from pyproj import Transformer
-
         self._to_metric = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
         metric = self.venues.geometry.to_crs(self.crs).to_numpy()
         self._metric = metric
@@ -118,6 +116,25 @@ class Region:
         west, south, east, north = self.bounds
         return (south + north) / 2, (west + east) / 2
 
+    @property
+    def metric(self) -> "np.ndarray":
+        """The venues' geometries in the metric CRS, by row."""
+        return self._metric
+
+    @property
+    def scores(self) -> "np.ndarray":
+        """The venues' combined scores, by row."""
+        return self._scores
+
+    @property
+    def ranks(self) -> "np.ndarray":
+        """The venues' ranks (score plus the near-tie bonus for evidence), by row."""
+        return self._rank
+
+    def geojson(self, row: int) -> str:
+        """Venue *row*'s geometry as GeoJSON text."""
+        return self._geojson[row]
+
     def query(self, lat: float, lon: float, radius_m: float, limit: int,
               min_score: Optional[float] = None, kinds: Optional[Iterable[str]] = None,
               min_confidence: Optional[float] = None) -> list[tuple[int, float]]:
@@ -128,19 +145,15 @@ class Region:
         -------
         list of (row, distance in metres)
         """
-        rows, distances = self._candidates(lat, lon, radius_m, kinds, min_confidence)
-        keep = self._scores[rows] >= min_score if min_score is not None else slice(None)
-        rows, distances = rows[keep], distances[keep]
-        order = np.lexsort((distances, -self._rank[rows]))[:limit]
-        return list(zip(rows[order].tolist(), distances[order].tolist()))
+        rows, distances = self.candidates(lat, lon, radius_m, kinds, min_confidence)
+        return ranked(rows, distances, self._scores, self._rank, min_score, limit)
 
-    def _candidates(self, lat: float, lon: float, radius_m: float,
-                    kinds: Optional[Iterable[str]], min_confidence: Optional[float]
-                    ) -> tuple["np.ndarray", "np.ndarray"]:
+    def candidates(self, lat: float, lon: float, radius_m: float,
+                   kinds: Optional[Iterable[str]] = None,
+                   min_confidence: Optional[float] = None
+                   ) -> tuple["np.ndarray", "np.ndarray"]:
         """Rows within *radius_m* of the point passing the filters that live criteria cannot
-        change, with their distances."""
-        import shapely
-
+        change (kind, confidence), with their distances in metres."""
         x, y = self._to_metric.transform(lon, lat)
         if not (np.isfinite(x) and np.isfinite(y)):
             raise InputError(f"point {lat},{lon} cannot be placed in this region's map")
@@ -151,52 +164,6 @@ class Region:
         if min_confidence is not None:
             rows = rows[self._confidence[rows] >= min_confidence]
         return rows, shapely.distance(self._metric[rows], point)
-
-    def _live_hits(self, lat: float, lon: float, radius_m: float, limit: int,
-                   min_score: Optional[float], kinds: Optional[Iterable[str]],
-                   min_confidence: Optional[float], overlay: "LiveOverlay",
-                   now: Optional[Any]) -> list[tuple[int, float, Optional[str]]]:
-        """:meth:`query` with the overlay's reports applied: (row, distance, the re-scored
-        feature as JSON with ``distance_m`` set, or None when no report touches it)."""
-        rows, distances = self._candidates(lat, lon, radius_m, kinds, min_confidence)
-        scores, ranks, parts = self._live_view(overlay, now)
-        keep = scores[rows] >= min_score if min_score is not None else slice(None)
-        rows, distances = rows[keep], distances[keep]
-        order = np.lexsort((distances, -ranks[rows]))[:limit]
-        hits = []
-        for i in order:
-            row, distance = int(rows[i]), float(distances[i])
-            part = parts.get(row)
-            hits.append((row, distance, None if part is None else
-                         f'{part[0]}"{DISTANCE_KEY}": {round(distance, 1)!r}{part[1]}'))
-        return hits
-
-    def _live_view(self, overlay: "LiveOverlay", now: Optional[Any]
-                   ) -> tuple["np.ndarray", "np.ndarray", dict[int, tuple[str, str]]]:
-        """Scores, ranks and serialised features of the whole region with the overlay's
-        reports, the re-scored ones computed once per overlay window (a worker then answers
-        with lookups, as without reports) and kept until the window moves."""
-        key = overlay.window(now)
-        cached = getattr(self, "_live_cache", None)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        scores, ranks = self._scores.copy(), self._rank.copy()
-        parts: dict[int, tuple[str, str]] = {}
-        touched = overlay.touched(self._metric)
-        if touched.size:
-            live = overlay.rescore(self.venues.iloc[touched], key[1])
-            scores[touched] = live["score"].to_numpy(dtype=float)
-            ranks[touched] = live["rank"].to_numpy(dtype=float)
-            marker = f'"{DISTANCE_KEY}": null'
-            records = live.drop(columns="geometry").to_dict("records")
-            for row, record in zip(touched.tolist(), records):
-                text = json.dumps(feature(venue_properties(record, None), self._geojson[row]),
-                                  ensure_ascii=False)
-                head, _, tail = text.partition(marker)
-                parts[row] = (head, tail)
-        view = (scores, ranks, parts)
-        self._live_cache = (key, view)
-        return view
 
     def feature(self, row: int, distance_m: Optional[float] = None) -> dict[str, Any]:
         """The GeoJSON feature of venue *row* (see :mod:`venuefinder.serialize`)."""
@@ -221,33 +188,19 @@ class Region:
 
     def near_json(self, lat: float, lon: float, radius_m: float, limit: int,
                   min_score: Optional[float] = None, kinds: Optional[Iterable[str]] = None,
-                  min_confidence: Optional[float] = None,
-                  overlay: Optional["LiveOverlay"] = None, now: Optional[Any] = None,
-                  **extra: Any) -> str:
+                  min_confidence: Optional[float] = None, **extra: Any) -> str:
         """:meth:`query` as a GeoJSON FeatureCollection serialised as JSON, with *extra*
-        members (e.g. the query) after ``features``. With an *overlay* (the open hazard
-        reports), the venues it touches are scored again and serialised afresh; the region
-        must then carry the live criteria's default columns
-        (:func:`venuefinder.live.with_live_defaults`)."""
-        if overlay is None:
-            hits = [(row, d, None) for row, d in
-                    self.query(lat, lon, radius_m, limit, min_score, kinds, min_confidence)]
-        else:
-            hits = self._live_hits(lat, lon, radius_m, limit, min_score, kinds,
-                                   min_confidence, overlay, now)
-        features = ", ".join(self.feature_json(row, d) if live is None else live
-                             for row, d, live in hits)
-        members = "".join(f", {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"
-                          for k, v in extra.items())
-        return f'{{"type": "FeatureCollection", "features": [{features}]{members}}}'
+        members (e.g. the query) after ``features``. (With hazard reports:
+        :class:`venuefinder.live.LiveView`.)"""
+        hits = self.query(lat, lon, radius_m, limit, min_score, kinds, min_confidence)
+        return collection_json([self.feature_json(row, d) for row, d in hits], extra)
 
     def near(self, lat: float, lon: float, radius_m: float, limit: int,
              min_score: Optional[float] = None, kinds: Optional[Iterable[str]] = None,
-             min_confidence: Optional[float] = None, overlay: Optional["LiveOverlay"] = None,
-             now: Optional[Any] = None, **extra: Any) -> dict[str, Any]:
+             min_confidence: Optional[float] = None, **extra: Any) -> dict[str, Any]:
         """:meth:`near_json`, parsed: the same serializer for the CLI and the API."""
         return json.loads(self.near_json(lat, lon, radius_m, limit, min_score, kinds,
-                                         min_confidence, overlay, now, **extra))
+                                         min_confidence, **extra))
 
     def row_of(self, venue_id: str) -> int:
         """Row of a venue by OSM id (``way/123``); InputError when malformed, NotFoundError
@@ -259,15 +212,9 @@ class Region:
             raise NotFoundError(f"no venue {venue_id} in this region")
         return row
 
-    def venue(self, venue_id: str, overlay: Optional["LiveOverlay"] = None,
-              now: Optional[Any] = None) -> dict[str, Any]:
-        """One venue's feature by OSM id, with the overlay's reports when given."""
-        row = self.row_of(venue_id)
-        if overlay is not None and overlay.touched(self._metric[[row]]).size:
-            live = overlay.rescore(self.venues.iloc[[row]], now)
-            record = live.drop(columns="geometry").to_dict("records")[0]
-            return feature(venue_properties(record, None), self._geojson[row])
-        return self.feature(row)
+    def venue(self, venue_id: str) -> dict[str, Any]:
+        """One venue's feature by OSM id (errors as :meth:`row_of`)."""
+        return self.feature(self.row_of(venue_id))
 
     def meeting_point(self, venue_id: str) -> "MeetingPoint":
         """Where a group would meet at a venue: the suggestion made when the region was
@@ -279,8 +226,6 @@ class Region:
         InputError, NotFoundError
             As :meth:`row_of`.
         """
-        from .meeting import MeetingPoint
-
         row = self.row_of(venue_id)
         suggested = meeting_point(self.venues.iloc[row])
         if suggested is not None:
@@ -315,8 +260,6 @@ class Region:
         ``count``) whose geometry is a GeometryCollection, drawn bottom to top in
         :data:`BASEMAP_LAYER_ORDER`; ``truncated`` says when the box held more than
         :data:`MAX_BASEMAP_FEATURES` (roads and water are kept first)."""
-        import shapely
-
         if self._basemap_tree is None:
             return feature_collection([], truncated=False)
         rows = self._basemap_tree.query(shapely.box(west, south, east, north))
@@ -336,3 +279,26 @@ class Region:
                                  "geometry": json.loads(shapely.to_geojson(collection))})
         return feature_collection(features, truncated=truncated)
 
+
+def ranked(rows: "np.ndarray", distances: "np.ndarray", scores: "np.ndarray",
+           ranks: "np.ndarray", min_score: Optional[float], limit: int
+           ) -> list[tuple[int, float]]:
+    """The ordering rule of every answer: *rows* (with their *distances*) scoring at least
+    *min_score*, best rank first, then nearest first, at most *limit*.
+
+    Returns
+    -------
+    list of (row, distance in metres)
+    """
+    keep = scores[rows] >= min_score if min_score is not None else slice(None)
+    rows, distances = rows[keep], distances[keep]
+    order = np.lexsort((distances, -ranks[rows]))[:limit]
+    return list(zip(rows[order].tolist(), distances[order].tolist()))
+
+
+def collection_json(features: list[str], extra: dict[str, Any]) -> str:
+    """A FeatureCollection from features already serialised, with *extra* members (e.g. the
+    query) after ``features``."""
+    members = "".join(f", {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"
+                      for k, v in extra.items())
+    return f'{{"type": "FeatureCollection", "features": [{", ".join(features)}]{members}}}'

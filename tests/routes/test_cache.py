@@ -37,7 +37,7 @@ def test_built_once_then_read_from_the_cache(extract, tmp_path, monkeypatch):
     def no_reading(*args, **kwargs):
         raise AssertionError("the extract was read again")
 
-    monkeypatch.setattr("venuefinder.sources.walkways.read_walkways", no_reading)
+    monkeypatch.setattr("venuefinder.routes.cache.read_walkways", no_reading)
     cached = load_or_build_graph(settings, extract)
     pd.testing.assert_frame_equal(cached.edges, built.edges, check_dtype=False)
     pd.testing.assert_frame_equal(cached.nodes, built.nodes, check_dtype=False)

@@ -17,8 +17,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
+from ..errors import InputError
+from ..prepare import INGESTED_SUFFIXES
+from ..sources.elevation import load_elevation
+from ..sources.walkways import fetch_walkways
 from .cache import load_or_build_graph
-from .graph import WalkGraph, build_graph
+from .graph import WalkGraph, build_graph, utm_crs
 from .gpx import to_gpx
 from .loops import MAX_ALTERNATIVES, MAX_LENGTH_M, MIN_LENGTH_M, check_loop_request, find_loops
 from .route import Route, routes_feature_collection
@@ -51,9 +55,6 @@ def graph_for(settings: "Settings", lat: float, lon: float, reach_m: float,
     SourceError
         The source cannot be read.
     """
-    from ..errors import InputError
-    from ..prepare import INGESTED_SUFFIXES
-
     if str(settings.source or "").lower() == "overpass":
         return overpass_graph(lat, lon, reach_m, settings, dem)
     path = settings.source_path()
@@ -75,10 +76,6 @@ def overpass_graph(lat: float, lon: float, radius_m: float, settings: "Settings"
     SourceError
         Overpass cannot be reached or finds no walkable way there.
     """
-    from ..prepare import load_elevation
-    from ..sources.walkways import fetch_walkways
-    from .graph import utm_crs
-
     walkways = fetch_walkways(lat, lon, radius_m, settings)
     crs = utm_crs(walkways.lon, walkways.lat)
     bounds = (walkways.lon.min(), walkways.lat.min(), walkways.lon.max(), walkways.lat.max())

@@ -4,26 +4,27 @@ An entry is a folder in ``settings.cache_dir`` named by :func:`graph_key`: the e
 path, size and mtime, the DEM's (for ``auto``, the terrain tiles' URL and zoom), the code
 that builds the graph and the cache format. It holds the two frames as Parquet, the ragged
 arrays as ``.npz`` and the CRS in ``meta.json``; it is written to a temporary folder and
-renamed into place, so a crash never leaves half an entry, and an unreadable entry is
-ignored and rebuilt. The graph does not depend on the scoring settings, so changing a
+renamed into place (:func:`venuefinder.diskcache.atomic_folder`), so a crash never leaves
+half an entry, and an unreadable entry is ignored and rebuilt. The graph does not depend on the scoring settings, so changing a
 weight keeps it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
 import numpy as np
+import pandas as pd
+from pyproj import CRS
 
-from ..sources.cache import _file_identity
-from .graph import WalkGraph
+from ..diskcache import atomic_folder, code_fingerprint, entry_key, file_identity
+from ..sources.elevation import checked_dem, load_elevation
+from ..sources.osm_file import check_extract_path
+from ..sources.walkways import read_walkways
+from .graph import WalkGraph, build_graph, utm_crs
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -33,28 +34,18 @@ log = logging.getLogger(__name__)
 #: Bump when the cached files' content or meaning changes.
 FORMAT = 1
 _ARRAYS = ("coords", "coord_offsets", "heights", "height_offsets")
-
-
-def _code_fingerprint() -> str:
-    """Hash of the code that decides what the graph holds."""
-    package = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for path in (package / "vocabulary.py", package / "venues.py",
-                 package / "sources" / "walkways.py", package / "routes" / "graph.py",
-                 package / "scoring" / "traffic.py", package / "scoring" / "surface.py"):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+#: The code a cached graph depends on: what reads the ways and what builds the graph.
+CODE_ROOTS = ("venuefinder.sources.walkways", "venuefinder.routes.graph")
 
 
 def graph_key(source: Path, dem: Optional[Path], settings: "Settings") -> str:
     """Cache key of a walking graph: changes with the extract, the DEM or the code."""
-    dem_identity = _file_identity(dem)
+    dem_identity = file_identity(dem)
     if dem_identity == ["auto"]:
         dem_identity += [settings.terrain_url, settings.terrain_zoom]
-    identity = {"format": FORMAT, "code": _code_fingerprint(),
-                "source": _file_identity(source), "dem": dem_identity}
-    digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
-    return f"{source.name}-walkgraph-{digest[:20]}"
+    identity = {"format": FORMAT, "code": code_fingerprint(CODE_ROOTS),
+                "source": file_identity(source), "dem": dem_identity}
+    return entry_key(f"{source.name}-walkgraph", identity)
 
 
 def load(cache_dir: Path, key: str) -> Optional[WalkGraph]:
@@ -63,9 +54,6 @@ def load(cache_dir: Path, key: str) -> Optional[WalkGraph]:
     if not (folder / "meta.json").is_file():
         return None
     try:
-        import pandas as pd
-        from pyproj import CRS
-
         meta = json.loads((folder / "meta.json").read_text())
         with np.load(folder / "arrays.npz", allow_pickle=False) as arrays:
             ragged = {name: arrays[name] for name in _ARRAYS}
@@ -80,24 +68,15 @@ def load(cache_dir: Path, key: str) -> Optional[WalkGraph]:
 
 def save(cache_dir: Path, key: str, graph: WalkGraph) -> None:
     """Store *graph* under *key*; failures to write only log (the cache is optional)."""
-    cache_dir = Path(cache_dir)
-    tmp: Optional[Path] = None
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=cache_dir))
-        graph.nodes.to_parquet(tmp / "nodes.parquet")
-        graph.edges.to_parquet(tmp / "edges.parquet")
-        np.savez(tmp / "arrays.npz", **{name: getattr(graph, name) for name in _ARRAYS})
-        (tmp / "meta.json").write_text(json.dumps({"crs": graph.crs.to_wkt(),
-                                                   "info": graph.info}))
-        target = cache_dir / key
-        if target.exists():
-            shutil.rmtree(target, ignore_errors=True)
-        os.replace(tmp, target)
+        with atomic_folder(Path(cache_dir), key) as tmp:
+            graph.nodes.to_parquet(tmp / "nodes.parquet")
+            graph.edges.to_parquet(tmp / "edges.parquet")
+            np.savez(tmp / "arrays.npz", **{name: getattr(graph, name) for name in _ARRAYS})
+            (tmp / "meta.json").write_text(json.dumps({"crs": graph.crs.to_wkt(),
+                                                       "info": graph.info}))
     except OSError as exc:
         log.warning("could not write the walking-graph cache in %s: %s", cache_dir, exc)
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def load_or_build_graph(settings: "Settings", source_path: Optional[Path] = None,
@@ -124,15 +103,9 @@ def load_or_build_graph(settings: "Settings", source_path: Optional[Path] = None
     InputError
         The DEM cannot be read.
     """
-    from ..prepare import check_dem_path, is_auto_dem, load_elevation
-    from ..sources.osm_file import check_extract_path
-    from ..sources.walkways import read_walkways
-    from .graph import build_graph, utm_crs
-
     path = Path(source_path) if source_path is not None else settings.source_path()
     check_extract_path(path)
-    if dem is not None and not is_auto_dem(dem):
-        dem = check_dem_path(Path(dem))
+    dem = checked_dem(dem)
     key = graph_key(path, dem, settings)
     if use_cache:
         cached = load(settings.cache_dir, key)

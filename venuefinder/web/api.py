@@ -25,7 +25,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from .models import (BasemapCollection, BasemapQuery, PlaceQuery, Places, VenueCollection,
                      VenueFeature, VenuePath, VenueQuery)
 from .openapi import operation, served_document
-from .state import current_overlay, current_region, current_settings
+from .state import current_region, current_settings, current_venues
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -68,9 +68,9 @@ def venues(query: VenueQuery) -> Response:
     else:
         # Serialised by the region itself: features are cached as JSON text, so a request
         # costs the spatial query and string joins, not per-venue dict building.
-        body = region.near_json(lat, lon, query.radius, query.limit, query.min_score,
-                                query.kind, query.min_confidence,
-                                overlay=current_overlay().get(), query=echo)
+        body = current_venues().near_json(lat, lon, query.radius, query.limit,
+                                          query.min_score, query.kind, query.min_confidence,
+                                          query=echo)
     return Response(body, mimetype="application/json")
 
 
@@ -79,7 +79,7 @@ def venues(query: VenueQuery) -> Response:
            errors=(400, 404), ok_description="GeoJSON Feature; `distance_m` is null.")
 def venue(path: VenuePath) -> Response:
     """One venue by OSM id; 404 when the region has none with that id."""
-    return jsonify(current_region().venue(path.venue_id, current_overlay().get()))
+    return jsonify(current_venues().venue(path.venue_id))
 
 
 @bp.get("/places")

@@ -32,6 +32,7 @@ import hmac
 import os
 import secrets
 import weakref
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -40,7 +41,10 @@ from flask import (Blueprint, Flask, Response, current_app, jsonify, redirect, r
 from werkzeug.exceptions import Conflict, Forbidden
 
 from ..errors import InputError, NotFoundError
+from ..live import LiveReports, region_with_live
 from ..store import hazards as service
+from ..store.db import connect_store
+from ..store.hazards import open_hazards_in_bbox
 from ..vocabulary.hazards import (DEDUPE_RADIUS_M, DESCRIPTION_MAX, FLAGS_TO_HIDE,
                                 GONE_TO_RESOLVE, KIND_LABELS, SEVERITIES)
 from .hazard_models import (MAX_HAZARD_RADIUS_M, AdminActionPath, EmptyBody, FlagBody,
@@ -49,7 +53,7 @@ from .hazard_models import (MAX_HAZARD_RADIUS_M, AdminActionPath, EmptyBody, Fla
 from .guards import (WRITE_LIMIT_KEY, bearer_token, check_csrf, checked_write_limit,
                      csrf_token, limit_writes)
 from .openapi import operation
-from .state import OVERLAY_KEY, current_settings
+from .state import LIVE_KEY, current_settings
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -59,7 +63,7 @@ if TYPE_CHECKING:
 bp = Blueprint("hazards", __name__, url_prefix="/api")
 admin_bp = Blueprint("hazards_admin", __name__, url_prefix="/admin")
 
-#: ``app.extensions`` key of the store (the overlay cache's is :data:`.state.OVERLAY_KEY`).
+#: ``app.extensions`` key of the store (the live view's is :data:`.state.LIVE_KEY`).
 STORE_KEY = "venuefinder.store"
 #: File in the instance folder holding the app's secret (client hashes, sessions), made
 #: once so that every worker and restart agrees.
@@ -79,17 +83,13 @@ def store_url(settings: "Settings", instance_path: str) -> str:
 
 def init_store(app: Flask, settings: "Settings", region: "Region") -> "Region":
     """Open (and upgrade) the store, keep the app's secret, and give the app a per-worker
-    overlay cache; returns *region* with the live criteria's default columns, to serve.
+    live view; returns *region* with the live criteria's default columns, to serve.
 
     Raises
     ------
     InputError, SourceError
         A bad database URL, or a database that cannot be opened (start-up fails).
     """
-    from ..live import region_with_live
-    from ..store.db import connect_store
-    from .overlay_memo import MemoOverlayCache
-
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.secret_key:
         app.secret_key = _instance_secret(Path(app.instance_path) / SECRET_FILE)
@@ -102,7 +102,8 @@ def init_store(app: Flask, settings: "Settings", region: "Region") -> "Region":
     _dispose_after_fork(store)
     region = region_with_live(region, settings)
     app.extensions[STORE_KEY] = store
-    app.extensions[OVERLAY_KEY] = MemoOverlayCache(store, region, settings)
+    app.extensions[LIVE_KEY] = LiveReports(region, settings, store.version,
+                                           partial(open_hazards_in_bbox, store))
     return region
 
 

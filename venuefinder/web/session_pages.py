@@ -63,7 +63,7 @@ from .mapview import content_security_policy
 from .models import RequestModel, VenueId
 from .openapi import operation
 from .session_models import ClubPath, SessionPath, SignupPath
-from .state import current_overlay, current_region, current_settings
+from .state import current_region, current_settings, current_venues
 
 if TYPE_CHECKING:
     from ..store.sessions import SessionDetail, SessionInfo
@@ -146,7 +146,7 @@ def _error_page(exc: Exception) -> Response:
 def new_session(query: NewSessionQuery) -> Response:
     if query.venue is None:
         return _page("session_new.html", venue=None, form={})
-    feature = current_region().venue(query.venue, current_overlay().get())
+    feature = current_venues().venue(query.venue)
     return _new_form(feature, dict(DEFAULTS))
 
 
@@ -160,7 +160,7 @@ def create_session() -> Response:
     venue_id = form.get("venue", "").strip()
     if not venue_id:
         raise InputError("choose a venue: its id such as way/123, or from the map")
-    feature = current_region().venue(venue_id, current_overlay().get())
+    feature = current_venues().venue(venue_id)
     try:
         new = service.create_session(
             current_store(), feature, title=form.get("title", ""), start=_start(form),
@@ -587,7 +587,7 @@ def _status(error: Optional[Exception]) -> int:
 def _venue_feature(venue_id: str) -> Optional[dict[str, Any]]:
     """The venue as it is now; None when the region no longer has it."""
     try:
-        return current_region().venue(venue_id, current_overlay().get())
+        return current_venues().venue(venue_id)
     except NotFoundError:
         return None
 

@@ -49,7 +49,7 @@ from .openapi import operation
 from .session_models import (CancelledSignup, Club, ClubBody, ClubPath, NewSession, Session,
                              SessionBody, SessionChanges, SessionPath, SignupBody, SignupPath,
                              SignupReceipt)
-from .state import current_overlay, current_region
+from .state import current_region, current_venues
 
 if TYPE_CHECKING:
     from ..store.sessions import SessionDetail
@@ -85,7 +85,7 @@ def club_page(slug: str) -> str:
 def _venue(venue_id: str) -> dict[str, Any]:
     """The venue's feature as it is now (open hazard reports included); NotFoundError when
     the region has none with that id."""
-    return current_region().venue(venue_id, current_overlay().get())
+    return current_venues().venue(venue_id)
 
 
 def _venue_now(venue_id: str) -> Optional[dict[str, Any]]:

@@ -11,16 +11,18 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 
+from ..errors import SourceError
+from ..live import LiveReports, LiveView
+
 if TYPE_CHECKING:
     from ..config import Settings
     from ..region import Region
     from ..routes import WalkGraph
-    from ..store.overlay import OverlayCache
 
 EXTENSION_KEY = "venuefinder"
 SETTINGS_KEY = "VENUEFINDER_SETTINGS"
-#: ``app.extensions`` key of the worker's hazard overlay cache (see :mod:`.hazards`).
-OVERLAY_KEY = "venuefinder.overlay"
+#: ``app.extensions`` key of the worker's :class:`~venuefinder.live.LiveReports`.
+LIVE_KEY = "venuefinder.live"
 #: ``app.extensions`` key of the walking graph's loader (:mod:`venuefinder.web.routes_api`).
 GRAPH_KEY = "venuefinder.walkgraph"
 
@@ -35,10 +37,11 @@ def current_settings() -> "Settings":
     return current_app.config[SETTINGS_KEY]
 
 
-def current_overlay() -> "OverlayCache":
-    """This worker's cache of the open hazard reports; ``.get()`` per request gives the
-    overlay for the store as it is now (see :mod:`venuefinder.store.overlay`)."""
-    return current_app.extensions[OVERLAY_KEY]
+def current_venues() -> LiveView:
+    """The region as the open hazard reports make it now: what every view that shows venues
+    answers from (see :mod:`venuefinder.live`)."""
+    reports: LiveReports = current_app.extensions[LIVE_KEY]
+    return reports.view()
 
 
 def current_graph() -> "WalkGraph":
@@ -49,8 +52,6 @@ def current_graph() -> "WalkGraph":
     SourceError
         The source has none (an ingested venue file, ``overpass``) or cannot be read.
     """
-    from ..errors import SourceError
-
     loader = current_app.extensions.get(GRAPH_KEY)
     if loader is None:
         raise SourceError("routes need an OSM extract as the source")

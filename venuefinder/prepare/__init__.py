@@ -10,20 +10,31 @@ venues' own names and there is no basemap).
 from __future__ import annotations
 
 import logging
+from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Optional
 
-from .errors import InputError, SourceError
-from .region import Region
+import geopandas as gpd
+import pandas as pd
+
+from .. import venues as venue_rules
+from ..criteria import scored_columns
+from ..errors import InputError, SourceError
+from ..meeting import MEETING_COLUMNS, suggest_meeting_points
+from ..parallel import Forked, spare_core
+from ..region import Region
+from ..scoring import PARALLEL_MIN_VENUES, ScoringContext, score_geometry, score_venues
+from ..sources.dem import Elevation
+from ..sources.elevation import checked_dem, load_elevation
+from ..sources.osm_file import check_extract_path, read_extract
+from ..venues import local_crs
+from . import cache
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-    import pandas as pd
     from pyproj import CRS
 
-    from .config import Settings
-    from .sources import OsmData
-    from .sources.dem import Elevation
+    from ..config import Settings
+    from ..sources import OsmData
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +56,6 @@ def build_region(osm: "OsmData", settings: "Settings", dem_path: Optional[Path] 
     source_name
         For ``info``.
     """
-    from . import venues as venue_rules
-
     scored, roads, crs, dem = score_features(osm, settings, dem_path, source_name)
     features = osm.features
     info = {"source": source_name, "venues": len(scored), "roads": len(roads),
@@ -59,15 +68,10 @@ def build_region(osm: "OsmData", settings: "Settings", dem_path: Optional[Path] 
 
 def score_features(osm: "OsmData", settings: "Settings", dem_path: Optional[Path] = None,
                    source_name: str = "") -> tuple["gpd.GeoDataFrame", "gpd.GeoDataFrame",
-                                                   "CRS", Optional["Elevation"]]:
+                                                   "CRS", Optional[Elevation]]:
     """Features of a source → (scored venues in WGS84, motor roads in the metric CRS, the
     metric CRS, the elevation used). What ``ingest`` writes; :func:`build_region` adds the
     query index, places and basemap around it."""
-    from contextlib import ExitStack
-
-    from . import venues as venue_rules
-    from .parallel import Forked, spare_core
-    from .scoring import PARALLEL_MIN_VENUES, ScoringContext, score_geometry, score_venues
 
     features = osm.features
     if features.empty:
@@ -109,16 +113,12 @@ def _venue_only_work(features: "gpd.GeoDataFrame", venues: "gpd.GeoDataFrame", c
                      split: int) -> tuple[dict[str, "pd.DataFrame"], "pd.DataFrame"]:
     """What needs the venues and the features but no scoring context: the geometry-only
     criteria of the first *split* venues, and the meeting points of all."""
-    from .scoring import score_geometry
-
     return score_geometry(venues.iloc[:split], crs), meeting_points(features, venues, crs)
 
 
 def _joined(first: dict[str, "pd.DataFrame"], rest: dict[str, "pd.DataFrame"]
             ) -> dict[str, "pd.DataFrame"]:
     """Each criterion's rows of the first venues, then of the rest."""
-    import pandas as pd
-
     return {name: pd.concat([first[name], rest[name]]) for name in first}
 
 
@@ -126,9 +126,6 @@ def meeting_points(features: "gpd.GeoDataFrame", venues: "gpd.GeoDataFrame",
                    crs: "CRS") -> "pd.DataFrame":
     """The suggested meeting point of each of *venues* (WGS84) among *features* (WGS84):
     :func:`venuefinder.meeting.suggest_meeting_points` in *crs*."""
-    from . import venues as venue_rules
-    from .meeting import suggest_meeting_points
-
     return suggest_meeting_points(venues.geometry.to_crs(crs).to_numpy(),
                                   venue_rules.select_access(features, venues, crs))
 
@@ -138,47 +135,15 @@ def with_meeting_points(venues: "gpd.GeoDataFrame", access: "gpd.GeoDataFrame"
     """*venues* (WGS84) with the suggested meeting point of each: ``meeting_lat``,
     ``meeting_lon``, ``meeting_kind``, ``meeting_reason``, found among *access* (entrances,
     gates and paths in the metric CRS, :func:`venuefinder.venues.select_access`)."""
-    from .meeting import suggest_meeting_points
-
     return _with_columns(venues, suggest_meeting_points(
         venues.geometry.to_crs(access.crs).to_numpy(), access))
 
 
 def _with_columns(venues: "gpd.GeoDataFrame", points: "pd.DataFrame") -> "gpd.GeoDataFrame":
-    from .meeting import MEETING_COLUMNS
-
     venues = venues.copy()
     for column in MEETING_COLUMNS:
         venues[f"meeting_{column}"] = points[column].to_numpy()
     return venues
-
-
-def is_auto_dem(dem: object) -> bool:
-    """Whether the DEM setting asks for terrain tiles (``auto``)."""
-    return dem is not None and str(dem).strip().lower() == "auto"
-
-
-def load_elevation(dem: Optional[Path], crs: "CRS", bounds: "Sequence[float]",
-                   settings: "Settings") -> Optional["Elevation"]:
-    """The elevation for scoring: a GeoTIFF, terrain tiles over *bounds* (WGS84 west,
-    south, east, north) for ``auto``, or None."""
-    if dem is None:
-        return None
-    if is_auto_dem(dem):
-        import numpy as np
-
-        from .sources.terrain import load_terrain
-
-        if not np.all(np.isfinite(bounds)):
-            return None  # no venues: nothing to measure
-        return load_terrain(tuple(float(b) for b in bounds), crs,
-                            url_template=settings.terrain_url, zoom=settings.terrain_zoom,
-                            cache_dir=settings.terrain_cache(),
-                            timeout_s=settings.http_timeout_s,
-                            max_tiles=settings.terrain_max_tiles)
-    from .sources.dem import load_dem
-
-    return load_dem(dem, crs)
 
 
 def prepare_region(settings: "Settings", progress: Optional[Callable[[int], None]] = None,
@@ -188,16 +153,12 @@ def prepare_region(settings: "Settings", progress: Optional[Callable[[int], None
     An OSM extract is parsed and scored once, then kept in ``settings.cache_dir`` keyed by
     the file's path, size and mtime, the DEM's, and the scoring settings.
     """
-    from .sources import cache
-
     path = settings.source_path()
     if str(settings.source or "").lower() == "overpass":
         raise InputError("the overpass source needs a point: use `venues --near` with it")
     if path.name.lower().endswith(INGESTED_SUFFIXES):
         return load_ingested(path)
-    dem_path = _checked_dem(settings.dem)
-    from .sources.osm_file import check_extract_path, read_extract
-
+    dem_path = checked_dem(settings.dem)
     check_extract_path(path)
     key = cache.region_key(path, dem_path, settings)
     if use_cache:
@@ -210,31 +171,8 @@ def prepare_region(settings: "Settings", progress: Optional[Callable[[int], None
     return region
 
 
-def _checked_dem(dem: Optional[Path]) -> Optional[Path]:
-    if dem is None or is_auto_dem(dem):
-        return dem
-    return check_dem_path(Path(dem))
-
-
-def check_dem_path(dem: Path) -> Path:
-    """*dem* when it is a readable file; else InputError saying what it is instead."""
-    if not dem.exists():
-        raise InputError(f"DEM not found: {dem}")
-    if dem.is_dir():
-        raise InputError(f"DEM {dem} is a directory, not a GeoTIFF file")
-    if not dem.is_file():
-        raise InputError(f"DEM {dem} is not a regular file (a pipe or device?); give a GeoTIFF")
-    return dem
-
-
 def load_ingested(path: Path) -> Region:
     """A region from a file written by ``venuefinder ingest``."""
-    import geopandas as gpd
-    import pandas as pd
-
-    from .criteria import scored_columns
-    from .venues import local_crs
-
     if not path.is_file():
         raise SourceError(f"source not found: {path}")
     try:
