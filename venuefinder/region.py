@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Optional
 
@@ -23,6 +22,7 @@ from pyproj import Transformer
 from .errors import InputError, NotFoundError
 from .meeting import MeetingPoint
 from .serialize import feature, feature_collection, meeting_point, venue_properties
+from .vocabulary import is_venue_id
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -40,7 +40,6 @@ BASEMAP_GRID_DEG = 1e-5
 #: Basemap drawing order, bottom to top: areas first, then the lines that cross them.
 BASEMAP_LAYER_ORDER = ("green", "water", "building", "path", "road")
 DISTANCE_KEY = "distance_m"
-_VENUE_ID = re.compile(r"^(node|way|relation)/\d+$")
 
 
 @dataclass
@@ -205,7 +204,7 @@ class Region:
     def row_of(self, venue_id: str) -> int:
         """Row of a venue by OSM id (``way/123``); InputError when malformed, NotFoundError
         when unknown."""
-        if not _VENUE_ID.match(venue_id or ""):
+        if not is_venue_id(venue_id):
             raise InputError(f"venue id must look like way/123, got {str(venue_id)[:40]!r}")
         row = self._row_by_id.get(venue_id)
         if row is None:
