@@ -31,7 +31,7 @@ def regions() -> list[tuple[str, Path]]:
 
 
 def main() -> None:
-    from venuefinder.cli import format_table
+    from venuefinder.cli.commands import format_table
     from venuefinder.config import Settings
     from venuefinder.prepare import prepare_region
 

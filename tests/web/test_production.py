@@ -23,7 +23,8 @@ from typing import Iterator
 import pytest
 from click.testing import CliRunner
 
-from venuefinder.cli import main, write_venues
+from venuefinder.cli import main
+from venuefinder.cli.commands import write_venues
 from venuefinder.errors import InputError
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")

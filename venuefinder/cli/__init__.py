@@ -1,0 +1,170 @@
+"""The ``venuefinder`` command: parses, validates, calls the library, prints.
+
+Exit codes (a contract): 0 success; 2 bad usage or input (coordinates, radius, limit, an
+unreadable DEM, an output path of the wrong kind); 1 a source that cannot be read (missing,
+empty, corrupt, not OSM, unreachable). Errors are one line on stderr, never a traceback.
+This module only parses: the commands' bodies, which need the heavy libraries, live in
+:mod:`.commands`, imported when a command runs so that ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, Optional
+
+import click
+
+from ..errors import InputError, VenuefinderError
+from ..validate import parse_lat_lon
+
+EXIT_SOURCE = 1
+EXIT_INPUT = 2
+
+
+def _commands() -> ModuleType:
+    """The commands' bodies. Imported lazily, the one place the CLI does: they load
+    geopandas, the scoring and the web app, which ``--help`` and usage errors never need."""
+    from . import commands
+
+    return commands
+
+
+def _run(action: Callable[[], None]) -> None:
+    """Run a command body, mapping domain errors to exit codes in this one place."""
+    try:
+        action()
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    except VenuefinderError as exc:  # SourceError, NotFoundError
+        _fail(str(exc), EXIT_SOURCE)
+    except MemoryError:
+        _fail("out of memory: try a smaller extract or radius", EXIT_SOURCE)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except BrokenPipeError:
+        sys.exit(0)  # `venuefinder venues ... | head` is fine
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"venuefinder: error: {message}", err=True)
+    sys.exit(code)
+
+
+class _Group(click.Group):
+    """Turns any unexpected exception into one line and exit 1 instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as exc:  # last resort: a bug must not print a traceback at users
+            logging.getLogger(__name__).debug("unexpected error", exc_info=True)
+            detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+            _fail(f"unexpected {type(exc).__name__}: {detail} (run with -v for details)",
+                  EXIT_SOURCE)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log what is read and dropped.")
+@click.version_option(package_name="venuefinder")
+def main(verbose: bool) -> None:
+    """Find safe places to run backwards: tracks and flat, quiet, even fields."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="venuefinder: %(message)s", stream=sys.stderr)
+
+
+def _near(ctx: click.Context, param: click.Parameter, value: Optional[str]):
+    if value is None:
+        return None
+    try:
+        return parse_lat_lon(value)
+    except InputError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@main.command()
+@click.option("--source", help="OSM extract (.osm.pbf/.osm/.osm.gz/.osm.bz2), an ingested "
+              ".parquet/.gpkg, or 'overpass' for live data. Default: embedded Helsinki.")
+@click.option("--dem", type=click.Path(path_type=Path), metavar="PATH|auto",
+              help="Elevation GeoTIFF (any CRS), or 'auto' for terrain tiles.")
+@click.option("--near", "near", required=True, callback=_near, metavar="LAT,LON",
+              help="Search centre, e.g. 60.1699,24.9384.")
+@click.option("--radius", type=float, default=None, metavar="METRES",
+              help="Search radius in metres (default 2000, at most 20000).")
+@click.option("--limit", type=int, default=None,
+              help="How many venues (default 10: the CLI_DEFAULT_LIMIT setting).")
+@click.option("--min-score", type=float, default=None, help="Only venues scoring at least this.")
+@click.option("--min-confidence", type=float, default=None,
+              help="Only venues whose score rests at least this much (0-100, the weight "
+              "share) on measured or mapped evidence rather than guesses.")
+@click.option("--kind", "kinds", multiple=True, help="Only these kinds (repeatable).")
+@click.option("--store", metavar="URL",
+              help="Database of hazard reports (sqlite:///file or postgresql://…) whose "
+              "open reports lower the scores; default: DATABASE_URL, else none.")
+@click.option("--format", "fmt", type=click.Choice(["table", "geojson"]), default="table",
+              show_default=True)
+def venues(source: Optional[str], dem: Optional[Path], near: tuple[float, float],
+           radius: Optional[float], limit: Optional[int], min_score: Optional[float],
+           min_confidence: Optional[float], kinds: tuple[str, ...], store: Optional[str],
+           fmt: str) -> None:
+    """The safest venues near a point, best first, with the reasons for each score."""
+
+    _run(lambda: _commands().venues(source, dem, near, radius, limit, min_score,
+                                    min_confidence, kinds, store, fmt))
+
+
+@main.command()
+@click.option("--source", help="As for `venues` (an extract or 'overpass'); default: "
+              "embedded Helsinki.")
+@click.option("--dem", type=click.Path(path_type=Path), metavar="PATH|auto",
+              help="Elevation GeoTIFF (any CRS), or 'auto' for terrain tiles.")
+@click.option("--near", "near", required=True, callback=_near, metavar="LAT,LON",
+              help="Where the run starts (or the walk to a venue).")
+@click.option("--length", type=float, metavar="METRES", help="Loop length, 400-15000 m.")
+@click.option("--to", "venue_id", metavar="VENUE_ID",
+              help="The way there to a venue (way/123) instead of a loop.")
+@click.option("--lit", is_flag=True, help="Prefer lit ways (always after sunset there).")
+@click.option("--alternatives", type=int, default=3, show_default=True,
+              help="Up to this many loops that differ (1-3).")
+@click.option("--store", metavar="URL", help="Hazard reports to avoid (as for `venues`).")
+@click.option("--format", "fmt", type=click.Choice(["table", "geojson", "gpx"]),
+              default="table", show_default=True)
+def route(source: Optional[str], dem: Optional[Path], near: tuple[float, float],
+          length: Optional[float], venue_id: Optional[str], lit: bool, alternatives: int,
+          store: Optional[str], fmt: str) -> None:
+    """A safe loop to run backwards from a point, or the way there to a venue."""
+
+    _run(lambda: _commands().route(source, dem, near, length, venue_id, lit, alternatives,
+                                   store, fmt))
+
+
+@main.command()
+@click.argument("source")
+@click.option("--dem", type=click.Path(path_type=Path), metavar="PATH|auto",
+              help="Elevation GeoTIFF (any CRS), or 'auto' for terrain tiles.")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+              help="Output: .parquet (GeoParquet) or .gpkg (GeoPackage).")
+def ingest(source: str, dem: Optional[Path], out: Path) -> None:
+    """Score every venue of a whole extract into GeoParquet or GeoPackage."""
+
+    _run(lambda: _commands().ingest(source, dem, out))
+
+
+@main.command()
+@click.option("--source", help="As for `venues`; default: embedded Helsinki.")
+@click.option("--dem", type=click.Path(path_type=Path), metavar="PATH|auto",
+              help="Elevation GeoTIFF (any CRS), or 'auto' for terrain tiles.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+def serve(source: Optional[str], dem: Optional[Path], host: str, port: int) -> None:
+    """Prepare the region and serve the map on http://HOST:PORT."""
+
+    _run(lambda: _commands().serve(source, dem, host, port))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
