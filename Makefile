@@ -80,6 +80,7 @@ run: install assets
 
 ## test: install everything the tests need and run them all
 test: install assets system-deps postgres
+	$(VENV)/bin/lint-imports --no-cache
 	VENUEFINDER_TEST_DATABASE_URL='$(VENUEFINDER_TEST_DATABASE_URL)' $(PY) -m pytest -q
 
 clean:
