@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from venuefinder.errors import ForbiddenError, InputError, NotFoundError
 from venuefinder.sessions.ical import calendar
 from venuefinder.store import sessions as S
+from venuefinder.store.sessions import service
 from venuefinder.store.db import Store, downgrade, upgrade
 from venuefinder.store.models import Club, ClubSession, Signup
 
@@ -231,7 +232,7 @@ def test_beyond_capacity_sign_ups_are_waitlisted(db: Store) -> None:
 
 
 def test_the_waitlist_has_an_end(db: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(S, "MAX_WAITLIST", 2)
+    monkeypatch.setattr(service, "MAX_WAITLIST", 2)
     slug = make(db, capacity=1).session.slug
     for i in range(3):
         S.sign_up(db, slug, f"r{i}", "can_spot", NOW)
