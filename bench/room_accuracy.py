@@ -39,7 +39,8 @@ import shapely
 from shapely import affinity
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
-from venuefinder.scoring.room import MARGIN_M, longest_straight_run, score_room, shrink
+from venuefinder.scoring.room import MARGIN_M, score_room
+from venuefinder.scoring.straight_run import longest_straight_run, shrink
 
 ROOT = Path(__file__).resolve().parents[1]
 X100 = ROOT / ".cache" / "bench" / "helsinki-x100.osm.pbf"
@@ -47,7 +48,7 @@ X100 = ROOT / ".cache" / "bench" / "helsinki-x100.osm.pbf"
 
 def brute_force(shape: object, gap: float = 1e-6, side: float = 1e-7) -> float:
     """Exact longest straight run of *shape* (on the polygon :func:`shrink` gives)."""
-    polygon = shrink(np.array([shape], dtype=object))[0]
+    polygon = shrink(np.array([shape], dtype=object), MARGIN_M)[0]
     if polygon.is_empty:
         return 0.0
     points = np.unique(shapely.get_coordinates(polygon), axis=0)
@@ -202,7 +203,7 @@ def main() -> None:
 
     print("== accuracy: longest straight run (m) against exact answers")
     cases = hand_cases()
-    found = longest_straight_run(np.array([c[1] for c in cases], dtype=object))
+    found = longest_straight_run(np.array([c[1] for c in cases], dtype=object), MARGIN_M)
     print(f"  {'shape':<36} {'exact':>9} {'found':>9} {'error':>9}  exact from")
     for (name, _, exact, how), got in zip(cases, found):
         print(f"  {name:<36} {exact:9.4f} {got:9.4f} {got - exact:+9.4f}  {how}")
@@ -216,7 +217,7 @@ def main() -> None:
     for name, shapes in groups.items():
         geoms = np.array(shapes, dtype=object)
         reference = np.array([brute_force(s) for s in shapes])
-        print(f"  {name}: {errors(longest_straight_run(geoms), reference)}")
+        print(f"  {name}: {errors(longest_straight_run(geoms, MARGIN_M), reference)}")
 
     print("== speed: score_room (best of the runs; wall and CPU seconds)")
     import sys
@@ -236,7 +237,7 @@ def main() -> None:
     park = Polygon(np.c_[radius * np.cos(angle), radius * np.sin(angle)]).difference(
         shapely.union_all([Point(x, y).buffer(rng.uniform(3, 15))
                            for x, y in rng.uniform(-300, 300, (40, 2))]))
-    wall, cpu = timed(lambda: longest_straight_run(np.array([park])), 3)
+    wall, cpu = timed(lambda: longest_straight_run(np.array([park]), MARGIN_M), 3)
     print(f"  a 1 km park of {shapely.get_num_coordinates(park):,} vertices and 40 ponds: "
           f"{wall * 1000:.0f} ms wall, {cpu * 1000:.0f} ms CPU")
     if args.x100:

@@ -1,4 +1,5 @@
-"""score_room and longest_straight_run on hand-built shapes whose answers are derived by hand.
+"""score_room and the straight-run geometry on hand-built shapes whose answers are derived by
+hand.
 
 All geometry is in EPSG:3067 (metres) near Helsinki. The margin is 2 m: a rectangle L × W
 shrinks to (L − 4) × (W − 4); a hole grows by 2 m with rounded corners; a reflex corner of
@@ -18,8 +19,8 @@ import pytest
 from shapely import affinity
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
-from venuefinder.scoring.room import (
-    AREA_TABLE, LAP_TABLE, MARGIN_M, RUN_TABLE, longest_straight_run, score_room)
+from venuefinder.scoring.room import AREA_TABLE, LAP_TABLE, MARGIN_M, RUN_TABLE, score_room
+from venuefinder.scoring.straight_run import longest_chords, longest_straight_run, shrink
 
 from .conftest import CRS, X0, Y0, make_venues
 
@@ -29,7 +30,7 @@ COLUMNS = ["score", "reason", "evidence", "longest_run_m", "usable_area_m2"]
 def run(shape) -> float:
     """The longest straight run of one shape placed at (X0, Y0)."""
     placed = affinity.translate(shape, X0, Y0)
-    return float(longest_straight_run(np.array([placed], dtype=object))[0])
+    return float(longest_straight_run(np.array([placed], dtype=object), MARGIN_M)[0])
 
 
 def rect(length: float, width: float, angle: float = 0.0):
@@ -59,7 +60,7 @@ def at(shape):
     return affinity.translate(shape, X0, Y0)
 
 
-# --- longest_straight_run -------------------------------------------------------------------
+# --- straight_run: longest_straight_run, shrink, longest_chords -----------------------------
 
 @pytest.mark.parametrize("angle", [0, 17, 45, 73, 130])
 @pytest.mark.parametrize("length, width", [(105, 68), (60, 40), (36, 18), (60, 6), (400, 8)])
@@ -128,9 +129,37 @@ def test_many_venues_at_once_match_one_by_one():
               box(0, 0, 100, 60).difference(box(40, 20, 60, 40)), box(0, 0, 3, 3)]
     placed = np.array([at(affinity.translate(s, 500 * i, 0)) for i, s in enumerate(shapes)],
                       dtype=object)
-    together = longest_straight_run(placed)
-    alone = [float(longest_straight_run(placed[i:i + 1])[0]) for i in range(len(shapes))]
+    together = longest_straight_run(placed, MARGIN_M)
+    alone = [float(longest_straight_run(placed[i:i + 1], MARGIN_M)[0])
+             for i in range(len(shapes))]
     assert together == pytest.approx(alone, abs=1e-6)
+
+
+def test_shrink_moves_every_edge_of_a_rectangle_in_by_the_margin():
+    # 100 × 20 → the 96 × 16 rectangle 2 m inside it (a negative buffer keeps convex
+    # corners square).
+    shrunk = shrink(np.array([at(box(0, 0, 100, 20))], dtype=object), MARGIN_M)[0]
+    assert shrunk.area == pytest.approx(96 * 16, rel=1e-9)
+    assert shrunk.bounds == pytest.approx((X0 + 2, Y0 + 2, X0 + 98, Y0 + 18))
+    assert shrink(np.array([at(box(0, 0, 100, 3.9))], dtype=object), MARGIN_M)[0].is_empty
+
+
+def test_longest_chords_of_an_already_shrunk_rectangle_is_its_diagonal():
+    # The 96 × 16 inner rectangle of a 100 × 20 one: its diagonal, as for the whole.
+    inner = at(box(2, 2, 98, 18))
+    found = longest_chords(np.array([inner, at(Point(0, 0)), at(LineString([(0, 0), (50, 0)])),
+                                     Polygon()], dtype=object))
+    assert found == pytest.approx([math.hypot(96, 16), 0.0, 0.0, 0.0], rel=1e-9)
+    assert run(box(0, 0, 100, 20)) == pytest.approx(math.hypot(96, 16), rel=1e-9)
+
+
+def test_longest_chords_of_a_shrunk_l_ends_mid_edge_past_the_reflex_corner():
+    # An L taken as already shrunk (a sharp reflex corner, no margin): arms 10 m wide and
+    # 60 m long. The longest chord leaves the far corner (0, 60), touches the reflex corner
+    # (10, 10) and ends mid-edge at (12, 0): longer than either arm's diagonal, √3700 m.
+    shape = at(Polygon([(0, 0), (60, 0), (60, 10), (10, 10), (10, 60), (0, 60)]))
+    assert float(longest_chords(np.array([shape], dtype=object))[0]) == pytest.approx(
+        math.hypot(12, 60), abs=1e-3)
 
 
 # --- score_room -----------------------------------------------------------------------------
