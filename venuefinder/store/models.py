@@ -132,7 +132,7 @@ class StoreVersion(Base):
 
 
 # -- club sessions ---------------------------------------------------------------------------
-# Limits the schema and the service functions (store/sessions.py) share.
+# Limits the schema and the service functions (store/sessions/) share.
 
 #: Longest club slug, club name, session title, venue name, meeting note, notes, display
 #: name; a hex SHA-256 of a token; a session slug (``secrets.token_urlsafe(9)``: 12).
