@@ -69,6 +69,19 @@ def parse(html: str) -> PageParser:
 
 
 @pytest.fixture
+def vendored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Vendor files the page links, present (empty) in a folder of their own: the tests
+    that check the map itself run whether or not ``make assets`` has run here."""
+    folder = tmp_path / "vendor"
+    for _, path in assets.FOLIUM_JS + assets.FOLIUM_CSS:
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).touch()
+    monkeypatch.setattr(assets, "VENDOR_DIR", folder)
+    assert assets.missing_vendor_files() == []
+    return folder
+
+
+@pytest.fixture
 def page(client: FlaskClient) -> tuple[Any, str, PageParser]:
     response = client.get("/")
     assert response.status_code == 200
@@ -76,14 +89,13 @@ def page(client: FlaskClient) -> tuple[Any, str, PageParser]:
     return response, html, parse(html)
 
 
-def test_page_is_html_with_the_map_and_config(page) -> None:
+def test_page_is_html_with_the_map_and_config(vendored, page) -> None:
     response, html, parsed = page
     assert response.mimetype == "text/html"
     config = json.loads(parsed.config_text)
-    if not assets.missing_vendor_files():
-        assert parsed.ids.get(config["mapName"]) == "div"  # folium's map div
-        assert f"var {config['mapName']} = L.map(" in html
-        assert "prefer_canvas" not in html and '"preferCanvas": true' in html
+    assert parsed.ids.get(config["mapName"]) == "div"  # folium's map div
+    assert f"var {config['mapName']} = L.map(" in html
+    assert "prefer_canvas" not in html and '"preferCanvas": true' in html
     assert config["api"] == {"venues": "/api/venues", "places": "/api/places",
                              "basemap": "/api/basemap"}
     assert config["tilesEnabled"] is False and config["hasBasemap"] is True
@@ -111,15 +123,14 @@ def test_nonce_changes_per_request(client: FlaskClient) -> None:
     assert first != client.get("/").headers["Content-Security-Policy"]
 
 
-def test_page_with_tiles_uses_configured_url_and_attribution(make_app) -> None:
+def test_page_with_tiles_uses_configured_url_and_attribution(make_app, vendored) -> None:
     app = make_app(tiles="https://{s}.tiles.example.org/{z}/{x}/{y}.png",
                    tiles_attribution="Example tiles")
     response = app.test_client().get("/")
     html = response.get_data(as_text=True)
     config = json.loads(parse(html).config_text)
     assert config["tilesEnabled"] is True and config["attribution"] == "Example tiles"
-    if not assets.missing_vendor_files():
-        assert "https://{s}.tiles.example.org/{z}/{x}/{y}.png" in html
+    assert "https://{s}.tiles.example.org/{z}/{x}/{y}.png" in html
     assert "img-src 'self' data: https://*.tiles.example.org;" in (
         response.headers["Content-Security-Policy"])
 
@@ -189,12 +200,11 @@ def test_missing_vendor_files_page_still_renders_and_logs_how_to_install(
     assert json.loads(parse(html).config_text)["mapName"] is None
 
 
-def test_flask_cli_reports_assets(runner, monkeypatch: pytest.MonkeyPatch,
+def test_flask_cli_reports_assets(runner, vendored: Path, monkeypatch: pytest.MonkeyPatch,
                                   tmp_path: Path) -> None:
-    if not assets.missing_vendor_files():
-        result = runner.invoke(args=["assets"])
-        assert result.exit_code == 0 and "map assets installed" in result.output
-    monkeypatch.setattr(assets, "VENDOR_DIR", tmp_path)
+    result = runner.invoke(args=["assets"])
+    assert result.exit_code == 0 and "map assets installed" in result.output
+    monkeypatch.setattr(assets, "VENDOR_DIR", tmp_path / "no-vendor")
     result = runner.invoke(args=["assets"])
     assert result.exit_code == 1
     assert assets.INSTALL_COMMAND in result.output
@@ -263,14 +273,13 @@ def test_page_size_does_not_depend_on_venue_count(make_app, big_region) -> None:
     assert abs(len(big) - len(small)) < 200
 
 
-def test_map_page_renders_once_per_app(app: Flask, client: FlaskClient) -> None:
+def test_map_page_renders_once_per_app(vendored, app: Flask, client: FlaskClient) -> None:
     client.get("/")
     cached = app.extensions.get("venuefinder.map", {})
-    if not assets.missing_vendor_files():
-        assert len(cached) == 1
-        parts = next(iter(cached.values()))
-        client.get("/")
-        assert next(iter(app.extensions["venuefinder.map"].values())) is parts
+    assert len(cached) == 1
+    parts = next(iter(cached.values()))
+    client.get("/")
+    assert next(iter(app.extensions["venuefinder.map"].values())) is parts
 
 
 def test_page_script_parses() -> None:
