@@ -53,10 +53,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
-from .vocabulary import (ENCLOSING_BARRIERS, ENCLOSURE_LEISURE,
-                         EXCLUDED_ACCESS, EXCLUDED_SPORTS, GATE_BARRIERS, MEETING_ENTRANCES, MOTOR_ROAD_CLASSES, PATH_CLASSES,
+from .meeting import FOOTPATH_REACH_M
+from .vocabulary import (ENCLOSING_BARRIERS, ENCLOSURE_LEISURE, EXCLUDED_ACCESS,
+                         EXCLUDED_SPORTS, GATE_BARRIERS, MAP_GREEN_TAGS, MAP_WATER_TAGS,
+                         MEETING_ENTRANCES, MOTOR_ROAD_CLASSES, PATH_CLASSES,
                          RUNNABLE_PATH_CLASSES, VENUE_LANDUSE_KINDS, VENUE_LEISURE_KINDS,
-                         obstacle_categories)
+                         first_value, obstacle_categories)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -101,7 +103,8 @@ def select_venues(features: "gpd.GeoDataFrame", settings: "Settings",
     kind = kind.fillna(features["landuse"].map(VENUE_LANDUSE_KINDS))
     keep = kind.notna().to_numpy()
     keep = keep & (~features["access"].isin(EXCLUDED_ACCESS).to_numpy())
-    keep = keep & (~_sports(features["sport"]).isin(EXCLUDED_SPORTS).to_numpy())
+    # The first sport is the place's main use.
+    keep = keep & (~first_value(features["sport"]).isin(EXCLUDED_SPORTS).to_numpy())
     geom_type = shapely.get_type_id(features.geometry.values)
     is_polygon = np.isin(geom_type, (3, 6))
     is_line_track = np.isin(geom_type, (1, 5)) & (kind == "track").to_numpy()
@@ -167,11 +170,6 @@ def pd_to_metres(values: "pd.Series") -> "pd.Series":
                          errors="coerce").astype(float)
 
 
-def _sports(sport: "pd.Series") -> "pd.Series":
-    """First value of a ``sport=a;b`` list (the main use of the place)."""
-    return sport.astype("string").str.split(";").str[0].str.strip()
-
-
 def select_places(features: "gpd.GeoDataFrame", crs: "CRS") -> "pd.DataFrame":
     """Named features for offline place search: ``name``, ``kind``, ``lat``, ``lon``.
 
@@ -214,11 +212,9 @@ def select_basemap(features: "gpd.GeoDataFrame") -> "gpd.GeoDataFrame":
         [
             highway.isin(MOTOR_ROAD_CLASSES).to_numpy(),
             highway.isin(PATH_CLASSES).to_numpy(),
-            (features["natural"].eq("water") | features["waterway"].notna()
-             | features["landuse"].isin(("basin", "reservoir"))).to_numpy(),
+            features["waterway"].notna().to_numpy() | _tagged(features, MAP_WATER_TAGS),
             features["building"].notna().to_numpy(),
-            (features["leisure"].isin(("park", "garden")) | features["landuse"].isin(
-                ("grass", "forest", "meadow")) | features["natural"].isin(("wood",))).to_numpy(),
+            _tagged(features, MAP_GREEN_TAGS),
         ],
         ["road", "path", "water", "building", "green"],
         default="",
@@ -226,6 +222,12 @@ def select_basemap(features: "gpd.GeoDataFrame") -> "gpd.GeoDataFrame":
     keep = layer != ""
     return gpd.GeoDataFrame({"layer": layer[keep]}, geometry=features.geometry.values[keep],
                             crs=features.crs)
+
+
+def _tagged(features: "pd.DataFrame", tags: "dict[str, frozenset[str]]") -> np.ndarray:
+    """Whether each feature carries one of *tags* (``key → values``)."""
+    return np.logical_or.reduce([features[key].isin(values).to_numpy() for key, values
+                                 in tags.items()])
 
 
 #: How far (metres, roughly, in degrees at the venue's latitude) around a venue features
@@ -306,8 +308,6 @@ def select_access(features: "gpd.GeoDataFrame", venues: "gpd.GeoDataFrame",
     :data:`~venuefinder.meeting.FOOTPATH_REACH_M` of one, with ``entrance``,
     ``barrier``, ``highway`` and ``name``, in *crs* (what
     :func:`~venuefinder.meeting.suggest_meeting_points` reads)."""
-    from .meeting import FOOTPATH_REACH_M
-
     tagged = (features["entrance"].isin(MEETING_ENTRANCES)
               | features["barrier"].isin(GATE_BARRIERS)
               | features["highway"].isin(RUNNABLE_PATH_CLASSES)).to_numpy(dtype=bool)

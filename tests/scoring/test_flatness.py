@@ -22,9 +22,10 @@ from pyproj import CRS, Transformer
 from venuefinder.config import Settings
 from venuefinder.scoring import ScoringContext
 from venuefinder.scoring.flatness import (
-    PRIORS, SLOPE_TABLE, SLOPED_CAP, parse_incline, score_flatness, slope_to_score)
+    SLOPE_TABLE, SLOPED_CAP, parse_incline, score_flatness, slope_to_score)
 from venuefinder.sources.dem import Elevation, load_dem
 from venuefinder.venues import VENUE_COLUMNS
+from venuefinder.vocabulary.priors import KIND_PRIORS
 
 UTM35 = CRS.from_epsg(32635)
 TM35FIN = CRS.from_epsg(3067)
@@ -181,7 +182,7 @@ def test_venue_fully_outside_gets_the_prior_without_raster_work(
                    {"geometry": box(20, 20, 80, 80), "kind": "park"})
     result = score_flatness(frame, context(dem))
     assert len(calls) == 1  # only the venue on the DEM was rasterised
-    assert result.loc[0, "score"] == PRIORS["track"][0] == 95.0
+    assert result.loc[0, "score"] == KIND_PRIORS["track"].flatness.score == 95.0
     assert result.loc[0, "reason"] == ("DEM ramp12.tif does not cover it; athletics tracks "
                                        "are built level (prior 95)")
     assert result.loc[1, "score"] == 50.0
@@ -303,7 +304,8 @@ def test_up_or_down_caps_the_prior(incline: str, kind: str, expected: float) -> 
     result = score_flatness(
         venues({"geometry": box(0, 0, 50, 50), "kind": kind, "incline": incline}),
         context(None))
-    assert result.loc[0, "score"] == min(PRIORS[kind][0], SLOPED_CAP) == expected
+    prior = KIND_PRIORS[kind].flatness.score
+    assert result.loc[0, "score"] == min(prior, SLOPED_CAP) == expected
     assert f"OSM incline={incline} says it is sloped" in result.loc[0, "reason"]
 
 

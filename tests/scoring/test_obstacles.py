@@ -6,8 +6,8 @@ from shapely.geometry import LineString, Point, box
 
 from venuefinder.config import Settings
 from venuefinder.scoring import ScoringContext
-from venuefinder.scoring.obstacles import (NET_CAP, NET_COMBINED_CAP, PENALTIES, PRIORS,
-                                           score_obstacles)
+from venuefinder.scoring.obstacles import NET_CAP, NET_COMBINED_CAP, PENALTIES, score_obstacles
+from venuefinder.vocabulary.priors import KIND_PRIORS
 
 from .conftest import CRS, X0, Y0, field_square, make_roads, make_venues
 
@@ -27,7 +27,7 @@ def score(venues, found=None):
 
 def test_nothing_mapped_is_said_and_scored_by_a_prior():
     result = score(make_venues({"geometry": field_square(), "kind": "park"}), obstacles())
-    assert result.loc[0, "score"] == PRIORS["park"][0]
+    assert result.loc[0, "score"] == KIND_PRIORS["park"].obstacles.score
     assert result.loc[0, "evidence"] == "prior"
     assert result.loc[0, "reason"].startswith("None mapped;")
     assert result.loc[0, "obstacle_count"] == 0
@@ -43,7 +43,7 @@ def test_trees_and_crossing_paths_are_counted_in_the_reason():
     assert result.loc[0, "evidence"] == "tagged"
     assert result.loc[0, "obstacle_count"] == 20
     # 100 m square: 10 000 m², density factor sqrt(5000/10000).
-    expected = PRIORS["park"][0] - (PENALTIES["footpath"] * 2 ** 0.5
+    expected = KIND_PRIORS["park"].obstacles.score - (PENALTIES["footpath"] * 2 ** 0.5
                                     + PENALTIES["tree"] * 18 ** 0.5) * 0.5 ** 0.5
     assert result.loc[0, "score"] == pytest.approx(max(expected, 0), abs=0.1)
 
@@ -77,7 +77,7 @@ def test_a_tennis_court_has_a_net_across_it():
     assert result.loc[0, "reason"] == "A net crosses the court (sport=tennis)"
     assert result.loc[0, "evidence"] == "tagged"
     assert result.loc[0, "cap"] == NET_COMBINED_CAP
-    assert result.loc[1, "score"] == PRIORS["pitch"][0]
+    assert result.loc[1, "score"] == KIND_PRIORS["pitch"].obstacles.score
     assert result.loc[1, "cap"] == float("inf")
 
 
@@ -91,6 +91,6 @@ def test_a_line_track_gets_its_lanes():
 
 def test_no_obstacle_frame_at_all():
     result = score(make_venues({"geometry": field_square(), "kind": "track"}), None)
-    assert result.loc[0, "score"] == PRIORS["track"][0]
+    assert result.loc[0, "score"] == KIND_PRIORS["track"].obstacles.score
     assert list(result.columns) == ["score", "reason", "evidence", "obstacle_count", "cap",
                                     "cap_note"]

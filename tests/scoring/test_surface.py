@@ -1,6 +1,7 @@
 import pytest
 
-from venuefinder.scoring.surface import KIND_PRIORS, score_surface
+from venuefinder.scoring.surface import score_surface
+from venuefinder.vocabulary.priors import KIND_PRIORS
 
 from .conftest import field_square, make_venues
 
@@ -32,7 +33,7 @@ def test_bad_smoothness_caps_a_good_surface(context_for):
 
 def test_unmapped_surface_is_said_plainly_with_a_prior(context_for):
     result = _score(context_for, kind="meadow")
-    assert result["score"] == KIND_PRIORS["meadow"][0]
+    assert result["score"] == KIND_PRIORS["meadow"].surface.score
     assert result["reason"].startswith("Surface is a guess: nobody has mapped it;")
     assert "(a guess by kind)" in result["reason"]
     assert result["evidence"] == "prior"
@@ -40,7 +41,7 @@ def test_unmapped_surface_is_said_plainly_with_a_prior(context_for):
 
 def test_unknown_surface_value_uses_the_prior(context_for):
     result = _score(context_for, kind="park", surface="lava")
-    assert result["score"] == KIND_PRIORS["park"][0]
+    assert result["score"] == KIND_PRIORS["park"].surface.score
     assert "surface=lava is not a known running surface" in result["reason"]
 
 

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString
 
-from venuefinder.scoring.traffic import ROAD_RULES, score_traffic
+from venuefinder.scoring.traffic import score_traffic
+from venuefinder.vocabulary.roads import ROAD_CLASSES
 
 from .conftest import X0, Y0, field_square, make_roads, make_venues, road_east_of_field
 
@@ -47,7 +48,7 @@ def test_worst_class_wins_not_the_nearest_road(context_for):
         {"name": "Big road", "road_class": "primary", "geometry": road_east_of_field(40.0)},
     )
     result = score_traffic(venues, context_for(roads))
-    service = ROAD_RULES["service"]
+    service = ROAD_CLASSES["service"]
     service_score = service.floor + (100 - service.floor) * 5 / service.safe_distance_m
     assert service_score > 20.0
     assert result.loc[0, "score"] == pytest.approx(20.0)  # primary: 40 / 200
@@ -58,7 +59,7 @@ def test_road_through_the_venue_is_zero_distance(context_for):
     venues = make_venues({"geometry": field_square()})
     roads = make_roads({"road_class": "residential", "geometry": road_east_of_field(-50.0)})
     result = score_traffic(venues, context_for(roads))
-    assert result.loc[0, "score"] == ROAD_RULES["residential"].floor
+    assert result.loc[0, "score"] == ROAD_CLASSES["residential"].floor
     assert "runs along or through it (0 m)" in result.loc[0, "reason"]
 
 
@@ -93,7 +94,7 @@ def test_vectorised_scores_match_brute_force(context_for, monkeypatch, chunk):
     venues = make_venues(*[{"geometry": field_square(size=rng.uniform(10, 80),
                                                      dx=rng.uniform(-2000, 2000))}
                            for _ in range(40)])
-    classes = list(ROAD_RULES)
+    classes = list(ROAD_CLASSES)
     roads = make_roads(*[{"road_class": classes[rng.integers(len(classes))],
                           "maxspeed_kmh": rng.choice([np.nan, 30.0, 80.0]),
                           "geometry": road_east_of_field(rng.uniform(-2000, 2000))}
@@ -103,7 +104,7 @@ def test_vectorised_scores_match_brute_force(context_for, monkeypatch, chunk):
         expected = 100.0
         for road in roads.itertuples():
             d = shapely.distance(venue, road.geometry)
-            rule = ROAD_RULES[road.road_class]
+            rule = ROAD_CLASSES[road.road_class]
             safe = traffic.safe_distance(road.road_class, np.array([road.maxspeed_kmh]))[0]
             expected = min(expected, rule.floor + (100 - rule.floor) * min(d / safe, 1.0))
         assert result.loc[i, "score"] == pytest.approx(expected, abs=0.051)

@@ -17,10 +17,10 @@ import pytest
 import shapely
 
 from venuefinder import venues
-from venuefinder.vocabulary import obstacle_categories
 from venuefinder.errors import InputError, SourceError
 from venuefinder.sources import TAG_KEYS
-from venuefinder.sources.overpass import fetch_region
+from venuefinder.sources.overpass import _to_features, fetch_region
+from venuefinder.vocabulary import GATE_BARRIERS, obstacle_categories
 
 PARK = (60.1661, 24.9397)  # Vanha kirkkopuisto, way/28238099
 RADIUS_M = 200.0
@@ -207,3 +207,20 @@ def test_bad_queries_are_input_errors(replay_server, net_settings, lat, lon, rad
     with pytest.raises(InputError):
         fetch_region(lat, lon, radius, net_settings)
     assert replay_server.requests == []
+
+
+def test_every_gate_the_file_reader_keeps_is_kept() -> None:
+    """Gates are meeting points whatever their kind (the vocabulary's GATE_BARRIERS), from
+    Overpass as from an extract; a barrier that is neither gate nor obstacle is not."""
+    import geopandas as gpd
+    import pandas as pd
+
+    values = [*sorted(GATE_BARRIERS), "cattle_grid"]
+    index = pd.MultiIndex.from_arrays([["node"] * len(values), range(1, len(values) + 1)],
+                                      names=["element", "id"])
+    raw = gpd.GeoDataFrame({"barrier": values},
+                           geometry=[shapely.Point(24.94, 60.166)] * len(values),
+                           index=index, crs="EPSG:4326")
+    features, objects = _to_features([raw])
+    assert objects == len(values)
+    assert sorted(features["barrier"]) == sorted(GATE_BARRIERS)

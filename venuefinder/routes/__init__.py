@@ -22,10 +22,11 @@ from ..prepare import INGESTED_SUFFIXES
 from ..sources.elevation import load_elevation
 from ..sources.walkways import fetch_walkways
 from .cache import load_or_build_graph
+from .geojson import routes_feature_collection
 from .graph import WalkGraph, build_graph, utm_crs
 from .gpx import to_gpx
 from .loops import MAX_ALTERNATIVES, MAX_LENGTH_M, MIN_LENGTH_M, check_loop_request, find_loops
-from .route import Route, routes_feature_collection
+from .route import Route
 from .sun import is_dark
 from .text import routes_table
 from .wayto import venue_target, way_to

@@ -32,7 +32,7 @@ Edge attributes (:attr:`WalkGraph.edges`)
                         access), a lap ring, or a link
 ``walk_ok``             the way there may use it: ``loop_ok``, steps and corridors, any
                         cycleway open to feet, and roads but motorways and trunk roads
-``road_class``          for a road, its class (:data:`~venuefinder.vocabulary.
+``road_class``          for a road, its class (:data:`~venuefinder.vocabulary.roads.
                         MOTOR_ROAD_CLASSES`); else empty
 ``length_m``            along the way, metres
 ``grade_pct``           signed mean grade from ``u`` to ``v`` (from ``v`` to ``u`` it is
@@ -42,7 +42,7 @@ Edge attributes (:attr:`WalkGraph.edges`)
                         from ``u`` to ``v``: run from ``v`` to ``u`` the steepest descent
                         is ``max_grade_pct``
 ``busy_share``          share of the edge within :data:`NEAR_TRAFFIC_M` of a busy road
-                        (:data:`BUSY_CLASSES`)
+                        (:data:`~venuefinder.vocabulary.roads.BUSY_CLASSES`)
 ``road_share``          share of the edge within :data:`ROAD_NEAR_M` of any motor road
 ``near_road``, ``near_road_class``
                         the nearest busy road to an edge beside one: name, class
@@ -62,9 +62,10 @@ from typing import TYPE_CHECKING, Any, Optional
 import numpy as np
 
 from ..scoring.surface import SMOOTHNESS_CAPS, SURFACE_SCORES
-from ..scoring.traffic import ROAD_RULES
+from ..venues import local_crs, pd_to_metres
 from ..vocabulary import (EXCLUDED_ACCESS, EXCLUDED_SPORTS, FOOT_ALLOWED, MOTOR_ROAD_CLASSES,
-                          PATH_CLASSES, RUNNABLE_PATH_CLASSES)
+                          PATH_CLASSES, RUNNABLE_PATH_CLASSES, first_value)
+from ..vocabulary.roads import BUSY_CLASSES, NO_WALK_CLASSES, ROAD_CLASSES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -85,14 +86,10 @@ GRADE_WINDOW_M = 20.0
 NEAR_TRAFFIC_M = 20.0
 #: An edge this close to any motor road runs beside it (a pavement).
 ROAD_NEAR_M = 10.0
-#: Road classes whose traffic a runner beside them should keep away from.
-BUSY_CLASSES = ("motorway", "trunk", "primary", "secondary")
 #: A lap ring sharing no node with a path is linked to a path node within this distance.
 LINK_MAX_M = 30.0
-#: Road classes a walker may not follow even on the way there.
-NO_WALK_CLASSES = ("motorway", "trunk")
-#: Road classes, worst first (the traffic criterion's order).
-CLASS_ORDER: tuple[str, ...] = tuple(ROAD_RULES)
+#: Road classes, worst first: a node where several roads meet is crossed as its worst.
+CLASS_ORDER: tuple[str, ...] = tuple(ROAD_CLASSES)
 
 
 @dataclass
@@ -291,7 +288,7 @@ def build_graph(walkways: "Walkways", crs: Optional["CRS"] = None,
 def surface_scores(edges: "pd.DataFrame") -> np.ndarray:
     """The surface criterion's score of each way's mapped surface, capped by its
     smoothness (:mod:`venuefinder.scoring.surface`); NaN where no known surface is mapped."""
-    surface = edges["surface"].astype("string").str.split(";").str[0].str.strip().str.lower()
+    surface = first_value(edges["surface"])
     base = surface.map({k: v[0] for k, v in SURFACE_SCORES.items()})
     cap = edges["smoothness"].astype("string").str.strip().str.lower().map(SMOOTHNESS_CAPS)
     return np.fmin(base.to_numpy(dtype=float, na_value=np.nan),
@@ -302,8 +299,6 @@ def utm_crs(lon: np.ndarray, lat: np.ndarray) -> "CRS":
     """The UTM zone of points (WGS84), by the rule of :func:`venuefinder.venues.local_crs`."""
     import geopandas as gpd
     import shapely
-
-    from ..venues import local_crs
 
     box = shapely.box(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
     return local_crs(gpd.GeoSeries([box], crs="EPSG:4326"))
@@ -317,7 +312,7 @@ def _edge_flags(ways: "pd.DataFrame") -> dict[str, np.ndarray]:
     foot_open = np.isin(foot, list(FOOT_ALLOWED))
     shut = (np.isin(ways["access"].astype(object).to_numpy(), list(EXCLUDED_ACCESS))
             & ~foot_open) | (foot == "no")
-    sport = ways["sport"].astype("string").str.split(";").str[0].str.strip()
+    sport = first_value(ways["sport"])  # the main use, as for venues
     ring = np.isin(role, ("track", "field")) & ~sport.isin(EXCLUDED_SPORTS).to_numpy()
     # A path, or a road closed to motor vehicles; a cycleway only with foot access.
     runnable = (role == "path") & np.isin(
@@ -366,8 +361,6 @@ def _ragged_range(first: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 def _metres(values: "pd.Series") -> np.ndarray:
-    from ..venues import pd_to_metres
-
     return pd_to_metres(values).to_numpy(dtype=float)
 
 

@@ -3,8 +3,8 @@
 An edge costs its length times a safety factor, in each direction (grade is judged in the
 direction of travel), plus a fixed cost for each road crossed. Loops and the way there use
 the same factors; they differ in which edges they may use (``loop_ok`` or ``walk_ok``) and
-in that the way there may follow a road, at a cost (:data:`ROAD_FACTORS`), when nothing
-else connects.
+in that the way there may follow a road, at a cost (its class's ``walk_factor`` in
+:data:`~venuefinder.vocabulary.roads.ROAD_CLASSES`), when nothing else connects.
 
 ======================  ==========  ====================================================
 what                    factor      why
@@ -27,8 +27,9 @@ uphill u %              1 + (u−2)/20 climbing backwards is slow but safe
 hazard within 15 m      2, 5, 50    low, medium, high severity (high: avoid)
 ======================  ==========  ====================================================
 
-Crossing a road costs :data:`CROSSING_COST_M` metres by its class, halved where a crossing
-with lights is mapped.
+Crossing a road costs its class's ``crossing_cost_m`` metres
+(:data:`~venuefinder.vocabulary.roads.ROAD_CLASSES`), halved where a crossing with lights
+is mapped.
 
 Routing runs on ``scipy.sparse.csgraph.dijkstra`` over a CSR matrix of the part of the
 graph a request may reach (:class:`Network`); a loop's legs raise the cost of the edges
@@ -44,6 +45,8 @@ import numpy as np
 
 from ..errors import InputError, SourceError
 from ..scoring.hazards import REACH_M as HAZARD_REACH_M
+from ..vocabulary import LIT_YES
+from ..vocabulary.roads import ROAD_CLASSES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -58,8 +61,8 @@ PATH_FACTORS: dict[str, float] = {"bridleway": 1.1, "cycleway": 1.3, "steps": 3.
 #: Factor by kind of edge, for lap rings and links.
 KIND_FACTORS: dict[str, float] = {"track": 0.9, "field": 1.0, "link": 1.5}
 #: Factor by road class for the way there (classes not listed are never walked).
-ROAD_FACTORS: dict[str, float] = {"service": 2.0, "residential": 2.0, "tertiary": 3.0,
-                                  "secondary": 4.0, "primary": 4.0}
+ROAD_FACTORS: dict[str, float] = {c: rule.walk_factor for c, rule in ROAD_CLASSES.items()
+                                  if rule.walk_factor is not None}
 BUSY_FACTOR = 0.5
 ROADSIDE_FACTOR = 0.2
 BAD_SURFACE_BELOW = 45.0
@@ -73,9 +76,8 @@ GENTLE_PCT = 2.0
 DOWNHILL_PER_PCT = 0.25
 UPHILL_PER_PCT = 0.05
 #: Metres a crossing of each road class costs (lights halve it).
-CROSSING_COST_M: dict[str, float] = {"motorway": 400.0, "trunk": 400.0, "primary": 150.0,
-                                     "secondary": 120.0, "tertiary": 80.0,
-                                     "residential": 40.0, "service": 20.0}
+CROSSING_COST_M: dict[str, float] = {c: rule.crossing_cost_m
+                                     for c, rule in ROAD_CLASSES.items()}
 SIGNALLED_DISCOUNT = 0.5
 #: Factor of an edge near an open hazard report, by severity.
 HAZARD_FACTORS: dict[str, float] = {"low": 2.0, "medium": 5.0, "high": 50.0}
@@ -170,8 +172,7 @@ def _edge_factors(graph: "WalkGraph", profile: str, lit: bool) -> np.ndarray:
     if lit:
         light = graph.edge_values("lit")
         factor[light == "no"] *= UNLIT_FACTOR
-        factor[~np.isin(light, ("yes", "no", "24/7", "automatic", "limited"))] *= \
-            UNMAPPED_LIGHT_FACTOR
+        factor[~np.isin(light, [*LIT_YES, "no"])] *= UNMAPPED_LIGHT_FACTOR
     factor[~usable] = np.inf
     return factor
 

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
 
-from ..vocabulary import RUNNING_SPORTS, SYNTHETIC_SURFACES
 from ..criteria import BY_NAME, EVIDENCE_KNOWN, REGISTRY
+from ..vocabulary import RUNNING_SPORTS, SYNTHETIC_SURFACES, first_value, first_value_in
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -136,11 +136,9 @@ def running_track(venues: "pd.DataFrame") -> "np.ndarray":
     """Whether each venue is a mapped running track: ``leisure=track`` with a running sport
     or a synthetic surface."""
     kind = venues["kind"].astype(str).to_numpy()
-    sports = venues["sport"].astype("string").str.lower().str.split(";")
-    runs = sports.map(lambda values: isinstance(values, list) and any(
-        v.strip() in RUNNING_SPORTS for v in values)).to_numpy(dtype=bool)
-    synthetic = venues["surface"].astype("string").str.lower().isin(
-        SYNTHETIC_SURFACES).to_numpy(dtype=bool)
+    runs = first_value_in(venues["sport"], RUNNING_SPORTS) != ""
+    # The surface criterion's rule: a surface list is judged by its first value.
+    synthetic = first_value(venues["surface"]).isin(SYNTHETIC_SURFACES).to_numpy(dtype=bool)
     return (kind == "track") & (runs | synthetic)
 
 

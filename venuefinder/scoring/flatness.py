@@ -11,8 +11,9 @@ Evidence, strongest first:
 2. **The OSM ``incline`` tag** when the DEM says nothing: a number (``"5%"``, ``"-8%"``,
    ``"3°"``) is a slope measurement scored through the same table; ``up``/``down``/``yes``
    say "sloped" without a number, which caps the score at :data:`SLOPED_CAP`.
-3. **A prior by kind** (:data:`PRIORS`): tracks and pitches are built level, open grass is
-   not known to be flat. The reason says plainly that there was no elevation data.
+3. **A prior by kind** (:data:`~venuefinder.vocabulary.priors.KIND_PRIORS`): tracks and
+   pitches are built level, open grass is not known to be flat. The reason says plainly
+   that there was no elevation data.
 
 Score table (p90 slope → score), linear in between and flat beyond the ends:
 
@@ -35,6 +36,8 @@ import re
 from typing import TYPE_CHECKING, Optional
 
 import numpy as np
+
+from ..vocabulary.priors import priors_of
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -66,19 +69,6 @@ PARTIAL_COVERAGE = 0.9
 #: ``incline=up|down|yes``: mapped as sloped without a number.
 SLOPED_CAP = 40.0
 
-#: Prior score and the sentence that justifies it, by venue kind, when nothing is measured.
-PRIORS: dict[str, tuple[float, str]] = {
-    "track": (95.0, "athletics tracks are built level"),
-    "pitch": (90.0, "pitches are built level"),
-    "stadium": (90.0, "stadium fields are built level"),
-    "recreation_ground": (70.0, "recreation grounds are often levelled but not always"),
-    "village_green": (60.0, "a village green is not known to be flat"),
-    "common": (60.0, "a common is not known to be flat"),
-    "grass": (60.0, "a grass area is not known to be flat"),
-    "park": (55.0, "a park is not known to be flat"),
-    "meadow": (50.0, "a meadow is not known to be flat"),
-}
-_UNKNOWN_PRIOR = (50.0, "this kind of place is not known to be flat")
 
 _SLOPED_WORDS = frozenset({"up", "down", "yes"})
 _INCLINE_RE = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(%|°|deg)?\s*$")
@@ -165,7 +155,7 @@ def score_flatness(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd
                 evidence[i] = "tagged"
                 reason = f"{lead}; {tag}: mapped slope of {incline_pct:.1f}%"
             else:
-                prior, why = PRIORS.get(kinds[i], _UNKNOWN_PRIOR)
+                prior, why = priors_of(kinds[i]).flatness
                 scores[i] = prior
                 reason = f"{lead}; {why} (prior {prior:.0f})"
                 if sloped:

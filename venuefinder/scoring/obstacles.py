@@ -10,7 +10,8 @@ Only what lies in the venue's running area counts: the venue shrunk by :data:`ED
 fence or a row of trees along the edge bounds the place, it does not stand in it; the room
 criterion keeps the same margin). A track drawn as a line gets its lanes' width first.
 
-Score: start from a prior by kind (:data:`PRIORS`: what is usually unmapped there), then
+Score: start from a prior by kind (:data:`~venuefinder.vocabulary.priors.KIND_PRIORS`:
+what is usually unmapped there), then
 each category takes ``weight × √count`` points off (:data:`PENALTIES`; the square root
 because the tenth tree adds less danger than the first), scaled by the venue's size (the
 same count is denser in a small lawn than in a big park: ``√(REFERENCE_AREA / area)``
@@ -28,7 +29,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..vocabulary import NET_SPORTS
+from ..vocabulary import NET_SPORTS, first_value_in
+from ..vocabulary.priors import priors_of
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -55,19 +57,6 @@ DENSITY_RANGE = (0.5, 1.5)
 #: The most a court with a net across it scores here, and overall.
 NET_CAP = 30.0
 NET_COMBINED_CAP = 50.0
-#: Kind → (score when nothing is mapped in it, what usually stands there).
-PRIORS: dict[str, tuple[float, str]] = {
-    "track": (95.0, "running tracks are kept clear"),
-    "pitch": (90.0, "pitches are kept clear"),
-    "stadium": (85.0, "stadium fields are kept clear, stands and fittings around them"),
-    "recreation_ground": (80.0, "recreation grounds may have goals and benches"),
-    "village_green": (80.0, "village greens may have benches and trees"),
-    "grass": (80.0, "lawns may have trees, lamps and benches"),
-    "common": (75.0, "commons may have trees and paths"),
-    "park": (70.0, "parks usually have paths, trees and benches"),
-    "meadow": (70.0, "meadows may hide rocks and ditches"),
-}
-_DEFAULT_PRIOR = (70.0, "unknown ground")
 #: Order in which the reason names categories: the worst first.
 _ORDER = {c: i for i, c in enumerate(sorted(PENALTIES, key=lambda c: -PENALTIES[c]))}
 _PLURAL = {"bench": "benches", "fence": "fences", "bus": "buses", "steps": "flights of steps",
@@ -118,10 +107,10 @@ def score_obstacles(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "p
     for category, count in counts.items():
         penalty += PENALTIES.get(category, 5.0) * np.sqrt(count)
     kinds = venues["kind"].astype(str).to_numpy()
-    priors = [PRIORS.get(k, _DEFAULT_PRIOR) for k in kinds]
+    priors = [priors_of(k).obstacles for k in kinds]
     base = np.array([p[0] for p in priors], dtype=float)
     score = np.clip(base - penalty * density, 0.0, 100.0)
-    nets = _net_sports(venues)
+    nets = first_value_in(venues["sport"], NET_SPORTS)
     has_net = (nets != "") & (kinds == "pitch")
     score = np.where(has_net, np.minimum(score, NET_CAP), score)
     total = sum(counts.values()) if counts else np.zeros(n, dtype=int)
@@ -145,14 +134,6 @@ def score_obstacles(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "p
         "cap_note": np.where(has_net, f"A net crosses the court: at most "
                              f"{NET_COMBINED_CAP:.0f} however good the rest", None),
     }, index=venues.index)
-
-
-def _net_sports(venues: "gpd.GeoDataFrame") -> "np.ndarray":
-    """The net sport of each venue's ``sport`` list, ``""`` for none."""
-    sports = venues["sport"].astype("string").str.lower().str.split(";")
-    return sports.map(lambda values: next(
-        (v.strip() for v in values if v.strip() in NET_SPORTS), "")
-        if isinstance(values, list) else "").to_numpy(dtype=object)
 
 
 def _describe(found: dict[str, int]) -> list[str]:

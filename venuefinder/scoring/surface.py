@@ -3,8 +3,9 @@
 Synthetic track is best; short grass and artificial turf are good; asphalt is even but
 hard; gravel is fair; sand, dirt and mud are poor. A bad ``smoothness`` (potholes, ruts)
 caps the score whatever the material. (A net across a court is an obstacle: see
-``obstacles``.) An unmapped surface is said plainly and scored by a
-prior for the kind of place, kept below what a mapped good surface earns.
+``obstacles``.) An unmapped surface is said plainly and scored by a prior for the kind of
+place (:data:`~venuefinder.vocabulary.priors.KIND_PRIORS`), kept below what a mapped good
+surface earns. A ``surface=a;b`` list is judged by its first value.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from ..vocabulary import first_value
+from ..vocabulary.priors import priors_of
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -57,30 +61,17 @@ SMOOTHNESS_CAPS: dict[str, float] = {
     "very_bad": 15.0, "horrible": 5.0, "very_horrible": 0.0, "impassable": 0.0,
 }
 
-#: Kind → (prior score, what is usually there) when the surface is not mapped.
-KIND_PRIORS: dict[str, tuple[float, str]] = {
-    "track": (75.0, "running tracks are usually synthetic"),
-    "stadium": (70.0, "stadiums usually have a synthetic track or turf"),
-    "pitch": (65.0, "pitches are usually grass or turf"),
-    "recreation_ground": (60.0, "recreation grounds are usually mown grass"),
-    "village_green": (60.0, "village greens are usually mown grass"),
-    "grass": (60.0, "mapped as grass, length and evenness unknown"),
-    "common": (50.0, "common land: grass of unknown evenness"),
-    "park": (50.0, "parks mix lawns, paths and beds"),
-    "meadow": (35.0, "meadows have long grass and tussocks"),
-}
-_DEFAULT_PRIOR = (45.0, "unknown ground")
 
 def score_surface(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.DataFrame":
     """Score 0–100 per venue and a reason citing the tags (or the prior) behind it."""
     import pandas as pd
 
-    surface = venues["surface"].astype("string").str.split(";").str[0].str.strip().str.lower()
+    surface = first_value(venues["surface"])
     smoothness = venues["smoothness"].astype("string").str.strip().str.lower()
     kind = venues["kind"].astype(str)
 
     mapped = surface.map(lambda s: SURFACE_SCORES.get(s) if isinstance(s, str) else None)
-    prior = kind.map(lambda k: KIND_PRIORS.get(k, _DEFAULT_PRIOR))
+    prior = kind.map(lambda k: priors_of(k).surface)
     known = mapped.notna().to_numpy()
     base = np.where(known, mapped.map(lambda v: v[0] if v else np.nan),
                     prior.map(lambda v: v[0]))

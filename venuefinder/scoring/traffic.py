@@ -1,12 +1,12 @@
 """Traffic: how far the venue's edge is from roads carrying motor traffic.
 
-Each road class has a *safe distance* (beyond it the road no longer matters to someone who
-cannot see where they are going) and a *floor* (the score when the road touches the venue:
-a quiet service lane at the edge is less bad than a primary road). A road's safe distance
-grows with its ``maxspeed`` relative to the class's usual speed. The score of a venue is
-the worst over all roads. Footways, cycleways and
-paths are not motor traffic and never reach this module (see
-``vocabulary.MOTOR_ROAD_CLASSES``).
+Each road class (:data:`~venuefinder.vocabulary.roads.ROAD_CLASSES`) has a *safe distance*
+(beyond it the road no longer matters to someone who cannot see where they are going) and a
+*floor* (the score when the road touches the venue: a quiet service lane at the edge is
+less bad than a primary road). A road's safe distance grows with its ``maxspeed`` relative
+to the class's usual speed. The score of a venue is the worst over all roads. Footways,
+cycleways and paths are not motor traffic and never reach this module (see
+:data:`~venuefinder.vocabulary.roads.MOTOR_ROAD_CLASSES`).
 
 A venue inside a stadium or sports centre (``leisure=stadium|sports_centre``), or ringed by
 a fence or wall mapped within :data:`FENCE_REACH_M` of its edge along at least
@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from ..vocabulary.roads import ROAD_CLASSES
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -32,22 +34,6 @@ if TYPE_CHECKING:
     from . import ScoringContext
 
 
-class RoadRule(NamedTuple):
-    safe_distance_m: float
-    floor: float
-    usual_speed_kmh: float
-
-
-#: Road class → rule. Ordered worst first (ties in score go to the worse class).
-ROAD_RULES: dict[str, RoadRule] = {
-    "motorway": RoadRule(400.0, 0.0, 110.0),
-    "trunk": RoadRule(300.0, 0.0, 90.0),
-    "primary": RoadRule(200.0, 0.0, 50.0),
-    "secondary": RoadRule(150.0, 5.0, 50.0),
-    "tertiary": RoadRule(100.0, 15.0, 40.0),
-    "residential": RoadRule(60.0, 30.0, 30.0),
-    "service": RoadRule(30.0, 45.0, 20.0),
-}
 #: A fence or wall this close to a venue's edge may ring it.
 FENCE_REACH_M = 5.0
 #: Share of the venue's edge such fences must run along for it to count as fenced.
@@ -64,7 +50,7 @@ SPEED_FACTOR_RANGE = (0.6, 1.6)
 
 def safe_distance(road_class: str, maxspeed_kmh: "np.ndarray") -> "np.ndarray":
     """Safe distance in metres for roads of one class with the given speeds (NaN: usual)."""
-    rule = ROAD_RULES[road_class]
+    rule = ROAD_CLASSES[road_class]
     factor = np.clip(np.asarray(maxspeed_kmh, float) / rule.usual_speed_kmh, *SPEED_FACTOR_RANGE)
     return rule.safe_distance_m * np.where(np.isnan(factor), 1.0, factor)
 
@@ -93,10 +79,10 @@ def score_traffic(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.
     speed = roads["maxspeed_kmh"].to_numpy(dtype=float)
     road_geoms = roads.geometry.to_numpy()
     safe = np.zeros(len(roads))
-    for cls in ROAD_RULES:
+    for cls in ROAD_CLASSES:
         in_class = road_class == cls
         safe[in_class] = safe_distance(cls, speed[in_class])
-    for cls, rule in ROAD_RULES.items():
+    for cls, rule in ROAD_CLASSES.items():  # worst first: ties go to the worse class
         floor = np.where(separated, rule.floor + SEPARATED_FLOOR_RISE * (100.0 - rule.floor),
                          rule.floor)
         # Roads sharing a class and a safe distance score alike at alike distances, so the

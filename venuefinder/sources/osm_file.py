@@ -24,7 +24,7 @@ from ..errors import SourceError
 from ..parallel import Forked, spare_core
 from ..vocabulary import (AREA_KEYS, CROSSING_PATHS, ENCLOSING_BARRIERS, GATE_BARRIERS,
                           LINE_WAY_KEYS, MAP_WAY_KEYS, MEETING_NODE_TAGS, MOTOR_ROAD_CLASSES,
-                          OBSTACLE_NODE_KEYS, OBSTACLE_TAGS, PLACE_NODE_KEYS)
+                          OBSTACLE_NODE_KEYS, OBSTACLE_TAGS, PLACE_NODE_KEYS, RELATION_KEYS)
 from . import TAG_KEYS, OsmData, ReadStats, features_frame
 
 if TYPE_CHECKING:
@@ -34,10 +34,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.gz", ".osm.bz2", ".xml", ".xml.gz", ".xml.bz2")
-
-#: Relations assembled as areas; the map alone also wants buildings and water.
-RELATION_KEYS = ("leisure", "landuse", "building", "natural", "waterway")
-
 
 
 def check_extract_path(path: Path) -> None:

@@ -34,11 +34,14 @@ import re
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Optional
+from typing import (TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, NoReturn,
+                    Optional)
 
 from ..errors import InputError, SourceError
-from ..vocabulary import (AREA_KEYS, ENCLOSURE_LEISURE, OBSTACLE_TAGS, PLACE_NODE_KEYS,
-                          obstacle_categories)
+from ..vocabulary import (AREA_KEYS, ENCLOSURE_LEISURE, GATE_BARRIERS, LINE_TAGS,
+                          MAP_GREEN_TAGS, MAP_WATER_TAGS, OBSTACLE_TAGS, PLACE_NODE_KEYS,
+                          PLACE_NODE_TAGS, RELATION_KEYS, VENUE_LANDUSE_KINDS,
+                          VENUE_LEISURE_KINDS, obstacle_categories)
 from . import TAG_KEYS, OsmData, ReadStats, features_frame
 
 if TYPE_CHECKING:
@@ -53,48 +56,43 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-def _obstacle_query() -> dict[str, bool | list[str]]:
-    """The obstacle vocabulary as osmnx tags: key → True (any value) or its values."""
-    query: dict[str, bool | list[str]] = {}
-    for (key, value), _ in OBSTACLE_TAGS.items():
-        if key in ("highway", "building", "waterway", "barrier", "leisure"):
-            continue  # asked for whole (or, for leisure, below)
-        if value is None:
-            query[key] = True
-        elif query.get(key) is not True:
-            query[key] = sorted({*query.get(key, []), value})  # type: ignore[misc]
-    return query
+#: Keys asked of Overpass with every value: all roads and paths, fences and walls,
+#: waterways and buildings (the map draws them; some stand in a venue), and entrances (a
+#: reader keeps every entrance node).
+_WHOLE_KEYS: tuple[str, ...] = ("highway", "barrier", "waterway", "building", "entrance")
 
 
-#: Venue candidates, what encloses them or stands in them, plus the green and water areas
-#: the basemap draws.
-VENUE_TAGS: dict[str, bool | list[str]] = {
-    "leisure": sorted({"track", "pitch", "stadium", "recreation_ground", "park", "common",
-                       "garden", "playground", "picnic_table", *ENCLOSURE_LEISURE}),
-    "landuse": ["grass", "meadow", "recreation_ground", "village_green", "basin", "reservoir",
-                "forest"],
-    "natural": ["water", "wood"],
-}
+def _query(*tables: "Mapping[str, Iterable[str] | None]") -> dict[str, bool | list[str]]:
+    """Vocabulary tables (``key → values``, ``None``: any value) merged as osmnx tags: key →
+    True (any value) or its sorted values."""
+    merged: dict[str, "set[str] | None"] = {}
+    for table in tables:
+        for key, values in table.items():
+            known = merged.get(key, set())
+            merged[key] = None if values is None or known is None else {*known, *values}
+    return {key: True if values is None else sorted(values) for key, values in merged.items()}
+
+
+def _obstacles(keep: "Callable[[str], bool]") -> "Iterator[dict[str, tuple[str] | None]]":
+    """The obstacle vocabulary's ``(key, value)`` pairs whose key *keep* takes, as tables."""
+    return ({key: None if value is None else (value,)} for key, value in OBSTACLE_TAGS
+            if keep(key))
+
+
+#: Venue candidates, what encloses them or stands in them as an area (a playground, a
+#: picnic table), plus the green and water areas the basemap draws. The only query with
+#: ``leisure``: every ``leisure`` value read is here.
+VENUE_TAGS: dict[str, bool | list[str]] = _query(
+    {"leisure": {*VENUE_LEISURE_KINDS, *ENCLOSURE_LEISURE},
+     "landuse": set(VENUE_LANDUSE_KINDS)},
+    *_obstacles(lambda key: key == "leisure"),
+    MAP_GREEN_TAGS, MAP_WATER_TAGS)
 #: Roads (traffic scores), obstacles, fences and stadiums, and the basemap and place names
-#: around the venues.
-BASEMAP_TAGS: dict[str, bool | list[str]] = {
-    "highway": True,
-    "building": True,
-    "waterway": True,
-    "barrier": True,
-    "railway": ["station", "halt"],
-    "public_transport": ["station"],
-    "place": True,
-    "entrance": True,
-    **_obstacle_query(),
-}
+#: around the venues; entrances and gates where a group meets.
+BASEMAP_TAGS: dict[str, bool | list[str]] = _query(
+    dict.fromkeys(_WHOLE_KEYS), PLACE_NODE_TAGS,
+    *_obstacles(lambda key: key != "leisure"))
 
-# What is kept of osmnx's answer: the objects .osm_file.read_extract(for_map=True) keeps
-# from an extract (the mirror test in tests/sources/test_overpass.py checks they agree).
-#: Ways drawn as lines; also a ``leisure=track`` drawn as its running line.
-_LINE_KEYS = ("highway", "waterway", "railway", "barrier")
-#: Multipolygon relations.
-_RELATION_KEYS = ("leisure", "landuse", "building", "natural", "waterway")
 #: How long the ``/status`` probe may take: it only decides whether osmnx may rate-limit.
 _STATUS_TIMEOUT_S = 10.0
 #: An Overpass remark sits after the elements, at the very end of the JSON.
@@ -318,14 +316,16 @@ def _status_is_readable(url: str) -> bool:
 def _to_features(frames: list["gpd.GeoDataFrame"]) -> tuple["gpd.GeoDataFrame", int]:
     """osmnx frames → (features frame, number of OSM objects osmnx built).
 
-    Keeps what :mod:`.osm_file` keeps from an extract: named nodes with a
+    Keeps what :mod:`.osm_file` keeps from an extract (the mirror test in
+    ``tests/sources/test_overpass.py`` checks they agree): named nodes with a
     :data:`~venuefinder.vocabulary.PLACE_NODE_KEYS` tag, obstacles, entrances and gates;
     roads, waterways, railways, fences, tree rows and line tracks as lines; areas with an
-    area key (:data:`~venuefinder.vocabulary.AREA_KEYS` for ways, :data:`_RELATION_KEYS` for
-    multipolygons).
+    area key (:data:`~venuefinder.vocabulary.AREA_KEYS` for ways, :data:`~venuefinder.vocabulary.RELATION_KEYS`
+    for multipolygons).
     """
     import numpy as np
     import pandas as pd
+    import shapely
 
     if not frames:
         return features_frame([], [], []), 0
@@ -344,24 +344,25 @@ def _to_features(frames: list["gpd.GeoDataFrame"]) -> tuple["gpd.GeoDataFrame", 
     def any_tag(keys: tuple[str, ...]) -> "np.ndarray":
         return np.logical_or.reduce([tag(k).notna().to_numpy() for k in keys])
 
-    import shapely
+    def tagged(table: "dict[str, frozenset[str] | None]") -> "np.ndarray":
+        return np.logical_or.reduce([
+            (tag(k).notna() if values is None else tag(k).isin(values)).to_numpy()
+            for k, values in table.items()])
 
     kind = shapely.get_type_id(geoms)
     tags = raw.drop(columns="geometry").reindex(columns=list(TAG_KEYS))
     is_line = np.isin(kind, (1, 5))
     point_features = ((obstacle_categories(tags, is_line) != "")
                       | tag("entrance").notna().to_numpy()
-                      | tag("barrier").eq("gate").to_numpy())
+                      | tag("barrier").isin(GATE_BARRIERS).to_numpy())
     is_area = np.isin(kind, (3, 6))
     keep = (
         ((element == "node") & (kind == 0) & (
             (tag("name").notna().to_numpy() & any_tag(PLACE_NODE_KEYS))
             | point_features))
-        | ((element == "way") & is_line
-           & (any_tag(_LINE_KEYS) | tag("leisure").eq("track").to_numpy()
-              | tag("natural").eq("tree_row").to_numpy()))
+        | ((element == "way") & is_line & tagged(LINE_TAGS))
         | ((element == "way") & is_area & any_tag(AREA_KEYS))
-        | ((element == "relation") & is_area & any_tag(_RELATION_KEYS))
+        | ((element == "relation") & is_area & any_tag(RELATION_KEYS))
     )
     present = [k for k in TAG_KEYS if k in raw.columns]
     records = raw.loc[keep, present].to_dict("records")

@@ -38,6 +38,9 @@ from ..errors import SourceError
 from ..vocabulary import (CROSSING_NODE_TAGS, LAP_LEISURE, MOTOR_ROAD_CLASSES, PATH_CLASSES,
                           SIGNALLED_CROSSINGS, WALKWAY_TAG_KEYS)
 from . import ReadStats
+from .osm_file import _first_line, check_extract_path
+from .overpass import (_check_query, _overpass_hook, _status_is_readable,
+                       describe_request_error, osmnx_session)
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -100,8 +103,6 @@ def read_walkways(path: Path, progress: Optional[Callable[[int], None]] = None) 
     """
     import osmium
     from osmium.filter import TagFilter
-
-    from .osm_file import _first_line, check_extract_path
 
     check_extract_path(path)
     wanted = sorted({*(("highway", c) for c in (*PATH_CLASSES, *MOTOR_ROAD_CLASSES)),
@@ -319,9 +320,6 @@ def fetch_walkways(lat: float, lon: float, radius_m: float, settings: "Settings"
     """
     import requests
     from osmnx._errors import InsufficientResponseError, ResponseStatusCodeError
-
-    from .overpass import (_check_query, _overpass_hook, _status_is_readable,
-                           describe_request_error, osmnx_session)
 
     _check_query(lat, lon, radius_m, settings)
     url = settings.overpass_url.rstrip("/")

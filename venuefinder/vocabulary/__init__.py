@@ -155,6 +155,15 @@ AREA_KEYS: tuple[str, ...] = ("leisure", "landuse", "highway", "building", "natu
                               "waterway", "amenity")
 #: Keys only the map reads: water and rails drawn as lines.
 MAP_WAY_KEYS: tuple[str, ...] = ("waterway", "railway")
+#: Ways kept as lines, ``key → values`` (``None``: any value): roads and paths, fences,
+#: water and rails, a track drawn as its running line, a tree row.
+LINE_TAGS: dict[str, "frozenset[str] | None"] = {
+    "highway": None, "barrier": None, "waterway": None, "railway": None,
+    "leisure": frozenset({"track"}), "natural": frozenset({"tree_row"}),
+}
+#: Keys of multipolygon relations assembled as areas (venues; buildings and water for the
+#: map and as obstacles).
+RELATION_KEYS: tuple[str, ...] = ("leisure", "landuse", "building", "natural", "waterway")
 
 
 
@@ -173,6 +182,8 @@ LAP_LEISURE = frozenset({"track", "pitch"})
 WALKWAY_TAG_KEYS: tuple[str, ...] = (
     "name", "highway", "surface", "smoothness", "lit", "width", "foot", "access",
     "motor_vehicle", "maxspeed", "footway", "leisure", "sport", "area")
+#: ``lit=*`` values saying a way is lit (``no`` says it is not; anything else is unmapped).
+LIT_YES = frozenset({"yes", "24/7", "automatic", "limited"})
 #: Node tags that mark where a road is crossed, and ``crossing=*`` values with lights.
 CROSSING_NODE_TAGS: tuple[tuple[str, str], ...] = (
     ("highway", "crossing"), ("highway", "traffic_signals"))
