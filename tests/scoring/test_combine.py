@@ -2,13 +2,20 @@ import pandas as pd
 import pytest
 
 from venuefinder.config import Settings
-from venuefinder.criteria import CRITERIA, REGISTRY
+from venuefinder.criteria import BY_NAME, CRITERIA, REGISTRY
 from venuefinder.scoring.combine import GUESS_CAP, NEAR_TIE, TRACK_FLOOR, combine
 
 from .conftest import field_square, make_venues
 
 EQUAL = {c: 1.0 for c in CRITERIA}
 STATIC = [c.name for c in REGISTRY if not c.live]
+#: The default weight of traffic as a share of all the static criteria's.
+TRAFFIC_SHARE = BY_NAME["traffic"].weight / sum(BY_NAME[c].weight for c in STATIC)
+
+
+def _all(score: float, **scores: float) -> dict[str, float]:
+    """*score* for every static criterion in the registry, but those named."""
+    return {**dict.fromkeys(STATIC, score), **scores}
 
 
 def _parts(n=1, evidence="measured", **scores):
@@ -29,9 +36,11 @@ def _parts(n=1, evidence="measured", **scores):
 def test_weighted_mean_uses_config_weights():
     venues = make_venues({"geometry": field_square()})
     settings = Settings(weights={**EQUAL, "traffic": 2})
-    result = combine(venues, _parts(flatness=80, traffic=40, surface=60), settings)
-    total = 2 * 40 + 80 + 60 + 100 + 100
-    assert result.loc[0, "score"] == pytest.approx(total / (len(STATIC) + 1))
+    scores = _all(100.0, flatness=80, traffic=40, surface=60)
+    result = combine(venues, _parts(**scores), settings)
+    total = sum(scores.values()) + scores["traffic"]  # traffic counts twice
+    # combine gives scores to 0.1
+    assert result.loc[0, "score"] == pytest.approx(total / (len(STATIC) + 1), abs=0.05)
     assert result.loc[0, "vetoed_by"] is None
     assert result.loc[0, "reason_traffic"] == "because 40"
     assert result.loc[0, "evidence_traffic"] == "measured"
@@ -47,11 +56,11 @@ def test_one_unsafe_criterion_vetoes():
 def test_every_registered_criterion_is_combined_and_carries_its_properties():
     venues = make_venues({"geometry": field_square()})
     result = combine(venues, _parts(room=30), Settings())
-    for criterion in REGISTRY:
-        if not criterion.live:
-            assert f"score_{criterion.name}" in result
-            for prop in criterion.properties:
-                assert prop in result
+    assert STATIC
+    for name in STATIC:
+        assert f"score_{name}" in result
+        for prop in BY_NAME[name].properties:
+            assert prop in result
     assert result.loc[0, "score_room"] == 30.0
 
 
@@ -88,8 +97,7 @@ def test_a_safe_running_track_is_lifted_above_guessed_grass():
     venues = make_venues({"geometry": field_square(), "kind": "track", "sport": "athletics"},
                          {"geometry": field_square(), "kind": "track"},
                          {"geometry": field_square(), "kind": "track", "surface": "tartan"})
-    result = combine(venues, _parts(n=3, traffic=55, flatness=60, surface=60, room=60,
-                                    obstacles=60), Settings())
+    result = combine(venues, _parts(n=3, **_all(60.0, traffic=55)), Settings())
     assert result.loc[0, "score"] == TRACK_FLOOR > GUESS_CAP
     assert "first recommendation" in result.loc[0, "note"]
     assert result.loc[1, "score"] < TRACK_FLOOR  # no running sport, no synthetic surface
@@ -98,9 +106,9 @@ def test_a_safe_running_track_is_lifted_above_guessed_grass():
 
 def test_an_unsafe_track_is_not_lifted():
     venues = make_venues({"geometry": field_square(), "kind": "track", "sport": "running"})
-    result = combine(venues, _parts(traffic=30, flatness=60, surface=60, room=60,
-                                    obstacles=60), Settings())
-    assert result.loc[0, "score"] == pytest.approx(0.3 * 30 + 0.7 * 60)
+    result = combine(venues, _parts(**_all(60.0, traffic=30)), Settings())
+    assert result.loc[0, "score"] == pytest.approx(
+        TRAFFIC_SHARE * 30 + (1 - TRAFFIC_SHARE) * 60, abs=0.05)  # scores are to 0.1
     assert pd.isna(result.loc[0, "note"])
 
 
