@@ -52,6 +52,18 @@ def test_venues_geojson_contract(runner: CliRunner):
         assert 24.9 < lon < 25.0 and 60.1 < lat < 60.2  # WGS84, lon/lat order
 
 
+def test_venues_default_limit_is_the_cli_setting(runner: CliRunner,
+                                                  monkeypatch: pytest.MonkeyPatch):
+    args = ["venues", "--near", NEAR, "--radius", "3000", "--format", "geojson"]
+    result = runner.invoke(main, args)
+    _ok(result)
+    assert len(json.loads(result.stdout)["features"]) == 10  # README: default 10
+    monkeypatch.setenv("VENUEFINDER_CLI_DEFAULT_LIMIT", "3")
+    result = runner.invoke(main, args)
+    _ok(result)
+    assert len(json.loads(result.stdout)["features"]) == 3
+
+
 def _first_coordinate(geometry: dict) -> list[float]:
     coords = geometry["coordinates"]
     while isinstance(coords[0], list):

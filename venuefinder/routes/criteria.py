@@ -34,6 +34,7 @@ from ..scoring.hazards import HIGH_SEVERITY_CAP
 from ..vocabulary import LIT_YES
 from ..vocabulary.hazards import KIND_LABELS
 from ..vocabulary.roads import ROAD_CLASSES
+from .graph import NEAR_TRAFFIC_M, ROAD_NEAR_M
 from .profile import Profile
 
 if TYPE_CHECKING:
@@ -171,10 +172,10 @@ def judge_traffic(graph: "WalkGraph", edges: np.ndarray, lengths: np.ndarray, en
     share_busy, share_motor = busy / total, motor / total
     scores["traffic"] = 100.0 * max(0.0, 1.0 - share_busy - ROADSIDE_WEIGHT * roadside / total
                                     - 2.0 * share_motor)
-    text = (f"{1 - share_busy:.0%} of it more than 20 m from busy roads" if busy >= 1
-            else "away from busy roads all the way")
+    text = (f"{1 - share_busy:.0%} of it more than {NEAR_TRAFFIC_M:.0f} m from busy roads"
+            if busy >= 1 else "away from busy roads all the way")
     if roadside >= 1:
-        text += f"; {roadside / total:.0%} within 10 m of a road"
+        text += f"; {roadside / total:.0%} within {ROAD_NEAR_M:.0f} m of a road"
     if busy >= 1:
         names = graph.edge_values("near_road")[edges]
         weights = graph.edge_values("busy_share")[edges] * lengths
