@@ -43,6 +43,7 @@ def test_query_is_best_first_within_radius(helsinki_region):
 def test_query_filters(helsinki_region):
     hits = helsinki_region.query(*CENTRE, radius_m=3000, limit=100, min_score=60,
                                  kinds=["park"])
+    assert hits  # a park scoring 60 or more lies within 3 km
     rows = helsinki_region.venues.iloc[[row for row, _ in hits]]
     assert (rows["kind"] == "park").all() and (rows["score"] >= 60).all()
 

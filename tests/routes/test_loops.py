@@ -73,6 +73,7 @@ def test_the_flat_quiet_loop_beats_the_hilly_one_and_the_one_by_the_road():
 def test_alternatives_share_little():
     m, shapes = three_loops()
     routes = find_loops(m.graph(), *latlon(0, 0), perimeter(shapes["east"]), alternatives=3)
+    assert len(routes) == 3  # one per diamond: there are pairs to compare
     edge_sets = [set(r.edges.tolist()) for r in routes]
     for i in range(len(edge_sets)):
         for j in range(i + 1, len(edge_sets)):
