@@ -110,7 +110,7 @@ def synthetic(n_venues: int, n_segments: int, seed: int = 1):
 
     from venuefinder.config import Settings
     from venuefinder.scoring import ScoringContext
-    from venuefinder.scoring.traffic import ROAD_RULES
+    from venuefinder.vocabulary.roads import ROAD_CLASSES
     from venuefinder.venues import VENUE_COLUMNS
 
     rng = np.random.default_rng(seed)
@@ -129,7 +129,7 @@ def synthetic(n_venues: int, n_segments: int, seed: int = 1):
     length = rng.uniform(10, 60, n_segments)
     ends = np.column_stack([rx + length * np.cos(angle), ry + length * np.sin(angle)])
     coords = np.stack([np.column_stack([rx, ry]), ends], axis=1)
-    road_class = rng.choice(list(ROAD_RULES), n_segments, p=[.01, .02, .07, .1, .2, .3, .3])
+    road_class = rng.choice(list(ROAD_CLASSES), n_segments, p=[.01, .02, .07, .1, .2, .3, .3])
     roads = gpd.GeoDataFrame({
         "id": [f"way/{i}" for i in range(n_segments)],
         "name": rng.choice([None, "Testikatu", "Mannerheimintie"], n_segments),

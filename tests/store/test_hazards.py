@@ -294,7 +294,7 @@ def test_bad_ids_radii_and_boxes(store: Store) -> None:
         H.get_hazard(store, "1")
     with pytest.raises(InputError):
         H.flag(store, hazard.id, "a", "y" * 501, NOW)
-    for radius in (0.0, -5.0, math.nan, H.MAX_RADIUS_M + 1):
+    for radius in (0.0, -5.0, math.nan, H.HAZARD_QUERY_MAX_RADIUS_M + 1):
         with pytest.raises(InputError):
             H.hazards_near(store, LAT, LON, radius, NOW)
     with pytest.raises(InputError):

@@ -30,12 +30,13 @@ from typing import TYPE_CHECKING, Any, Mapping, Optional
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from ...clock import aware
 from ...errors import ForbiddenError, InputError, NotFoundError
 from ...meeting import venue_point
 from ...sessions.checks import session_checks
 from ...sessions.pairing import ROLES, pair_spotters
 from ...sessions.plans import Plan, VenueRoom, build_plan
-from ...sessions.timezones import aware_now, parse_start, venue_zone, weekly, zone
+from ...sessions.timezones import parse_start, venue_zone, weekly, zone
 from ..db import Store
 from ..models import (
     CLUB_NAME_MAX, MAX_CAPACITY, MAX_DURATION_MIN, MAX_GROUP, MEETING_NOTE_MAX, NAME_MAX,
@@ -79,7 +80,7 @@ def create_club(store: Store, name: str, now: Optional[datetime] = None) -> NewC
     InputError
         A name that is empty, longer than :data:`CLUB_NAME_MAX` or not one line.
     """
-    now = aware_now(now)
+    now = aware(now)
     name = one_line(name, "club name", CLUB_NAME_MAX)
     base = club_slug_base(name)
     token = new_token()
@@ -118,7 +119,7 @@ def club_sessions(store: Store, slug: str, now: Optional[datetime] = None
     NotFoundError
         No such club.
     """
-    now = aware_now(now)
+    now = aware(now)
     with store.read() as session:
         club = _club(session, slug)
         rows = session.scalars(select(ClubSession).where(
@@ -178,7 +179,7 @@ def create_session(store: Store, venue: Mapping[str, Any], *, title: str,
     ForbiddenError
         A club without its edit token, or with a wrong one.
     """
-    now = aware_now(now)
+    now = aware(now)
     properties = venue_properties(venue)
     venue_id = venue_id_of(properties)
     venue_name = " ".join(str(properties.get("name") or "").split())[:VENUE_NAME_MAX] or None
@@ -287,7 +288,7 @@ def update_session(store: Store, slug: str, token: Optional[str],
         Nothing or an unknown field to change, a bad value, a cancelled session, a missing
         venue or one that is not the session's, or a check that refuses.
     """
-    now = aware_now(now)
+    now = aware(now)
     unknown = sorted(str(k)[:30] for k in set(changes) - set(EDITABLE))
     if unknown:
         raise InputError(f"cannot change {', '.join(unknown)}: only {', '.join(EDITABLE)}")
@@ -356,7 +357,7 @@ def cancel_session(store: Store, slug: str, token: Optional[str],
     ForbiddenError
         A missing or wrong edit token.
     """
-    now = aware_now(now)
+    now = aware(now)
     with store.write() as session:
         row = _session(session, slug, lock=True)
         authorise(token, row.token_hash, "the session's edit token")
@@ -389,7 +390,7 @@ def sign_up(store: Store, slug: str, name: str, role: str,
         A bad name or role, a session that is cancelled or has started, or a full waitlist
         (:data:`MAX_WAITLIST`).
     """
-    now = aware_now(now)
+    now = aware(now)
     name = one_line(name, "name", NAME_MAX)
     if role not in ROLES:
         raise InputError(f"role is one of {', '.join(ROLES)}, not {str(role)[:40]!r}")
@@ -431,7 +432,7 @@ def cancel_signup(store: Store, slug: str, signup_id: int, token: Optional[str],
     ForbiddenError
         A missing or wrong token.
     """
-    now = aware_now(now)
+    now = aware(now)
     if isinstance(signup_id, bool) or not isinstance(signup_id, int):
         raise NotFoundError(f"no sign-up {str(signup_id)[:20]!r}")
     with store.write() as session:
