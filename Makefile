@@ -91,5 +91,6 @@ bench: install system-deps
 	$(PY) bench/bench_spine.py
 	$(PY) bench/room_accuracy.py
 	$(PY) bench/bench_routes.py
+	$(PY) bench/top10.py
 	$(PY) bench/bench_web.py
 	VENUEFINDER_TEST_DATABASE_URL='$(VENUEFINDER_TEST_DATABASE_URL)' $(PY) bench/bench_hazards.py
