@@ -119,11 +119,18 @@ def _new_page(browser: Any, **context_options: Any) -> tuple[Any, Any, Recorder]
     return context, page, Recorder(page)
 
 
+def module(page: Any, path: str) -> Any:
+    """A handle on one of the page's ES modules (``js/page.js``: what the map page holds,
+    ``js/map.js``: the Leaflet map, ``js/routes.js``, ``js/hazards.js``, ``sessions.js``):
+    the instance the page runs, since a module is evaluated once per URL."""
+    return page.evaluate_handle(f"() => import('/static/{path}')")
+
+
 def _wait_ready(page: Any) -> None:
     """The list is filled and the map has drawn its first venues."""
     page.wait_for_function(
-        "() => window.venuefinder && document.querySelectorAll('#results li').length > 0"
-        " && window.venuefinder.state.viewIds.length > 0")
+        "(vf) => document.querySelectorAll('#results li').length > 0"
+        " && vf.state.viewIds.length > 0", arg=module(page, "js/page.js"))
     page.wait_for_load_state("networkidle")
 
 
@@ -134,12 +141,12 @@ def _wait_map_still(page: Any) -> None:
     somewhere else once it ends.
     """
     page.wait_for_function(
-        """() => new Promise(resolve => {
-            const map = window.venuefinder.map;
+        """(m) => new Promise(resolve => {
+            const map = m.map;
             const centre = map.getCenter(), zoom = map.getZoom();
             setTimeout(() => resolve(!map._animatingZoom && map.getZoom() === zoom
                                      && map.getCenter().equals(centre)), 400);
-        })""")
+        })""", arg=module(page, "js/map.js"))
     page.wait_for_load_state("networkidle")
 
 
@@ -164,7 +171,8 @@ def test_map_journey(browser: Any, helsinki_server: LiveServer) -> None:
         first_bytes = rec.total_bytes()
         assert first_bytes < FIRST_PAGE_BUDGET, rec.sizes
         assert page.locator(".leaflet-container canvas").count() >= 1
-        drawn = page.evaluate("() => window.venuefinder.state.viewIds.length")
+        vf = module(page, "js/page.js")
+        drawn = page.evaluate("(vf) => vf.state.viewIds.length", vf)
         assert drawn == len(region.venues) or drawn > 10
 
         # Keyboard: the focus order follows the page (skip link, search, filters).
@@ -211,28 +219,27 @@ def test_map_journey(browser: Any, helsinki_server: LiveServer) -> None:
         import shapely
         from shapely.geometry import shape
 
-        listed = page.evaluate("() => window.venuefinder.state.listIds")
+        listed = page.evaluate("(vf) => vf.state.listIds", vf)
         target_id = min(listed, key=lambda vid: region.venue(vid)["properties"]["area_m2"])
         inside = shapely.point_on_surface(shape(region.venue(target_id)["geometry"]))
         _wait_map_still(page)  # the fly-to of the list click must end first
+        leaflet = module(page, "js/map.js")
         page.evaluate(
-            """(id) => {
-                const vf = window.venuefinder;
-                vf.map.closePopup();
+            """([vf, m, id]) => {
+                m.map.closePopup();
                 const bounds = L.geoJSON(vf.state.features.get(id)).getBounds();
-                vf.map.fitBounds(bounds, {maxZoom: 18, animate: false});
-            }""", target_id)
+                m.map.fitBounds(bounds, {maxZoom: 18, animate: false});
+            }""", [vf, leaflet, target_id])
         _wait_map_still(page)
         target = page.evaluate(
-            """([lat, lon]) => {
-                const vf = window.venuefinder;
-                const c = vf.map.latLngToContainerPoint([lat, lon]);
-                const box = vf.map.getContainer().getBoundingClientRect();
+            """([m, lat, lon]) => {
+                const c = m.map.latLngToContainerPoint([lat, lon]);
+                const box = m.map.getContainer().getBoundingClientRect();
                 return {x: box.left + c.x, y: box.top + c.y};
-            }""", [inside.y, inside.x])
+            }""", [leaflet, inside.y, inside.x])
         page.mouse.click(target["x"], target["y"])
         page.wait_for_function(
-            "(id) => window.venuefinder.state.selectedId === id", arg=target_id, timeout=5000)
+            "([vf, id]) => vf.state.selectedId === id", arg=[vf, target_id], timeout=5000)
         clicked = region.venue(target_id)["properties"]
         assert (clicked["name"] or "Unnamed") in page.inner_text("#detail")
 
@@ -242,7 +249,7 @@ def test_map_journey(browser: Any, helsinki_server: LiveServer) -> None:
         page.wait_for_function(
             "() => /outside -90..90/.test(document.getElementById('status').textContent)")
         # The rejected point is not adopted: the searched point and the list stay.
-        assert page.evaluate("() => window.venuefinder.state.origin.label") == "Rautatientori"
+        assert page.evaluate("(vf) => vf.state.origin.label", vf) == "Rautatientori"
         assert page.inner_text("#origin-label") == "Rautatientori"
         assert page.locator("#results .venue-item").count() > 0
         # The browser logs the 400 it was given; that one is expected.
@@ -253,7 +260,7 @@ def test_map_journey(browser: Any, helsinki_server: LiveServer) -> None:
         page.wait_for_function(
             "() => document.getElementById('origin-label').textContent === 'your location'"
             " && /within/.test(document.getElementById('status').textContent)")
-        here = page.evaluate("() => window.venuefinder.state.origin")
+        here = page.evaluate("(vf) => vf.state.origin", vf)
         assert abs(here["lat"] - HERE["latitude"]) < 1e-6
         assert abs(here["lon"] - HERE["longitude"]) < 1e-6
         page.wait_for_load_state("networkidle")
@@ -332,17 +339,19 @@ def test_5000_venues_first_page_small_and_responsive(browser: Any,
         load_s = time.perf_counter() - started
         assert rec.total_bytes() < FIRST_PAGE_BUDGET, rec.sizes
         assert load_s < 10
-        assert page.evaluate("() => window.venuefinder.state.viewIds.length") <= 150
+        vf = module(page, "js/page.js")
+        assert page.evaluate("(vf) => vf.state.viewIds.length", vf) <= 150
 
         # Responsive: a pan fetches and draws the new view quickly, and the page answers.
-        before = set(page.evaluate("() => window.venuefinder.state.viewIds"))
+        before = set(page.evaluate("(vf) => vf.state.viewIds", vf))
         started = time.perf_counter()
         with page.expect_response(lambda r: "/api/venues?" in r.url) as answer:
-            page.evaluate("() => { window.venuefinder.map.panBy([600, 300], {animate: false}); }")
+            page.evaluate("(m) => { m.map.panBy([600, 300], {animate: false}); }",
+                          module(page, "js/map.js"))
         assert answer.value.ok  # the new view was fetched from the API...
         page.wait_for_function(  # ...and drawn
-            "(before) => window.venuefinder.state.viewIds.some(id => !before.includes(id))",
-            arg=sorted(before))
+            "([vf, before]) => vf.state.viewIds.some(id => !before.includes(id))",
+            arg=[vf, sorted(before)])
         pan_s = time.perf_counter() - started
         assert pan_s < 5
         started = time.perf_counter()
@@ -373,10 +382,11 @@ def test_unreachable_tiles_fall_back_to_the_extract_basemap(
         page.goto(server.url + "/")
         _wait_ready(page)
         page.wait_for_function(
-            "() => window.venuefinder.state.tilesFailed"
-            " && document.body.classList.contains('tiles-failed')")
+            "(vf) => vf.state.tilesFailed && document.body.classList.contains('tiles-failed')",
+            arg=module(page, "js/page.js"))
         page.wait_for_function(
-            "() => Object.keys(window.venuefinder.layers.basemap._layers).length > 0")
+            "(m) => Object.keys(m.layers.basemap._layers).length > 0",
+            arg=module(page, "js/map.js"))
         assert any("/api/basemap?" in url for url in rec.requests)
     finally:
         context.close()

@@ -185,7 +185,7 @@ def _broken(app: Flask, exc: Exception) -> None:
     def fail(*args, **kwargs):
         raise exc
 
-    for name in ("query", "near", "near_json"):
+    for name in ("query", "near", "near_json", "candidates"):
         setattr(region, name, fail)
 
 

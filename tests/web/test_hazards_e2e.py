@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from .regions import tiny_region
-from .test_e2e import LiveServer, Recorder, browser  # noqa: F401 (the fixture)
+from .test_e2e import LiveServer, Recorder, browser, module  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.e2e
 
@@ -54,7 +54,8 @@ def _open(browser: Any, url: str, **options: Any) -> tuple[Any, Any, Recorder]: 
 
 def _search_kaivo(page: Any) -> None:
     """Search Kaivo Field's coordinates: the list and the view centre on it."""
-    page.wait_for_function("() => window.venuefinder && window.venuefinder.hazards")
+    page.wait_for_function("(hazards) => hazards.state.features !== undefined",
+                           arg=module(page, "js/hazards.js"))
     page.fill("#q", "60.17, 24.94")
     page.click("#search-button")
     page.wait_for_function("() => document.querySelector('#results [data-id=\"way/1\"]')")
@@ -67,12 +68,12 @@ def _badge(page: Any) -> str:
 
 def _click_kaivo(page: Any) -> None:
     """Click the map inside Kaivo Field (way/1), 40 m from its centre."""
-    point = page.evaluate("""() => {
-        const map = window.venuefinder.map;
+    point = page.evaluate("""(m) => {
+        const map = m.map;
         const p = map.latLngToContainerPoint([60.1703, 24.9405]);  // beside the searched point's marker
         const box = map.getContainer().getBoundingClientRect();
         return {x: box.left + p.x, y: box.top + p.y};
-    }""")
+    }""", module(page, "js/map.js"))
     page.mouse.click(point["x"], point["y"])
 
 

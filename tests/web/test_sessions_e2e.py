@@ -18,7 +18,7 @@ import icalendar
 import pytest
 
 from .regions import tiny_region_with_room
-from .test_e2e import LiveServer, Recorder, browser  # noqa: F401 (the fixture)
+from .test_e2e import LiveServer, Recorder, browser, module  # noqa: F401 (the fixture)
 from .test_session_pages import DAY
 
 pytestmark = pytest.mark.e2e
@@ -69,7 +69,7 @@ def test_plan_from_the_popup_share_sign_up_and_see_the_pair(server: LiveServer,
 
         # The map: Kaivo Field's popup, and its link to the organiser's form.
         page.goto(server.url)
-        page.wait_for_function("() => window.venuefinder && window.venuefinder.map")
+        page.wait_for_function("(m) => m.map !== null", arg=module(page, "js/map.js"))
         page.fill("#q", "60.17, 24.94")
         page.click("#search-button")
         page.wait_for_selector('#results [data-id="way/1"]')
@@ -128,7 +128,7 @@ def test_plan_from_the_popup_share_sign_up_and_see_the_pair(server: LiveServer,
         runner.reload()
         assert "paired with Spotter Bo" in runner.inner_text("#you")
         # The shared page's map: the venue and the meeting point, drawn by sessions.js.
-        assert runner.evaluate("() => !!window.venuefinderSessions.map")
+        assert runner.evaluate("(m) => m.sessionMap !== null", module(runner, "sessions.js"))
         assert runner.locator("#session-map .leaflet-overlay-pane path").count() == 2
         for log in (runner_log, spotter_log):
             assert log.errors == [] and log.outside(server.url) == []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import mimetypes
 import sys
 from typing import TYPE_CHECKING, Any, Optional, TextIO
 
@@ -24,6 +25,7 @@ from werkzeug.serving import WSGIRequestHandler
 from .assets import warn_if_missing
 from .errors import register_error_handlers, status_error
 from .models import LIMITS_KEY, ApiLimits
+from .pages import init_pages
 from .state import EXTENSION_KEY, SETTINGS_KEY
 
 if TYPE_CHECKING:
@@ -31,6 +33,10 @@ if TYPE_CHECKING:
     from ..region import Region
 
 log = logging.getLogger("venuefinder.web")
+
+# The page's scripts are ES modules, which browsers run only when served with a JavaScript
+# type; Python's table comes from the system's (a Windows registry may say text/plain).
+mimetypes.add_type("text/javascript", ".js")
 
 #: ``settings.rate_limit`` values that switch rate limiting off (e.g. for benchmarks).
 RATE_LIMIT_OFF = frozenset({"", "0", "none", "off", "false", "disabled"})
@@ -122,7 +128,7 @@ def create_app(settings: Optional["Settings"] = None,
     register_error_handlers(app)
     app.before_request(_reject_large_heads)
     app.before_request(_reject_large_bodies)
-    app.after_request(_security_headers)
+    init_pages(app)
 
     from . import api, mapview
 
@@ -209,12 +215,6 @@ def _reject_large_bodies() -> None:
         # terminates, as werkzeug's and gunicorn's do) is read.
         if len(request.environ["wsgi.input"].read(limit + 1)) > limit:
             raise RequestEntityTooLarge()
-
-
-def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
 
 
 def _register_cli(app: Flask) -> None:

@@ -36,8 +36,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-from flask import (Blueprint, Flask, Response, current_app, jsonify, redirect, render_template,
-                   request, session, url_for)
+from flask import (Blueprint, Flask, Response, current_app, jsonify, redirect, request,
+                   session, url_for)
 from werkzeug.exceptions import Conflict, Forbidden
 
 from ..errors import InputError, NotFoundError
@@ -53,6 +53,7 @@ from .hazard_models import (MAX_HAZARD_RADIUS_M, AdminActionPath, EmptyBody, Fla
 from .guards import (WRITE_LIMIT_KEY, bearer_token, check_csrf, checked_write_limit,
                      csrf_token, limit_writes)
 from .openapi import operation
+from .pages import render_page
 from .state import LIVE_KEY, current_settings
 
 if TYPE_CHECKING:
@@ -298,15 +299,6 @@ def _page_admin() -> bool:
     return bool(token and mark) and hmac.compare_digest(str(mark), _token_mark(token))
 
 
-def _html(body: str, status: int = 200) -> Response:
-    response = Response(body, status=status, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; "
-        "frame-ancestors 'none'")
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @admin_bp.get("/hazards")
 @operation("adminHazardsPage", "Admin: the moderation page", tags=("admin",),
            ok_media_type="text/html",
@@ -315,9 +307,9 @@ def _html(body: str, status: int = 200) -> Response:
 def admin_page() -> Response:
     admin = _page_admin()
     flagged = service.flagged_hazards(current_store()) if admin else []
-    return _html(render_template("admin_hazards.html", admin=admin, flagged=flagged,
-                                 csrf_token=csrf_token(), kind_labels=KIND_LABELS,
-                                 configured=_admin_token() is not None))
+    return render_page("admin_hazards.html", admin=admin, flagged=flagged,
+                       csrf_token=csrf_token(), kind_labels=KIND_LABELS,
+                       configured=_admin_token() is not None)
 
 
 @admin_bp.post("/hazards/login")

@@ -12,17 +12,16 @@ served from ``static/vendor`` (see :mod:`venuefinder.web.assets`), and its own l
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
-from urllib.parse import urlsplit
 
 import folium
 from folium.template import Template
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 
 from ..criteria import REGISTRY
 from .assets import FOLIUM_CSS, FOLIUM_JS, INSTALL_COMMAND, missing_vendor_files
+from .pages import render_page
 from .state import current_region, current_settings
 
 if TYPE_CHECKING:
@@ -160,38 +159,15 @@ def _cached_parts(region: "Region", settings: "Settings") -> Optional[MapParts]:
     return cache[key]
 
 
-def content_security_policy(settings: "Settings", nonce: str) -> str:
-    """The page's CSP: everything from the app itself, plus the tile server's images.
-
-    Why: the page must make no request outside the app (tests check it); the policy makes
-    the browser enforce that too, so a stray third-party link fails loudly.
-    """
-    images = "'self' data:"
-    if settings.tiles_enabled:
-        parts = urlsplit(str(settings.tiles))
-        host = parts.netloc.replace("{s}.", "*.")
-        if parts.scheme and host and "{" not in host:
-            images += f" {parts.scheme}://{host}"
-        else:
-            images += " https:"
-    return ("default-src 'self'; "
-            f"script-src 'self' 'nonce-{nonce}'; "
-            "style-src 'self' 'unsafe-inline'; "
-            f"img-src {images}; "
-            "connect-src 'self'; "
-            "base-uri 'self'; form-action 'self'; frame-ancestors 'self'")
-
-
 @bp.get("/")
 def index() -> Response:
     """The map page."""
     region = current_region()
     settings = current_settings()
     parts = _cached_parts(region, settings)
-    nonce = secrets.token_urlsafe(16)
     source = str(region.info.get("source") or "the loaded region")
-    html = render_template(
-        "index.html",
+    return render_page(
+        "index.html", no_store=False,
         parts=parts,
         config=page_config(region, settings, parts.name if parts else None),
         kinds=region.kinds,
@@ -200,8 +176,4 @@ def index() -> Response:
         region_label=source,
         venue_count=len(region.venues),
         install_command=INSTALL_COMMAND,
-        nonce=nonce,
     )
-    response = Response(html, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = content_security_policy(settings, nonce)
-    return response

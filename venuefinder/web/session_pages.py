@@ -35,13 +35,11 @@ cookie is HttpOnly, and the token is that browser's own.
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Union
 
-from flask import (Blueprint, Flask, Response, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, Flask, Response, redirect, request, session, url_for
 from pydantic import Field
 
 from ..errors import ForbiddenError, InputError, NotFoundError
@@ -59,9 +57,9 @@ from .assets import missing_vendor_files
 from .errors import handle_any
 from .guards import check_csrf, csrf_token, limit_writes
 from .hazards import current_store
-from .mapview import content_security_policy
 from .models import RequestModel, VenueId
 from .openapi import operation
+from .pages import render_page
 from .session_models import ClubPath, SessionPath, SignupPath
 from .state import current_region, current_settings, current_venues
 
@@ -129,7 +127,7 @@ def _error_page(exc: Exception) -> Response:
     logs), as a page."""
     answer = handle_any(exc)
     message = (answer.get_json(silent=True) or {}).get("message") or "error"
-    response = _page("sessions_base.html", answer.status_code, message=message,
+    response = _page("error.html", answer.status_code, message=message,
                      heading=HEADINGS.get(answer.status_code, "Something went wrong"))
     for key in ("Retry-After", "Allow"):
         if key in answer.headers:
@@ -554,17 +552,11 @@ def _preview_checks(feature: Mapping[str, Any],
 # -- what the templates get ---------------------------------------------------------------
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
-    """A page: rendered with the CSRF token and the form limits, its CSP (scripts only from
-    the app; the tile server's images), never stored by caches."""
-    html = render_template(template, csrf_token=csrf_token(),
-                           limits=_LIMITS, role_labels=ROLE_LABELS, role_short=ROLE_SHORT,
-                           roles=ROLES, pace_labels=PACE_LABELS, plan_titles=TITLES,
-                           leaflet=not missing_vendor_files(), **context)
-    response = Response(html, status=status, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = content_security_policy(
-        current_settings(), secrets.token_urlsafe(16))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    """A page: rendered with the CSRF token and the form limits, never stored by caches."""
+    return render_page(template, status, csrf_token=csrf_token(),
+                       limits=_LIMITS, role_labels=ROLE_LABELS, role_short=ROLE_SHORT,
+                       roles=ROLES, pace_labels=PACE_LABELS, plan_titles=TITLES,
+                       leaflet=not missing_vendor_files(), **context)
 
 
 _LIMITS = {"title": TITLE_MAX, "name": NAME_MAX, "club_name": CLUB_NAME_MAX,
