@@ -16,7 +16,8 @@ from flask.testing import FlaskClient
 from venuefinder.errors import InputError, NotFoundError, SourceError
 from venuefinder.region import Region
 from venuefinder.web.app import MAX_HEADER_BYTES, MAX_URL_BYTES, dev_server
-from venuefinder.web.errors import DOMAIN_STATUS, MAX_MESSAGE_CHARS, error_response
+from venuefinder.web.errors import (DOMAIN_STATUS, MAX_MESSAGE_CHARS, describe,
+                                    error_response)
 
 from .test_api import NEAR, assert_error
 
@@ -230,3 +231,15 @@ def test_bad_requests_never_500(client: FlaskClient) -> None:
         for query in odd:
             status = client.get(f"{path}?{query}").status_code
             assert status < 500, (path, query, status)
+
+
+def test_one_describer_for_every_error() -> None:
+    from werkzeug.exceptions import MethodNotAllowed
+
+    for kind, status, code in DOMAIN_STATUS:
+        assert describe(kind("why")) == (status, code, "why", ())
+    allowed = describe(MethodNotAllowed(valid_methods=["GET"]))
+    assert (allowed.status, allowed.code, dict(allowed.headers)) == (
+        405, "method_not_allowed", {"Allow": "GET"})
+    assert describe(KeyError("secret"))[:3] == (
+        500, "internal_error", "the server failed to answer this request; it has been logged")

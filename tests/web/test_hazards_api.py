@@ -378,6 +378,19 @@ def test_admin_page_forms_need_a_session_or_the_header(app: Flask, make_app) -> 
     assert response.status_code == 303
 
 
+def test_admin_page_errors_are_pages(client: FlaskClient) -> None:
+    csrf = _csrf(client.get("/admin/hazards").get_data(as_text=True))
+    for response in (client.post("/admin/hazards/login", data={"csrf_token": csrf,
+                                                                "token": "nope"}),
+                     client.post("/admin/hazards/1/hide", data={"csrf_token": "forged"})):
+        assert response.status_code == 403 and response.mimetype == "text/html"
+        assert response.headers["Cache-Control"] == "no-store"
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+        assert 'id="error-heading">Not allowed<' in response.get_data(as_text=True)
+    assert "wrong admin token" in client.post(
+        "/admin/hazards/login", data={"csrf_token": csrf, "token": "nope"}).get_data(as_text=True)
+
+
 # -- wiring -------------------------------------------------------------------------------
 
 def test_default_store_is_sqlite_in_the_instance_folder(tmp_path, make_app) -> None:

@@ -1,7 +1,7 @@
 """Application factory and a small server for ``venuefinder serve``.
 
-Every answer but the map page is JSON: errors are ``{"error", "message"}`` (see
-:mod:`venuefinder.web.errors`), including the app's own 414 (URL over
+Every answer but the pages is JSON: errors are ``{"error", "message"}``, or pages for the
+views that answer pages (see :mod:`venuefinder.web.errors`), including the app's own 414 (URL over
 :data:`MAX_URL_BYTES`) and 431 (headers over :data:`MAX_HEADER_BYTES`); ``OPTIONS`` answers
 204 No Content with an ``Allow`` header. A server's own limits may answer before the app
 does: werkzeug's (``venuefinder serve``) answers in the same JSON

@@ -1,6 +1,9 @@
-"""The one place where errors become HTTP responses.
-
-Every error the app returns is JSON ``{"error": "<code>", "message": "<sentence>"}``:
+"""The one place where errors become HTTP responses: :func:`describe` turns any exception
+into its status, code and message; :func:`handle_any` answers them as JSON
+``{"error": "<code>", "message": "<sentence>"}``, or, for the views that answer pages (their
+:class:`~venuefinder.web.openapi.Operation` says ``error_media_type="text/html"``: the club
+sessions' pages and the hazards' admin page with its forms), as a page (``error.html``) with
+the same status and message:
 
 ==========================================  ======  =========================
 raised                                      status  ``error``
@@ -23,12 +26,15 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import NamedTuple
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from ..errors import ForbiddenError, InputError, NotFoundError, SourceError, VenuefinderError
 from ..validate import clip
+from .openapi import operation_of
+from .pages import render_page
 
 log = logging.getLogger("venuefinder.web")
 
@@ -53,6 +59,19 @@ _HTTP_MESSAGES = {
 
 #: Longest message an error body carries (a last guard; echoes are clipped far shorter).
 MAX_MESSAGE_CHARS = 600
+#: An error page's heading by status.
+HEADINGS = {400: "That did not work", 403: "Not allowed", 404: "Not found",
+            413: "Too much sent", 429: "Too many requests, slow down",
+            503: "Temporarily unavailable"}
+
+
+class Described(NamedTuple):
+    """What an error answers: its status, ``error`` code, message and kept headers."""
+
+    status: int
+    code: str
+    message: str
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def error_response(status: int, code: str, message: str) -> Response:
@@ -76,44 +95,51 @@ def status_error(status: int) -> tuple[str, str]:
     return _code_of(exc), _HTTP_MESSAGES.get(status) or exc.description or exc.name
 
 
-def handle_http(exc: HTTPException) -> Response:
-    """werkzeug's HTTP errors (404, 405, 413, 429 …) as JSON, keeping their headers (Allow,
-    Retry-After)."""
-    status = exc.code or 500
-    message = _HTTP_MESSAGES.get(status) or (exc.description or exc.name or "error")
-    if status == 429:
-        # flask-limiter's description is the limit itself ("600 per 1 minute").
-        message = f"too many requests: the limit is {exc.description}; retry later"
-    response = error_response(status, _code_of(exc), message)
-    for key, value in exc.get_headers():
-        if key.lower() != "content-type":
-            response.headers[key] = value
-    return response
-
-
-def handle_domain(exc: VenuefinderError) -> Response:
-    """venuefinder's own errors, by :data:`DOMAIN_STATUS`."""
-    for kind, status, code in DOMAIN_STATUS:
-        if isinstance(exc, kind):
-            if status >= 500:
-                log.error("%s: %s", type(exc).__name__, exc)
-            return error_response(status, code, str(exc))
-    return handle_unexpected(exc)
-
-
-def handle_unexpected(exc: Exception) -> Response:
-    """Anything else: logged with its traceback, answered without it."""
+def describe(exc: Exception) -> Described:
+    """Status, code and message of any exception (logged when it is the server's fault):
+    werkzeug's HTTP errors by their status (keeping their headers: Allow, Retry-After),
+    venuefinder's own by :data:`DOMAIN_STATUS`, anything else a 500 without its details."""
+    if isinstance(exc, HTTPException):
+        status = exc.code or 500
+        message = _HTTP_MESSAGES.get(status) or (exc.description or exc.name or "error")
+        if status == 429:
+            # flask-limiter's description is the limit itself ("600 per 1 minute").
+            message = f"too many requests: the limit is {exc.description}; retry later"
+        headers = tuple((key, value) for key, value in exc.get_headers()
+                        if key.lower() != "content-type")
+        return Described(status, _code_of(exc), message, headers)
+    if isinstance(exc, VenuefinderError):
+        for kind, status, code in DOMAIN_STATUS:
+            if isinstance(exc, kind):
+                if status >= 500:
+                    log.error("%s: %s", type(exc).__name__, exc)
+                return Described(status, code, str(exc))
     log.exception("unhandled error while serving a request", exc_info=exc)
-    return error_response(500, "internal_error", _HTTP_MESSAGES[500])
+    return Described(500, "internal_error", _HTTP_MESSAGES[500])
+
+
+def error_page(described: Described) -> Response:
+    """*described* as a page: the status's heading and the message."""
+    return render_page("error.html", described.status,
+                       heading=HEADINGS.get(described.status, "Something went wrong"),
+                       message=clip(described.message, MAX_MESSAGE_CHARS))
+
+
+def answers_pages() -> bool:
+    """Whether the current request's view answers pages (its errors are pages too)."""
+    rule = request.url_rule
+    spec = operation_of(current_app, rule.endpoint) if rule is not None else None
+    return spec is not None and spec.error_media_type == "text/html"
 
 
 def handle_any(exc: Exception) -> Response:
-    """Dispatch by type. One handler for ``Exception`` so that nothing escapes as HTML."""
-    if isinstance(exc, HTTPException):
-        return handle_http(exc)
-    if isinstance(exc, VenuefinderError):
-        return handle_domain(exc)
-    return handle_unexpected(exc)
+    """One handler for ``Exception``, so that nothing escapes in werkzeug's own HTML."""
+    described = describe(exc)
+    response = (error_page(described) if answers_pages() else
+                error_response(described.status, described.code, described.message))
+    for key, value in described.headers:
+        response.headers[key] = value
+    return response
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -63,6 +63,9 @@ if TYPE_CHECKING:
 
 bp = Blueprint("hazards", __name__, url_prefix="/api")
 admin_bp = Blueprint("hazards_admin", __name__, url_prefix="/admin")
+#: The admin page's operations: HTML, and errors that are pages saying why.
+admin_operation = partial(operation, tags=("admin", "pages"), ok_media_type="text/html",
+                          error_media_type="text/html")
 
 #: ``app.extensions`` key of the store (the live view's is :data:`.state.LIVE_KEY`).
 STORE_KEY = "venuefinder.store"
@@ -300,10 +303,9 @@ def _page_admin() -> bool:
 
 
 @admin_bp.get("/hazards")
-@operation("adminHazardsPage", "Admin: the moderation page", tags=("admin",),
-           ok_media_type="text/html",
-           ok_description="The flagged reports with hide/restore buttons, or a form asking "
-                          "for the admin token.")
+@admin_operation("adminHazardsPage", "Admin: the moderation page",
+                 ok_description="The flagged reports with hide/restore buttons, or a form "
+                                "asking for the admin token.")
 def admin_page() -> Response:
     admin = _page_admin()
     flagged = service.flagged_hazards(current_store()) if admin else []
@@ -313,9 +315,8 @@ def admin_page() -> Response:
 
 
 @admin_bp.post("/hazards/login")
-@operation("adminHazardsLogin", "Admin: open a session with the token", tags=("admin",),
-           ok_status=303, ok_media_type="text/html", errors=(403,),
-           ok_description="Back to the page, signed in.")
+@admin_operation("adminHazardsLogin", "Admin: open a session with the token",
+                 ok_status=303, errors=(403,), ok_description="Back to the page, signed in.")
 def admin_login() -> Response:
     check_csrf()
     token = request.form.get("token", "")
@@ -326,9 +327,9 @@ def admin_login() -> Response:
 
 
 @admin_bp.post("/hazards/<int:hazard_id>/<any(hide, restore):action>")
-@operation("adminHazardsAction", "Admin: hide or restore from the page", tags=("admin",),
-           path=AdminActionPath, ok_status=303, ok_media_type="text/html",
-           errors=(400, 403, 404), ok_description="Back to the page.")
+@admin_operation("adminHazardsAction", "Admin: hide or restore from the page",
+                 path=AdminActionPath, ok_status=303, errors=(400, 403, 404),
+                 ok_description="Back to the page.")
 def admin_action(path: AdminActionPath) -> Response:
     check_csrf()
     if not _page_admin():

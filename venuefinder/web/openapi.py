@@ -141,6 +141,12 @@ PAGE_OPERATIONS = {
 }
 
 
+def operation_of(app: Flask, endpoint: str) -> Optional[Operation]:
+    """The :class:`Operation` of *app*'s view *endpoint*, or None (static files)."""
+    view = app.view_functions.get(endpoint)
+    return getattr(view, OPERATION_ATTR, None) or PAGE_OPERATIONS.get(endpoint)
+
+
 class ResponseSchema(GenerateJsonSchema):
     """pydantic's JSON Schema without ``"default": null`` (an optional member is absent,
     and saying its default is null would be wrong)."""
@@ -180,8 +186,7 @@ def openapi_document(app: Flask, limits: ApiLimits) -> dict[str, Any]:
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.endpoint == "static":
             continue  # files, not an API
-        view = app.view_functions[rule.endpoint]
-        spec = getattr(view, OPERATION_ATTR, None) or PAGE_OPERATIONS.get(rule.endpoint)
+        spec = operation_of(app, rule.endpoint)
         if spec is None:
             raise LookupError(f"route {rule.rule} ({rule.endpoint}) has no OpenAPI operation: "
                               "decorate its view with venuefinder.web.openapi.operation")

@@ -54,7 +54,7 @@ from ..store.models import (CLUB_NAME_MAX, MAX_CAPACITY, MAX_DURATION_MIN, MAX_G
                             MEETING_NOTE_MAX, NAME_MAX, NOTES_MAX, TITLE_MAX)
 from ..validate import clip, parse_float, parse_int
 from .assets import missing_vendor_files
-from .errors import handle_any
+from .errors import describe
 from .guards import check_csrf, csrf_token, limit_writes
 from .hazards import current_store
 from .models import RequestModel, VenueId
@@ -79,10 +79,6 @@ SPARE_STEP_ROWS = 2
 #: The form's first guesses.
 DEFAULTS: dict[str, Any] = {"time": "18:00", "duration_min": "60", "group_size": "8",
                             "capacity": "12", "plan": "first-steps", "repeat_weeks": "1"}
-#: An error page's heading by status.
-HEADINGS = {400: "That did not work", 403: "Not allowed", 404: "Not found",
-            413: "Too much sent", 429: "Too many requests, slow down",
-            503: "Temporarily unavailable"}
 #: Role names as a list of who is coming says them.
 ROLE_SHORT = {"can_spot": "can spot", "needs_spotter": "needs a spotter"}
 
@@ -119,20 +115,6 @@ def register_session_pages(app: Flask) -> None:
     limiter exists)."""
     limit_writes(app, bp, "session-pages", ("POST",))
     app.register_blueprint(bp)
-
-
-@bp.errorhandler(Exception)
-def _error_page(exc: Exception) -> Response:
-    """The app's own status and message for *exc* (:func:`.errors.handle_any`, which also
-    logs), as a page."""
-    answer = handle_any(exc)
-    message = (answer.get_json(silent=True) or {}).get("message") or "error"
-    response = _page("error.html", answer.status_code, message=message,
-                     heading=HEADINGS.get(answer.status_code, "Something went wrong"))
-    for key in ("Retry-After", "Allow"):
-        if key in answer.headers:
-            response.headers[key] = answer.headers[key]
-    return response
 
 
 # -- the organiser's form -----------------------------------------------------------------
@@ -567,13 +549,9 @@ _LIMITS = {"title": TITLE_MAX, "name": NAME_MAX, "club_name": CLUB_NAME_MAX,
 
 
 def _status(error: Optional[Exception]) -> int:
-    """A form shown again after *error*: 403 a wrong club token, 404 an unknown club, else
-    400 (a bad value, or a check that refuses)."""
-    if error is None:
-        return 200
-    if isinstance(error, ForbiddenError):
-        return 403
-    return 404 if isinstance(error, NotFoundError) else 400
+    """A form's status: 200, or shown again after *error* with the error's own status (400
+    a bad value or a check that refuses, 403 a wrong club token, 404 an unknown club)."""
+    return 200 if error is None else describe(error).status
 
 
 def _venue_feature(venue_id: str) -> Optional[dict[str, Any]]:
