@@ -117,3 +117,46 @@ def test_basemap_layers():
                      {"railway": "station", "name": "x", "geometry": Point(24.9, 60.1)})
     assert select_basemap(frame)["layer"].tolist() == ["road", "path", "building", "water",
                                                        "green"]
+
+
+@pytest.mark.parametrize("row, reason", [
+    ({"leisure": "stadium", "building": "yes"}, "building"),
+    ({"leisure": "pitch", "building": "grandstand", "sport": "soccer"}, "building"),
+    ({"leisure": "track", "sport": "skiing"}, "sport"),
+    ({"leisure": "track", "piste:type": "downhill"}, "sport"),
+    ({"leisure": "track", "sport": "cycling"}, "sport"),
+    ({"leisure": "track", "sport": "dog_racing"}, "sport"),
+    ({"leisure": "track", "sport": "motor;karting"}, "sport"),
+    ({"leisure": "track", "athletics": "long_jump", "sport": "athletics"}, "jump"),
+    ({"leisure": "track", "sport": "pole_vault"}, "jump"),
+    ({"landuse": "meadow"}, "farm meadow"),
+    ({"landuse": "meadow", "access": "agricultural"}, "farm meadow"),
+])
+def test_what_is_no_running_venue_is_left_out_and_counted(row, reason):
+    venues = _venues(features({**row, "geometry": BIG}, {"leisure": "pitch", "geometry": TINY}))
+    assert venues.empty
+    assert venues.attrs["left_out"] == {reason: 1, "small": 1}
+
+
+def test_a_track_for_running_and_another_sport_is_kept():
+    venues = _venues(features({"leisure": "track", "sport": "cycling;running", "geometry": BIG}))
+    assert venues["kind"].tolist() == ["track"]
+    assert venues.attrs["left_out"] == {}
+
+
+def test_a_meadow_open_to_all_or_in_a_park_is_a_venue():
+    meadow_in_park = box(24.9405, 60.1702, 24.9415, 60.1708)
+    venues = _venues(features({"landuse": "meadow", "access": "yes", "geometry": BIG},
+                              {"landuse": "meadow", "geometry": meadow_in_park},
+                              {"leisure": "park", "geometry": BIG}))
+    assert venues["kind"].tolist() == ["meadow", "meadow", "park"]
+
+
+def test_a_line_track_s_area_comes_from_its_width_or_its_lanes():
+    line = LineString([(24.94, 60.17), (24.944, 60.17)])  # ~222 m
+    venues = _venues(features({"leisure": "track", "lanes": "8", "geometry": line},
+                              {"leisure": "track", "lanes": "8", "width": "6",
+                               "geometry": line}))
+    assert venues["lanes"].tolist() == ["8", "8"]
+    assert venues.loc[0, "area_m2"] == pytest.approx(222 * 8 * 1.22, rel=0.05)
+    assert venues.loc[1, "area_m2"] == pytest.approx(222 * 6, rel=0.05)

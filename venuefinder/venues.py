@@ -15,6 +15,7 @@ column          type        meaning
 ``access``      str|None    OSM ``access`` (``private``/``no`` never get here)
 ``incline``     str|None    OSM ``incline``
 ``width``       str|None    OSM ``width`` (used for tracks drawn as lines)
+``lanes``       str|None    OSM ``lanes`` (a track's lanes: its room and its lap)
 ``area_m2``     float       area in m² (a line track: length × width)
 ``geometry``    geometry    Polygon/MultiPolygon, or LineString for a track drawn as a line
 ==============  ==========  ===========================================================
@@ -24,15 +25,25 @@ region (:func:`local_crs`).
 
 What counts as a venue (a safe open space to run backwards on) and why:
 
-* ``leisure=track`` (areas and lines), ``leisure=pitch``, ``leisure=stadium``: levelled,
-  maintained, away from cars;
+* ``leisure=track`` in any mapping form: an area, a multipolygon relation, a closed way
+  drawn as its line (``area=no``, or also a ``highway=footway``: its lap is its length) or
+  an open way (a straight); ``leisure=pitch``, ``leisure=stadium``: levelled, maintained,
+  away from cars;
 * ``leisure=recreation_ground``/``landuse=recreation_ground``, ``leisure=park``,
-  ``landuse=grass``, ``landuse=village_green``, ``leisure=common``, ``landuse=meadow``:
-  open grass; the scores say how flat, smooth and quiet each one is;
-* left out: ``access=private|no``; sports whose ground is unsafe or not open for running
-  (motor sport, horse racing, banked cycling tracks, skate parks, climbing, swimming,
-  shooting); spaces under ``min_area_m2`` (verges and traffic islands mapped as grass) and
-  line tracks shorter than ``min_track_length_m``.
+  ``landuse=grass``, ``landuse=village_green``, ``leisure=common``, and ``landuse=meadow``
+  open to the public (``access=yes``…) or lying in a park or another leisure ground: open
+  grass; the scores say how flat, smooth and quiet each one is;
+* left out, each counted by its reason (:data:`LEFT_OUT`, logged and kept in the frame's
+  ``attrs["left_out"]``): buildings (a grandstand mapped as ``building=yes``,
+  ``leisure=stadium`` is a roof, not a field); ``access=private|no``; grounds and tracks
+  for a sport whose ground is unsafe or not for running
+  (:data:`~venuefinder.vocabulary.EXCLUDED_SPORTS`: ski pistes, cycling, BMX and trial,
+  motor and karting, horse and dog racing, skate parks, climbing, swimming, shooting),
+  unless a running sport is mapped beside it; a jump's runway or pit
+  (``athletics=long_jump|triple_jump|high_jump|pole_vault`` or such a ``sport``): a short
+  sand-ended straight, never a running track; farm meadows (``landuse=meadow`` with no
+  public access and no leisure use around it); spaces under ``min_area_m2`` (verges and
+  traffic islands mapped as grass) and line tracks shorter than ``min_track_length_m``.
 
 Beside the venues, the same features give the roads (traffic), the obstacles inside venues,
 the fences and walls that ring them, the stadiums that enclose them and the entrances,
@@ -48,6 +59,7 @@ Scoring adds ``score``, ``score_<criterion>``, ``reason_<criterion>``,
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -55,10 +67,11 @@ import shapely
 
 from .meeting import FOOTPATH_REACH_M
 from .vocabulary import (ENCLOSING_BARRIERS, ENCLOSURE_LEISURE, EXCLUDED_ACCESS,
-                         EXCLUDED_SPORTS, GATE_BARRIERS, MAP_GREEN_TAGS, MAP_WATER_TAGS,
-                         MEETING_ENTRANCES, MOTOR_ROAD_CLASSES, PATH_CLASSES,
-                         RUNNABLE_PATH_CLASSES, VENUE_LANDUSE_KINDS, VENUE_LEISURE_KINDS,
-                         first_value, obstacle_categories)
+                         EXCLUDED_SPORTS, GATE_BARRIERS, JUMP_EVENTS, MAP_GREEN_TAGS,
+                         MAP_WATER_TAGS, MEETING_ENTRANCES, MOTOR_ROAD_CLASSES, PATH_CLASSES,
+                         PUBLIC_ACCESS, RUNNABLE_PATH_CLASSES, RUNNING_SPORTS,
+                         VENUE_LANDUSE_KINDS, VENUE_LEISURE_KINDS, first_value,
+                         first_value_in, obstacle_categories)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -67,12 +80,28 @@ if TYPE_CHECKING:
 
     from .config import Settings
 
+log = logging.getLogger(__name__)
+
 VENUE_COLUMNS: tuple[str, ...] = (
     "id", "name", "kind", "surface", "smoothness", "lit", "sport", "access", "incline",
-    "width", "area_m2", "geometry",
+    "width", "lanes", "area_m2", "geometry",
 )
-#: Width of a track drawn as a single line when it has no usable ``width`` tag (4 lanes).
+#: Width of a track drawn as a single line when it has no usable ``width`` or ``lanes``
+#: tag (4 lanes).
 DEFAULT_TRACK_WIDTH_M = 5.0
+#: Width of one lane of a running track (World Athletics: 1.22 m).
+LANE_WIDTH_M = 1.22
+
+#: Why a candidate is left out, in the order the rules are applied (the first that holds
+#: is counted); see the module docstring.
+LEFT_OUT: dict[str, str] = {
+    "building": "a building, not open ground",
+    "access": "private, or no access",
+    "sport": "for a sport whose ground is unsafe or not for running",
+    "jump": "a jump's runway or pit, not a running track",
+    "farm meadow": "a farm meadow: no public access, no leisure use",
+    "small": "too small to run on",
+}
 
 
 def local_crs(frame: "gpd.GeoDataFrame") -> "CRS":
@@ -83,9 +112,66 @@ def local_crs(frame: "gpd.GeoDataFrame") -> "CRS":
     return crs
 
 
+def track_width_m(width: "pd.Series", lanes: "pd.Series") -> np.ndarray:
+    """Width of a track's lanes (metres): its ``width`` tag, else ``lanes`` ×
+    :data:`LANE_WIDTH_M`, else :data:`DEFAULT_TRACK_WIDTH_M`."""
+    metres = pd_to_metres(width).to_numpy(dtype=float)
+    by_lanes = track_lanes(lanes) * LANE_WIDTH_M
+    metres = np.where(metres > 0, metres, by_lanes)
+    return np.where(metres > 0, metres, DEFAULT_TRACK_WIDTH_M)
+
+
+def track_lanes(lanes: "pd.Series") -> np.ndarray:
+    """A track's ``lanes`` as a number (NaN when unmapped or not a whole number 1–12)."""
+    import pandas as pd
+
+    count = pd.to_numeric(lanes.astype("string").str.strip(), errors="coerce").to_numpy(
+        dtype=float)
+    return np.where((count >= 1) & (count <= 12) & (count == np.round(count)), count, np.nan)
+
+
+def left_out(features: "gpd.GeoDataFrame", kind: "pd.Series") -> np.ndarray:
+    """Why each feature of a venue *kind* is left out (a :data:`LEFT_OUT` key), ``""`` when
+    it is kept (size apart: that needs the metric CRS). Features with no kind: ``""``.
+
+    Parameters
+    ----------
+    features
+        The features frame (WGS84).
+    kind
+        The venue kind of each feature (NaN for none), on the same index.
+    """
+    sport = features["sport"]
+    runs = first_value_in(sport, RUNNING_SPORTS) != ""
+    # The first sport is the place's main use; a running sport mapped beside it keeps it.
+    other_sport = (first_value(sport).isin(EXCLUDED_SPORTS).to_numpy(dtype=bool)
+                   | features["piste:type"].notna().to_numpy()) & ~runs
+    jump = (first_value(features["athletics"]).isin(JUMP_EVENTS).to_numpy(dtype=bool)
+            | first_value(sport).isin(JUMP_EVENTS).to_numpy(dtype=bool))
+    is_kind = kind.notna().to_numpy()
+    meadow = (kind == "meadow").to_numpy() & ~features["access"].isin(PUBLIC_ACCESS).to_numpy()
+    if meadow.any():
+        # A meadow lying in a park or another leisure ground is that ground's grass.
+        grounds = is_kind & (kind != "meadow").to_numpy() & np.isin(
+            shapely.get_type_id(features.geometry.values), (3, 6))
+        inside = shapely.STRtree(features.geometry.values[grounds]).query(
+            shapely.point_on_surface(features.geometry.values[meadow]), predicate="within")[0]
+        meadow[np.flatnonzero(meadow)[np.unique(inside)]] = False
+    building = features["building"].notna().to_numpy() & ~features["building"].isin(
+        ("no",)).to_numpy()
+    reason = np.select(
+        [building, features["access"].isin(EXCLUDED_ACCESS).to_numpy(), other_sport, jump,
+         meadow],
+        ["building", "access", "sport", "jump", "farm meadow"], default="")
+    return np.where(is_kind, reason, "").astype(object)
+
+
 def select_venues(features: "gpd.GeoDataFrame", settings: "Settings",
                   crs: "CRS") -> "gpd.GeoDataFrame":
     """Venue candidates from the features frame, in the documented schema (WGS84).
+
+    What is left out is counted by reason (:data:`LEFT_OUT`): logged, and kept in the
+    result's ``attrs["left_out"]`` (reason key → count, reasons with none left out).
 
     Parameters
     ----------
@@ -97,24 +183,23 @@ def select_venues(features: "gpd.GeoDataFrame", settings: "Settings",
         The region's metric CRS, used to measure areas and lengths.
     """
     import geopandas as gpd
+    import pandas as pd
     import shapely
 
     kind = features["leisure"].map(VENUE_LEISURE_KINDS)
     kind = kind.fillna(features["landuse"].map(VENUE_LANDUSE_KINDS))
-    keep = kind.notna().to_numpy()
-    keep = keep & (~features["access"].isin(EXCLUDED_ACCESS).to_numpy())
-    # The first sport is the place's main use.
-    keep = keep & (~first_value(features["sport"]).isin(EXCLUDED_SPORTS).to_numpy())
     geom_type = shapely.get_type_id(features.geometry.values)
     is_polygon = np.isin(geom_type, (3, 6))
     is_line_track = np.isin(geom_type, (1, 5)) & (kind == "track").to_numpy()
-    keep = keep & (is_polygon | is_line_track)
+    kind = kind.where(is_polygon | is_line_track)
+    reason = left_out(features, kind)
+    keep = kind.notna().to_numpy() & (reason == "")
 
     venues = features.loc[keep].copy()
     venues["kind"] = kind[keep]
     metric = venues.geometry.to_crs(crs)
     polygon = is_polygon[keep]
-    width = pd_to_metres(venues["width"]).fillna(DEFAULT_TRACK_WIDTH_M).to_numpy()
+    width = track_width_m(venues["width"], venues["lanes"])
     length = metric.length.to_numpy()
     area = np.where(polygon, metric.area.to_numpy(), length * width)
     big_enough = np.where(polygon, area >= settings.min_area_m2,
@@ -127,7 +212,15 @@ def select_venues(features: "gpd.GeoDataFrame", settings: "Settings",
     venues = venues[list(VENUE_COLUMNS)].reset_index(drop=True)
     venues = venues.astype({c: object for c in VENUE_COLUMNS if c not in ("area_m2", "geometry")})
     venues = venues.where(venues.notna(), None)
-    return gpd.GeoDataFrame(venues, geometry="geometry", crs="EPSG:4326")
+    venues = gpd.GeoDataFrame(venues, geometry="geometry", crs="EPSG:4326")
+    counts = pd.Series(reason[reason != ""]).value_counts().to_dict()
+    if (~big_enough).any():
+        counts["small"] = int((~big_enough).sum())
+    venues.attrs["left_out"] = {key: int(counts[key]) for key in LEFT_OUT if key in counts}
+    log.info("%d venues; left out: %s", len(venues), ", ".join(
+        f"{count} {LEFT_OUT[key]}" for key, count in venues.attrs["left_out"].items())
+        or "none")
+    return venues
 
 
 def select_roads(features: "gpd.GeoDataFrame") -> "gpd.GeoDataFrame":

@@ -217,3 +217,67 @@ def test_a_corrupt_file_fails_the_same_with_two_processes(tmp_path: Path):
     path.write_bytes(b"\x00\x00\x00\x0dnot a pbf at all" * 100)
     with pytest.raises(SourceError, match="cannot read broken.osm.pbf"):
         read_extract(path, parallel=True)
+
+
+# A running track in every mapping form around (60.18, 24.95): a closed way area, a closed
+# way drawn as its line (area=no), a closed way that is also a footway, an open straight,
+# and a multipolygon relation with its infield as the inner ring.
+TRACKS_OSM = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version="0.6" generator="hand">
+  <node id="1" lat="60.1800" lon="24.9500" version="1"/>
+  <node id="2" lat="60.1800" lon="24.9520" version="1"/>
+  <node id="3" lat="60.1810" lon="24.9520" version="1"/>
+  <node id="4" lat="60.1810" lon="24.9500" version="1"/>
+  <node id="5" lat="60.1802" lon="24.9503" version="1"/>
+  <node id="6" lat="60.1802" lon="24.9517" version="1"/>
+  <node id="7" lat="60.1808" lon="24.9517" version="1"/>
+  <node id="8" lat="60.1808" lon="24.9503" version="1"/>
+  <way id="50" version="1">
+    <nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/>
+    <tag k="leisure" v="track"/><tag k="sport" v="running"/><tag k="lanes" v="6"/>
+  </way>
+  <way id="51" version="1">
+    <nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/>
+    <tag k="leisure" v="track"/><tag k="area" v="no"/><tag k="surface" v="tartan"/>
+  </way>
+  <way id="52" version="1">
+    <nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/>
+    <tag k="leisure" v="track"/><tag k="highway" v="footway"/><tag k="lanes" v="5"/>
+    <tag k="surface" v="tartan"/><tag k="sport" v="athletics"/>
+  </way>
+  <way id="53" version="1">
+    <nd ref="1"/><nd ref="2"/><tag k="leisure" v="track"/><tag k="sport" v="athletics"/>
+  </way>
+  <way id="54" version="1">
+    <nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/>
+  </way>
+  <way id="55" version="1">
+    <nd ref="5"/><nd ref="6"/><nd ref="7"/><nd ref="8"/><nd ref="5"/>
+  </way>
+  <relation id="60" version="1">
+    <member type="way" ref="54" role="outer"/>
+    <member type="way" ref="55" role="inner"/>
+    <tag k="type" v="multipolygon"/><tag k="leisure" v="track"/><tag k="sport" v="running"/>
+  </relation>
+</osm>
+"""
+
+
+@pytest.mark.parametrize("for_map", [True, False])
+def test_a_running_track_is_a_venue_in_every_mapping_form(tmp_path: Path, for_map: bool):
+    from venuefinder import venues as venue_rules
+    from venuefinder.config import Settings
+
+    path = tmp_path / "tracks.osm"
+    path.write_text(TRACKS_OSM)
+    features = read_extract(path, for_map=for_map).features
+    venues = venue_rules.select_venues(features, Settings(),
+                                       venue_rules.local_crs(features)).set_index("id")
+    assert set(venues.index) == {"way/50", "way/51", "way/52", "way/53", "relation/60"}
+    assert (venues["kind"] == "track").all()
+    kinds = {i: venues.loc[i, "geometry"].geom_type for i in venues.index}
+    assert kinds["way/50"] == "MultiPolygon" and kinds["relation/60"] == "MultiPolygon"
+    # Drawn as its line (area=no, or a footway too): a ring whose lap is its length.
+    assert kinds["way/51"] == kinds["way/52"] == kinds["way/53"] == "LineString"
+    assert venues.loc["way/52", "geometry"].is_closed
+    assert venues.loc["way/52", "lanes"] == "5" and venues.loc["way/52", "surface"] == "tartan"

@@ -224,3 +224,25 @@ def test_every_gate_the_file_reader_keeps_is_kept() -> None:
     features, objects = _to_features([raw])
     assert objects == len(values)
     assert sorted(features["barrier"]) == sorted(GATE_BARRIERS)
+
+
+def test_a_closed_track_that_is_also_a_footway_is_read_as_its_line() -> None:
+    """As the file reader reads it: a ring (its lap), with every venue tag, hence a venue."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from venuefinder.config import Settings
+
+    oval = shapely.Polygon([(24.95, 60.18), (24.952, 60.18), (24.952, 60.181), (24.95, 60.181)])
+    index = pd.MultiIndex.from_arrays([["way", "way"], [52, 53]], names=["element", "id"])
+    raw = gpd.GeoDataFrame({"leisure": ["track", "track"], "highway": ["footway", None],
+                            "lanes": ["5", None], "surface": ["tartan", None]},
+                           geometry=[oval, oval], index=index, crs="EPSG:4326")
+    features, _ = _to_features([raw])
+    found = features.set_index("id")
+    assert found.loc["way/52"].geometry.geom_type == "LineString"
+    assert found.loc["way/52"].geometry.is_closed
+    assert found.loc["way/53"].geometry.geom_type == "Polygon"
+    crs = venues.local_crs(features)
+    chosen = venues.select_venues(features, Settings(), crs).set_index("id")
+    assert chosen.loc["way/52", "lanes"] == "5" and chosen.loc["way/52", "kind"] == "track"

@@ -272,12 +272,13 @@ _OBSTACLE_TAGS: tuple[str, ...] = tuple(k for k in TAG_KEYS if k in {
 
 
 def _way_tags(tags: object) -> tuple[str, ...]:
-    """The keys worth asking a way or area for: all of them for venues."""
+    """The keys worth asking a way or area for: all of them for venues (a running track
+    mapped as a footway too is a venue first)."""
+    if "leisure" in tags or "landuse" in tags:
+        return TAG_KEYS
     highway = tags.get("highway")
     if highway in CROSSING_PATHS:
         return _PATH_TAGS
-    if "leisure" in tags or "landuse" in tags:
-        return TAG_KEYS
     if highway is not None:
         return _ROAD_TAGS
     return _OBSTACLE_TAGS

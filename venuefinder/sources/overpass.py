@@ -349,6 +349,12 @@ def _to_features(frames: list["gpd.GeoDataFrame"]) -> tuple["gpd.GeoDataFrame", 
             (tag(k).notna() if values is None else tag(k).isin(values)).to_numpy()
             for k, values in table.items()])
 
+    # A closed way with a highway tag (a running track mapped as a footway too) is a line to
+    # the file reader unless it is area=yes; osmnx makes a polygon of it when another key
+    # (leisure) is an area key: back to its ring.
+    ring = ((element == "way") & np.isin(shapely.get_type_id(geoms), 3)
+            & tag("highway").notna().to_numpy() & ~tag("area").isin(("yes",)).to_numpy())
+    geoms[ring] = shapely.boundary(geoms[ring])  # a way's polygon has no holes: a LineString
     kind = shapely.get_type_id(geoms)
     tags = raw.drop(columns="geometry").reindex(columns=list(TAG_KEYS))
     is_line = np.isin(kind, (1, 5))

@@ -41,19 +41,37 @@ KINDS: tuple[str, ...] = (
 )
 #: ``access`` values that make a place not open to us.
 EXCLUDED_ACCESS = frozenset({"private", "no"})
-#: Sports whose ground is unsafe or not open for running.
+#: ``access`` values that open a place to the public (a meadow among them is no farmland).
+PUBLIC_ACCESS = frozenset({"yes", "permissive", "public", "designated"})
+#: Sports whose ground is unsafe or not open for running, whatever the kind of place: a
+#: ``leisure=track`` for one of them is a track for another sport (ski pistes mapped as
+#: tracks, cycling and BMX or trial tracks, motor, karting, horse and dog racing).
 EXCLUDED_SPORTS = frozenset({
-    "motor", "karting", "motocross", "speedway", "horse_racing", "equestrian", "cycling",
-    "bmx", "skateboard", "climbing", "swimming", "shooting", "water_ski", "model_aerodrome",
+    "motor", "karting", "motocross", "speedway", "rc_car", "four_wheel_drive",
+    "horse_racing", "harness_racing", "equestrian", "dog_racing", "greyhound_racing",
+    "cycling", "bmx", "mtb", "trial", "skiing", "ski_jumping", "cross_country_skiing",
+    "toboggan", "bobsleigh", "luge", "skateboard", "climbing", "swimming", "shooting",
+    "water_ski", "model_aerodrome",
 })
 #: ``sport`` values of a running track proper (with a synthetic surface, also any track).
 RUNNING_SPORTS = frozenset({"running", "athletics", "jogging"})
 SYNTHETIC_SURFACES = frozenset({"tartan", "synthetic", "rubber"})
-#: Sports whose pitch has a net across the middle: an obstacle a backward runner cannot see.
-NET_SPORTS = frozenset({
-    "tennis", "volleyball", "beachvolleyball", "badminton", "padel", "table_tennis",
-    "pickleball", "sepak_takraw",
-})
+#: ``athletics=*`` and ``sport=*`` values of a jump's runway or pit: a short straight of
+#: sand and tartan ending in a pit, bar or box, never a running track.
+JUMP_EVENTS = frozenset({"long_jump", "triple_jump", "high_jump", "pole_vault"})
+#: What stands on a court of each sport, across or around where one runs: a net across
+#: the middle, a hoop's post at each end, walls all round. A backward runner cannot see it.
+COURT_FIXTURES: dict[str, str] = {
+    **dict.fromkeys(("tennis", "volleyball", "beachvolleyball", "beach_volleyball",
+                     "badminton", "padel", "table_tennis", "pickleball", "sepak_takraw",
+                     "paddle_tennis", "footvolley"), "net"),
+    **dict.fromkeys(("basketball", "streetball", "netball", "korfball"), "hoop"),
+    **dict.fromkeys(("squash", "racquetball", "fives"), "wall"),
+}
+#: Sports whose pitch has a net across the middle.
+NET_SPORTS = frozenset(s for s, fixture in COURT_FIXTURES.items() if fixture == "net")
+#: Sports played on a court (a net, hoops or walls on it).
+COURT_SPORTS = frozenset(COURT_FIXTURES)
 
 # -- roads and ways ------------------------------------------------------------------------
 #: ``highway=*`` ways for people on foot or bike, without motor traffic.
@@ -130,7 +148,7 @@ TAG_KEYS: tuple[str, ...] = (
     "access", "incline", "maxspeed", "width", "area", "building", "natural", "waterway",
     "railway", "public_transport", "place", "motor_vehicle", "tracktype",
     "barrier", "amenity", "man_made", "power", "playground", "tourism", "historic", "foot",
-    "entrance",
+    "entrance", "lanes", "athletics", "piste:type",
 )
 #: Named nodes read for place search (stations, place names): ``key → values`` (``None``:
 #: any value). An extract's reader keeps a named node with any value of these keys (a
