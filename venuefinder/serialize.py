@@ -3,7 +3,10 @@
 A feature's ``properties``:
 
 ``id``, ``name``, ``kind``
-    from the venue schema;
+    from the venue schema (``name`` the OSM name, or ``None``);
+``label``
+    what to call it: a human name, never empty, distinct within the region
+    (:mod:`venuefinder.labels`);
 ``score``
     combined 0–100 score (rounded to 1 decimal);
 ``scores``
@@ -68,6 +71,7 @@ def venue_properties(row: Mapping[str, Any], distance_m: Optional[float]) -> dic
     props: dict[str, Any] = {
         "id": row["id"],
         "name": _clean(row.get("name")),
+        "label": str(row["label"]),
         "kind": row["kind"],
         "score": round(float(row["score"]), 1),
         "scores": {c: round(float(row[f"score_{c}"]), 1) for c in criteria},

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
+from venuefinder.labels import venue_labels
 from venuefinder.prepare import with_meeting_points
 from venuefinder.region import Region
 from venuefinder.criteria import REGISTRY, scored_columns
@@ -63,6 +64,8 @@ def _frame(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
                              geometry="geometry", crs="EPSG:4326")
     metric = frame.geometry.to_crs(CRS)
     frame["area_m2"] = np.where(metric.area > 0, metric.area, metric.length * 5.0).round(1)
+    # Labelled from the venues alone: no streets or parks around them.
+    frame["label"] = venue_labels(frame, frame[["id", "name", "geometry"]], CRS)
     return frame
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 from .. import venues as venue_rules
 from ..criteria import scored_columns
 from ..errors import InputError, SourceError
+from ..labels import venue_labels
 from ..meeting import MEETING_COLUMNS, suggest_meeting_points
 from ..parallel import Forked, spare_core
 from ..region import Region
@@ -70,8 +71,9 @@ def score_features(osm: "OsmData", settings: "Settings", dem_path: Optional[Path
                    source_name: str = "") -> tuple["gpd.GeoDataFrame", "gpd.GeoDataFrame",
                                                    "CRS", Optional[Elevation]]:
     """Features of a source → (scored venues in WGS84, motor roads in the metric CRS, the
-    metric CRS, the elevation used). What ``ingest`` writes; :func:`build_region` adds the
-    query index, places and basemap around it."""
+    metric CRS, the elevation used). The venues carry their ``label``
+    (:func:`venuefinder.labels.venue_labels`). What ``ingest`` writes; :func:`build_region`
+    adds the query index, places and basemap around it."""
 
     features = osm.features
     if features.empty:
@@ -100,7 +102,9 @@ def score_features(osm: "OsmData", settings: "Settings", dem_path: Optional[Path
         scored = score_venues(candidates, context, apart=(lambda: _joined(
             job.result()[0], score_geometry(candidates.iloc[split:], crs))) if apart else None)
         points = job.result()[1] if apart else meeting_points(features, candidates, crs)
-    return _with_columns(scored, points), roads, crs, dem
+    scored = _with_columns(scored, points)
+    scored["label"] = venue_labels(candidates, features, crs)
+    return scored, roads, crs, dem
 
 
 #: Share of the venues whose geometry-only criteria the forked process scores beside the
@@ -185,7 +189,7 @@ def load_ingested(path: Path) -> Region:
     if not {"id", "kind", "score", "area_m2"} <= set(venues.columns):
         raise SourceError(f"{path.name} is not a venuefinder ingest file "
                           "(no id, kind, score and area_m2 columns)")
-    missing = [c for c in scored_columns() if c not in venues.columns]
+    missing = [c for c in (*scored_columns(), "label") if c not in venues.columns]
     if missing:
         raise SourceError(f"{path.name} was ingested by an older venuefinder (missing "
                           f"{', '.join(missing[:4])}{'…' if len(missing) > 4 else ''}): "

@@ -396,7 +396,10 @@ class SuggestedMeetingPoint(ResponseModel):
 
 class _VenueProperties(ResponseModel):
     id: str = Field(pattern=VENUE_ID_PATTERN, examples=["way/123"])
-    name: Optional[str]
+    name: Optional[str] = Field(description="The OSM name, or null.")
+    label: str = Field(min_length=1, examples=["Football pitch in Kaisaniemen puisto"],
+                       description="What to call it: its name and kind, or where it lies; "
+                                   "never empty, distinct within the region.")
     kind: str
     score: Score = Field(description="Combined score, 0-100, higher is safer.")
     scores: Scores  # type: ignore[valid-type]
