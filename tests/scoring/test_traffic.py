@@ -15,7 +15,7 @@ def test_field_beside_primary_road_scores_low_and_names_it(context_for):
     result = score_traffic(venues, context_for(roads))
     # primary: safe at 200 m, floor 0 → 10 m gives 5.
     assert result.loc[0, "score"] == pytest.approx(5.0)
-    assert result.loc[0, "reason"] == "Mannerheimintie (primary, 50 km/h) is 10 m away"
+    assert result.loc[0, "reason"] == "Mannerheimintie (primary road, 50 km/h) is 10 m away"
 
 
 def test_field_400_m_from_primary_road_is_safe(context_for):
@@ -24,7 +24,7 @@ def test_field_400_m_from_primary_road_is_safe(context_for):
                         "geometry": road_east_of_field(400.0)})
     result = score_traffic(venues, context_for(roads))
     assert result.loc[0, "score"] == 100.0
-    assert "nearest motor road, Mannerheimintie (primary, 50 km/h), is 400 m away" in \
+    assert "nearest motor road, Mannerheimintie (primary road, 50 km/h), is 400 m away" in \
         result.loc[0, "reason"]
 
 
@@ -52,7 +52,7 @@ def test_worst_class_wins_not_the_nearest_road(context_for):
     service_score = service.floor + (100 - service.floor) * 5 / service.safe_distance_m
     assert service_score > 20.0
     assert result.loc[0, "score"] == pytest.approx(20.0)  # primary: 40 / 200
-    assert result.loc[0, "reason"].startswith("Big road (primary)")
+    assert result.loc[0, "reason"].startswith("Big road (primary road)")
 
 
 def test_road_through_the_venue_is_zero_distance(context_for):
@@ -115,7 +115,20 @@ def test_reason_names_the_mapped_class_not_its_group(context_for):
     roads = make_roads({"name": "Pikkutie", "highway": "unclassified",
                         "road_class": "residential", "geometry": road_east_of_field(20.0)})
     assert score_traffic(venues, context_for(roads)).loc[0, "reason"] == \
-        "Pikkutie (unclassified) is 20 m away"
+        "Pikkutie (minor road) is 20 m away"
+
+
+@pytest.mark.parametrize("highway, said", [
+    ("unclassified", "A minor road (30 km/h) is 20 m away"),
+    ("living_street", "A living street (30 km/h) is 20 m away"),
+    ("primary_link", "A primary slip road (30 km/h) is 20 m away"),
+    ("service", "A service road (30 km/h) is 20 m away"),
+])
+def test_reason_says_an_unnamed_road_in_plain_words(context_for, highway, said):
+    venues = make_venues({"geometry": field_square()})
+    roads = make_roads({"highway": highway, "road_class": "residential",
+                        "maxspeed_kmh": 30.0, "geometry": road_east_of_field(20.0)})
+    assert score_traffic(venues, context_for(roads)).loc[0, "reason"] == said
 
 
 def _fence_around(size: float = 100.0, gap: float = 2.0) -> LineString:
@@ -147,7 +160,7 @@ def test_a_fenced_pitch_beside_a_primary_road_is_separated_from_it():
     floor = SEPARATED_FLOOR_RISE * 100.0  # primary's floor is 0
     assert fenced["score"] == pytest.approx(floor + (100 - floor) * 10 / 200)
     assert fenced["score"] > open_field["score"]
-    assert fenced["reason"] == "Duxgass (primary, 50 km/h) is 10 m away, behind a fence"
+    assert fenced["reason"] == "Duxgass (primary road, 50 km/h) is 10 m away, behind a fence"
 
 
 def test_a_fence_on_one_side_only_does_not_ring_the_venue():

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..vocabulary.labels import highway_word, with_article
 from ..vocabulary.roads import ROAD_CLASSES
 
 if TYPE_CHECKING:
@@ -182,20 +183,20 @@ def _nearest(geoms: "np.ndarray", road_geoms: "np.ndarray",
     return tuple(np.concatenate(arrays) for arrays in zip(*parts))  # type: ignore[return-value]
 
 
-def _describe(name: object, road_class: str, maxspeed: float) -> str:
-    detail = road_class if np.isnan(maxspeed) else f"{road_class}, {maxspeed:.0f} km/h"
+def _describe(name: object, highway: object, maxspeed: float) -> str:
+    """A road in plain words: ``Mannerheimintie (primary road, 50 km/h)``, ``a minor road``."""
+    what = highway_word(highway)
+    speed = "" if np.isnan(maxspeed) else f"{maxspeed:.0f} km/h"
     if isinstance(name, str) and name:
-        return f"{name} ({detail})"
-    if np.isnan(maxspeed):
-        return f"a {road_class} road"
-    return f"a {road_class} road ({maxspeed:.0f} km/h)"
+        return f"{name} ({', '.join(filter(None, (what, speed)))})"
+    return f"{with_article(what)} ({speed})" if speed else with_article(what)
 
 
 def _reasons(venues: "gpd.GeoDataFrame", roads: "gpd.GeoDataFrame", geoms: "np.ndarray",
              road_geoms: "np.ndarray", worst_road: "np.ndarray",
              worst_distance: "np.ndarray", separation: "np.ndarray") -> list[str]:
     names = roads["name"].to_numpy(dtype=object)
-    # The reason names the mapped class (unclassified, living_street…), not its group.
+    # The reason names the mapped road (a minor road, a living street…), not its group.
     classes = roads["highway"].to_numpy(dtype=object)
     speeds = roads["maxspeed_kmh"].to_numpy(dtype=float)
     # For venues far from every class's reach, still cite the nearest motor road.
