@@ -178,30 +178,85 @@ def test_a_closed_400_m_track_line_is_a_full_lap():
 
 def test_an_open_track_line_is_a_straight_of_its_length():
     straight = LineString([(X0, Y0), (X0 + 60, Y0), (X0 + 100, Y0)])
-    result = scored({"kind": "track", "geometry": straight, "width": "6"}).loc[0]
-    assert result["longest_run_m"] == pytest.approx(100.0)
-    assert result["usable_area_m2"] == 600.0
-    assert result["score"] == 100.0
-    assert result["reason"] == "100 m straight of track: room for end-to-end drills"
+    result = scored({"kind": "track", "geometry": straight, "width": "6"},
+                    {"kind": "track", "geometry": straight, "lanes": "8"})
+    assert list(result["longest_run_m"]) == [pytest.approx(100.0)] * 2
+    assert list(result["usable_area_m2"]) == [600.0, 976.0]  # 8 lanes of 1.22 m
+    # Judged like any 600 m² place: the run is there, the room beside it is not.
+    assert result.loc[0, "score"] == pytest.approx(58.2, abs=0.1)
+    assert result.loc[0, "reason"] == ("100 m straight of track: room for one runner, little "
+                                       "for anyone else")
+    assert result.loc[1, "reason"] == ("100 m straight of track: room for backward strides "
+                                       "and shuttles")
 
 
-def test_a_track_ring_mapped_as_an_area_has_a_lap_on_its_running_line():
+def test_a_track_ring_mapped_as_an_area_has_its_lap_along_the_inner_edge():
     ring = box(X0, Y0, X0 + 110, Y0 + 110).difference(box(X0 + 10, Y0 + 10, X0 + 100,
                                                           Y0 + 100))
     result = scored({"kind": "track", "geometry": ring},
                     {"kind": "track", "geometry": MultiPolygon(
                         [ring, box(X0 + 300, Y0, X0 + 310, Y0 + 10)])})
-    assert list(result["longest_run_m"]) == [pytest.approx((440 + 360) / 2)] * 2
-    assert result.loc[0, "reason"].startswith("400 m lap (longest straight run 106 m)")
-    assert result.loc[0, "score"] == 100.0
+    # The kerb is 360 m round; the running line 0.30 m out from it.
+    lap = 360 + 2 * math.pi * 0.3
+    assert list(result["longest_run_m"]) == [pytest.approx(lap, abs=0.05)] * 2
+    assert result.loc[0, "reason"].startswith("362 m lap (longest straight run")
+    assert result.loc[0, "usable_area_m2"] == 110 ** 2 - 90 ** 2  # its lanes
+    assert result.loc[0, "score"] == 100.0  # its longest straight run: 100 m or more
+
+
+def _oval(inner_lap: float, lanes_m: float) -> object:
+    """A standard oval's outline (two straights, two semicircles) whose inner edge is
+    *inner_lap* metres round, with *lanes_m* of lanes outside it."""
+    radius = 36.5
+    straight = (inner_lap - 2 * math.pi * radius) / 2
+    return LineString([(X0, Y0), (X0 + straight, Y0)]).buffer(radius + lanes_m,
+                                                               quad_segs=256)
+
+
+def test_a_track_outline_without_its_infield_laps_along_its_lanes_inner_edge():
+    eight_lanes = _oval(398.1, 8 * 1.22)
+    result = scored({"kind": "track", "geometry": eight_lanes, "lanes": "8"},
+                    {"kind": "track", "geometry": eight_lanes})
+    assert result.loc[0, "longest_run_m"] == pytest.approx(400.0, abs=0.5)
+    assert result.loc[0, "reason"].startswith("400 m lap")
+    assert result.loc[0, "usable_area_m2"] == pytest.approx(400 * 8 * 1.22, rel=0.01)
+    # Lanes unmapped: four lanes' default width, so the inner edge is thought further out.
+    assert result.loc[1, "longest_run_m"] == pytest.approx(398.1 + 2 * math.pi * (
+        8 * 1.22 - 5.0 + 0.3), abs=0.5)
+
+
+def test_a_jump_pit_or_pad_is_never_lapped():
+    pit = box(X0, Y0, X0 + 9, Y0 + 9)  # compact, but 36 m round
+    result = scored({"kind": "track", "geometry": pit}).loc[0]
+    assert "lap" not in result["reason"]
+    assert result["longest_run_m"] == pytest.approx(math.hypot(8.4, 8.4), abs=0.05)
+    assert result["score"] == 0.0
 
 
 def test_a_long_thin_track_area_is_a_straight_not_a_lap():
     sprint = box(X0, Y0, X0 + 120, Y0 + 6)
     result = scored({"kind": "track", "geometry": sprint}).loc[0]
-    assert result["longest_run_m"] == pytest.approx(math.hypot(116, 2), abs=0.05)
-    assert result["score"] == 100.0  # a track's lanes are its room, narrow by design
-    assert result["reason"].startswith("Longest straight run 116 m")
+    assert result["longest_run_m"] == pytest.approx(math.hypot(119.4, 5.4), abs=0.05)
+    assert result["usable_area_m2"] == pytest.approx(119.4 * 5.4, abs=1)
+    assert result["reason"] == ("Longest straight run 120 m inside a 645 m² open area: "
+                                "room for backward strides and shuttles")
+
+
+def test_room_says_the_same_of_the_same_run_and_area_whatever_the_kind():
+    """A track's lanes are judged on the same tables as a lawn: a 255 m² strip is never
+    room for end-to-end drills, and a bigger one never says less."""
+    strips = [scored({"kind": kind, "geometry": LineString([(X0, Y0), (X0 + 118, Y0)])
+                      if kind == "track" else box(X0, Y0, X0 + 122, Y0 + w + 4),
+                      "width": str(w)}).loc[0]
+              for kind in ("track", "grass") for w in (2.16, 4.92)]
+    small_track, big_track, small_lawn, big_lawn = strips
+    assert small_track["usable_area_m2"] == pytest.approx(255, abs=1)
+    assert big_track["usable_area_m2"] == pytest.approx(581, abs=1)
+    for small, big in ((small_track, big_track), (small_lawn, big_lawn)):
+        assert small["score"] < big["score"] < 60
+        assert small["reason"].endswith("room for one runner, little for anyone else")
+        assert "end-to-end" not in big["reason"]
+    assert small_track["score"] == pytest.approx(small_lawn["score"], abs=2)
 
 
 def test_the_coach_s_scale():

@@ -9,20 +9,27 @@ fence, kerb or hedge that bounds the place: the obstacles criterion keeps the sa
   by the margin (holes, i.e. buildings and ponds mapped as inner rings, grow by it; for a
   MultiPolygon the best part), and the *usable area*, the area of that shrunk polygon. See
   :mod:`.straight_run` for how the run is found.
-* **A track drawn as a line**: a closed way is an oval: its length is the *lap*; an open way
-  is a straight: its length is the run (a line in parts: its longest part). The usable area is
-  the length times the ``width`` tag (default
-  :data:`~venuefinder.venues.DEFAULT_TRACK_WIDTH_M`).
-* **A track drawn as an area** is measured like any area; when it is a loop (it has an inner
-  ring, or its outline is compact enough to be an oval: :data:`LOOP_MIN_COMPACTNESS`; a long
-  thin one is a straight), its lap is the perimeter of its outline, or with an inner ring the
-  mean of the outer and the largest inner perimeter (the running line between kerb and outer
-  edge), and the better of the lap and the straight run scores.
+* **A track**: its room is its lanes, judged on the same tables as any place. The lanes'
+  width is the ``width`` tag, else ``lanes`` × 1.22 m, else four lanes
+  (:func:`~venuefinder.venues.track_width_m`); lanes run to the kerb, so a track keeps only
+  :data:`RUNNING_LINE_M` from its edge (the running line's offset), not the margin.
+
+  - *drawn as a line*: a closed way (``area=no``, or a footway too) is an oval: its length
+    is the *lap*; an open way is a straight: its length is the run (a line in parts: its
+    longest part). The usable area is the length times the lanes' width.
+  - *drawn as an area or a relation*: a loop when it has an inner ring (the infield), or
+    when its outline is compact enough to be an oval (:data:`LOOP_MIN_COMPACTNESS`) and
+    long enough to lap (:data:`LOOP_MIN_LAP_M`: a square jump pit is no oval); else a
+    straight. The lap runs along the inner edge, :data:`RUNNING_LINE_M` out from the kerb:
+    the largest inner ring's length plus 2π × that offset, or without one the outline less
+    2π × (lanes' width − offset). A loop's usable area is its lanes: the area between its
+    rings, or the lap times the lanes' width; a straight's is its own area. The better of
+    the lap and the straight run scores.
 
 Score: ``min(run score, area score)``: room is limited by whichever runs out first, the line
 or the space (a weighted mean would let a 60 m × 6 m verge, whose run alone scores 79, pass
-the veto). A track's lanes are its room, narrow by design: a track scores on its lap or
-straight alone. Linear between breakpoints, flat beyond the ends.
+the veto). The same tables judge every kind of place, tracks included, so the same run and
+the same area always say the same. Linear between breakpoints, flat beyond the ends.
 
 Straight run (:data:`RUN_TABLE`):
 
@@ -70,7 +77,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
-from ..venues import DEFAULT_TRACK_WIDTH_M, pd_to_metres
+from ..venues import track_width_m
 from .straight_run import longest_chords, shrink
 
 if TYPE_CHECKING:
@@ -96,6 +103,12 @@ AREA_TABLE: tuple[tuple[float, float], ...] = (
 #: A track area whose outline has at least this isoperimetric quotient (4πA/P²: 1 for a
 #: circle, 0.86 for a 400 m oval, 0.2 for a 110 m × 8 m straight) is an oval, hence a loop.
 LOOP_MIN_COMPACTNESS = 0.5
+#: ... and whose lap is at least this long (metres): the shortest indoor ovals are ~130 m;
+#: a compact shape shorter round than this is a pit or a pad, not a loop.
+LOOP_MIN_LAP_M = 100.0
+#: The running line of a track lies this far out from its inner kerb (World Athletics:
+#: 0.30 m), which is how a 400 m lap is measured.
+RUNNING_LINE_M = 0.30
 
 _RUN_X, _RUN_Y = np.array(RUN_TABLE).T
 _LAP_X, _LAP_Y = np.array(LAP_TABLE).T
@@ -142,9 +155,8 @@ def score_room(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.Dat
     geoms = np.asarray(venues.geometry.to_numpy(), dtype=object)
     kinds = (venues["kind"].astype(str).to_numpy() if "kind" in venues
              else np.full(n, "", dtype=object))
-    width = (pd_to_metres(venues["width"]).to_numpy(dtype=float) if "width" in venues
-             else np.full(n, np.nan))
-    width = np.where(width > 0, width, DEFAULT_TRACK_WIDTH_M)
+    missing = pd.Series(None, index=venues.index, dtype=object)
+    width = track_width_m(venues.get("width", missing), venues.get("lanes", missing))
     type_id = shapely.get_type_id(geoms)
     is_line = np.isin(type_id, (1, 2, 5))
     is_area = np.isin(type_id, (3, 6))
@@ -167,19 +179,21 @@ def score_room(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.Dat
 
     areas = np.flatnonzero(is_area)
     if areas.size:
-        shrunk = shrink(geoms[areas], MARGIN_M)
+        # Lanes run to the kerb: a track keeps only its running line's offset from the edge.
+        margin = np.where(kinds[areas] == "track", RUNNING_LINE_M, MARGIN_M)
+        shrunk = shrink(geoms[areas], margin)
         run[areas] = longest_chords(shrunk)
         area[areas] = shapely.area(shrunk)
         tracks = areas[kinds[areas] == "track"]
         if tracks.size:
-            lap[tracks] = _track_area_laps(geoms[tracks])
+            lap[tracks], lanes_area = _track_area_laps(geoms[tracks], width[tracks])
+            area[tracks] = np.where(np.isnan(lap[tracks]), area[tracks], lanes_area)
 
     is_loop = ~np.isnan(lap)
     run_score = run_to_score(run)
     run_score = np.where(is_loop, np.maximum(lap_to_score(np.nan_to_num(lap)), run_score),
                          run_score)
-    # A track's lanes are its room, narrow by design: its lap or straight alone scores.
-    area_score = np.where(kinds == "track", 100.0, area_to_score(area))
+    area_score = area_to_score(area)
     score = np.minimum(run_score, area_score)
     reasons = [_reason(run[i], lap[i], area[i], score[i], area_score[i] < run_score[i],
                        bool(is_line[i])) for i in range(n)]
@@ -190,11 +204,12 @@ def score_room(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.Dat
     }, index=venues.index)
 
 
-def _track_area_laps(geoms: "np.ndarray") -> "np.ndarray":
-    """Lap (metres) of each track drawn as an area, NaN when it is not a loop (a straight).
+def _track_area_laps(geoms: "np.ndarray", width: "np.ndarray"
+                     ) -> tuple["np.ndarray", "np.ndarray"]:
+    """Lap (metres) of each track drawn as an area, NaN when it is not a loop (a straight),
+    and the area of its lanes (m², meaningful for loops).
 
-    The lap is measured on the largest part: the perimeter of its outline, or with an inner
-    ring the mean of the outer and the largest inner perimeter.
+    Measured on the largest part, along the inner edge (see the module docstring).
     """
     parts, owner = shapely.get_parts(geoms, return_index=True)
     part_area = shapely.area(parts)
@@ -215,8 +230,12 @@ def _track_area_laps(geoms: "np.ndarray") -> "np.ndarray":
         longest_inner = np.zeros(int((holes > 0).sum()))
         np.maximum.at(longest_inner, ring_owner[is_inner], shapely.length(rings[is_inner]))
         inner_len[holes > 0] = longest_inner
-    lap = np.where(holes > 0, (outer_len + inner_len) / 2.0, outer_len)
-    return np.where((holes > 0) | (compact >= LOOP_MIN_COMPACTNESS), lap, np.nan)
+    offset = 2.0 * math.pi * RUNNING_LINE_M
+    lap = np.where(holes > 0, inner_len + offset,
+                   outer_len - 2.0 * math.pi * width + offset)
+    loop = (holes > 0) | ((compact >= LOOP_MIN_COMPACTNESS) & (lap >= LOOP_MIN_LAP_M))
+    lanes_area = np.where(holes > 0, shapely.area(largest), lap * width)
+    return np.where(loop, lap, np.nan), lanes_area
 
 
 def _reason(run: float, lap: float, area: float, score: float, area_limits: bool,
