@@ -12,9 +12,9 @@ from shapely.geometry import LineString, Point, box
 
 from venuefinder.errors import InputError
 from venuefinder.meeting import (distance_to_venue, suggest_meeting_point,
-                                          suggest_meeting_points, venue_point)
+                                 suggest_meeting_points, venue_point)
 
-from .features import LAT, LON, rectangle
+from .sessions.features import LAT, LON, rectangle
 
 CRS = "EPSG:3067"
 #: 100 m × 60 m, west edge x = 385,000, south edge y = 6,672,000.
@@ -44,28 +44,42 @@ def frame(*names: str) -> gpd.GeoDataFrame:
 def test_a_main_entrance_on_the_edge_comes_first() -> None:
     point = suggest_meeting_point(VENUE, frame(*ROWS))
     assert (point.kind, point.x, point.y) == ("entrance", 385_070, 6_672_060.5)
-    assert point.reason == "The entrance “Main” at the venue's edge (entrance=main)"
+    assert point.reason == "The main entrance “Main” at the venue's edge"
 
 
 def test_any_entrance_beats_a_gate() -> None:
     point = suggest_meeting_point(VENUE, frame("entrance south", "gate east", "emergency"))
     assert (point.kind, point.x, point.y) == ("entrance", 385_030, 6_672_000)
-    assert "entrance=yes" in point.reason
+    assert point.reason == "The entrance at the venue's edge"
 
 
 def test_a_gate_in_the_fence_without_entrances() -> None:
     point = suggest_meeting_point(VENUE, frame("main but far", "emergency", "gate east",
                                                "gate far", "fence", "footway east"))
     assert (point.kind, point.x, point.y) == ("gate", 385_103, 6_672_030)
-    assert point.reason == "The gate in the venue's fence (barrier=gate)"
+    assert point.reason == "The gate in the venue's fence"
 
 
 def test_else_the_edge_nearest_a_footpath_not_a_road() -> None:
     point = suggest_meeting_point(VENUE, frame("gate far", "footway east", "road east"))
     assert point.kind == "footpath"
     assert math.isclose(point.x, 385_100) and 6_672_000 <= point.y <= 6_672_060
-    assert point.reason == ("The venue's edge nearest a footpath (12 m away) "
-                            "(highway=footway)")
+    assert point.reason == "The venue's edge nearest a footpath (12 m away)"
+
+
+@pytest.mark.parametrize("tags, geometry, said", [
+    (dict(entrance="secondary"), Point(385_000, 6_672_030),
+     "The side entrance at the venue's edge"),
+    (dict(barrier="kissing_gate", name="Itäportti"), Point(385_102, 6_672_030),
+     "The kissing gate “Itäportti” in the venue's fence"),
+    (dict(highway="cycleway", name="Baana"),
+     LineString([(385_120, 6_671_900), (385_120, 6_672_200)]),
+     "The venue's edge nearest a cycle path “Baana” (20 m away)"),
+])
+def test_reasons_say_the_way_in_in_plain_words(tags, geometry, said) -> None:
+    features = gpd.GeoDataFrame([{"entrance": None, "barrier": None, "highway": None,
+                                  "name": None, **tags}], geometry=[geometry], crs=CRS)
+    assert suggest_meeting_point(VENUE, features).reason == said
 
 
 def test_a_footpath_that_meets_the_edge() -> None:
@@ -73,7 +87,7 @@ def test_a_footpath_that_meets_the_edge() -> None:
     features = gpd.GeoDataFrame({"highway": ["path"]}, geometry=[path], crs=CRS)
     point = suggest_meeting_point(VENUE, features)  # only a highway column
     assert (point.kind, point.x, point.y) == ("footpath", 385_050, 6_672_000)
-    assert point.reason.startswith("Where a footpath meets the venue's edge")
+    assert point.reason == "Where a path meets the venue's edge"
 
 
 def test_a_track_drawn_as_a_line_meets_at_the_line() -> None:

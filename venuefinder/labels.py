@@ -12,11 +12,11 @@ A venue's label is, from what its tags and the map around it say
    stadium, sports centre or school it lies in (``Football pitch at a school``), and the
    nearest named settlement within :data:`PLACE_REACH_M` (``Meadow near Sispony``);
 
-and when two venues of the region would still share a label, each of them, in turn until
-they differ: the area it lies in and the street, or settlement, by it (``Lawn in
-Kaisaniemenpuisto by Unioninkatu``); where it lies among the others sharing it (``(north)``); its size
-(``(north, 1.2 ha)``); a number (``(north, 1.2 ha, no. 2)``). Distinct within the region,
-a label is distinct within any answer.
+and when two venues of the region would still share a label, each of them gets, in turn
+until they differ: the area it lies in and the street, or settlement, by it (``Lawn in
+Kaisaniemenpuisto by Unioninkatu``); where it lies among the others sharing it
+(``(north)``); its size (``(north, 1.2 ha)``); a number (``(north, 1.2 ha, no. 2)``).
+Distinct within the region, a label is distinct within any answer.
 
 Labels are made once, when the region is scored (:func:`venue_labels`): a few vectorised
 STRtree queries whatever the number of venues.

@@ -26,6 +26,7 @@ import numpy as np
 
 from .errors import InputError
 from .vocabulary import GATE_BARRIERS, MEETING_ENTRANCES, RUNNABLE_PATH_CLASSES
+from .vocabulary.labels import ENTRANCE_WORDS, GATE_WORDS, highway_word, with_article
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -198,8 +199,8 @@ def suggest_meeting_points(venues: "np.ndarray",
     for v, f in best:
         if open_[v]:
             point[v], kind[v], open_[v] = near[f], "entrance", False
-            reason[v] = (f"The entrance{_named(name.iat[f])} at the venue's edge "
-                         f"(entrance={entrance.iat[f]})")
+            reason[v] = (f"The {ENTRANCE_WORDS[entrance.iat[f]]}{_named(name.iat[f])} at the "
+                         "venue's edge")
 
     # 2. gates in the fence: the nearest
     rows = np.flatnonzero(barrier.isin(GATE_BARRIERS).to_numpy())
@@ -207,8 +208,8 @@ def suggest_meeting_points(venues: "np.ndarray",
     for v, f in _first_per_venue(venue_of, feature, distance):
         if open_[v]:
             point[v], kind[v], open_[v] = shapely.point_on_surface(near[f]), "gate", False
-            reason[v] = (f"The gate{_named(name.iat[f])} in the venue's fence "
-                         f"(barrier={barrier.iat[f]})")
+            reason[v] = (f"The {GATE_WORDS[barrier.iat[f]]}{_named(name.iat[f])} in the "
+                         "venue's fence")
 
     # 3. the edge nearest a footpath
     rows = np.flatnonzero(highway.isin(RUNNABLE_PATH_CLASSES).to_numpy()
@@ -221,9 +222,9 @@ def suggest_meeting_points(venues: "np.ndarray",
         gap = shapely.distance(edges[best[:, 0]], near[best[:, 1]])
         for (v, f), at, d in zip(best, on_edge, gap):
             point[v], kind[v], open_[v] = at, "footpath", False
-            where = ("Where a footpath meets the venue's edge" if d < 1.0 else
-                     f"The venue's edge nearest a footpath ({d:,.0f} m away)")
-            reason[v] = f"{where} (highway={highway.iat[f]}{_named(name.iat[f])})"
+            path = f"{with_article(highway_word(highway.iat[f]))}{_named(name.iat[f])}"
+            reason[v] = (f"Where {path} meets the venue's edge" if d < 1.0 else
+                         f"The venue's edge nearest {path} ({d:,.0f} m away)")
 
     # 4. the middle of the venue
     rest = np.flatnonzero(open_)
