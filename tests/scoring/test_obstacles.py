@@ -6,7 +6,7 @@ from shapely.geometry import LineString, Point, box
 
 from venuefinder.config import Settings
 from venuefinder.scoring import ScoringContext
-from venuefinder.scoring.obstacles import NET_CAP, NET_COMBINED_CAP, PENALTIES, score_obstacles
+from venuefinder.scoring.obstacles import COURT_CAP, COURT_COMBINED_CAP, PENALTIES, score_obstacles
 from venuefinder.vocabulary.priors import KIND_PRIORS
 
 from .conftest import CRS, X0, Y0, field_square, make_roads, make_venues
@@ -73,12 +73,35 @@ def test_a_tennis_court_has_a_net_across_it():
                          {"geometry": box(X0, Y0, X0 + 36, Y0 + 18), "kind": "pitch",
                           "sport": "soccer"})
     result = score(venues, obstacles())
-    assert result.loc[0, "score"] == NET_CAP
-    assert result.loc[0, "reason"] == "A net crosses the court (sport=tennis)"
+    assert result.loc[0, "score"] == COURT_CAP
+    assert result.loc[0, "reason"] == "A net crosses the tennis court"
     assert result.loc[0, "evidence"] == "tagged"
-    assert result.loc[0, "cap"] == NET_COMBINED_CAP
+    assert result.loc[0, "cap"] == COURT_COMBINED_CAP < 50
     assert result.loc[1, "score"] == KIND_PRIORS["pitch"].obstacles.score
     assert result.loc[1, "cap"] == float("inf")
+
+
+@pytest.mark.parametrize("sport, reason, note", [
+    ("streetball", "A hoop on a post stands at each end of the streetball court",
+     "its hoops' posts stand"),
+    ("soccer;basketball", "A hoop on a post stands at each end of the basketball court",
+     "its hoops' posts stand"),
+    ("beachvolleyball", "A net crosses the beach volleyball court", "its net stands"),
+    ("beach_volleyball", "A net crosses the beach volleyball court", "its net stands"),
+    ("netball", "A hoop on a post stands at each end of the netball court",
+     "its hoops' posts stand"),
+    ("padel", "A net crosses the padel court", "its net stands"),
+    ("table_tennis", "A net crosses the table tennis court", "its net stands"),
+    ("squash", "Walls close the squash court in", "its walls stand"),
+])
+def test_every_court_says_what_stands_on_it_and_stays_below_50(sport, reason, note):
+    court = make_venues({"geometry": box(X0, Y0, X0 + 28, Y0 + 15), "kind": "pitch",
+                         "sport": sport})
+    result = score(court, obstacles(("bench", Point(X0 + 10, Y0 + 7)))).loc[0]
+    assert result["reason"] == f"{reason} and 1 bench"
+    assert result["score"] <= COURT_CAP and result["cap"] < 50
+    assert result["cap_note"].startswith(f"A court: {note} in a backward runner's way")
+    assert "=" not in result["reason"] + result["cap_note"]
 
 
 def test_a_line_track_gets_its_lanes():

@@ -58,3 +58,23 @@ def test_a_net_is_no_longer_a_surface_matter(context_for):
     # The net moved to the obstacles criterion; the turf itself is still good.
     assert _score(context_for, kind="pitch", surface="artificial_turf",
                   sport="tennis")["score"] == 90.0
+
+
+@pytest.mark.parametrize("sport, score, words", [
+    ("streetball", 60.0, "courts with hoops are usually asphalt or acrylic: even but hard"),
+    ("basketball;soccer", 60.0, "courts with hoops are usually asphalt or acrylic"),
+    ("beachvolleyball", 30.0, "beach courts are sand: soft and uneven"),
+    ("tennis", 60.0, "courts for racket sports are usually hard, clay or turf"),
+    ("badminton", 60.0, "courts are usually a hard surface: asphalt or acrylic"),
+])
+def test_a_court_s_unmapped_surface_follows_its_sport(context_for, sport, score, words):
+    result = _score(context_for, kind="pitch", sport=sport)
+    assert result["score"] == score
+    assert words in result["reason"]
+    assert "grass or turf" not in result["reason"]
+    assert result["evidence"] == "prior"
+
+
+def test_a_football_pitch_keeps_the_pitch_prior(context_for):
+    result = _score(context_for, kind="pitch", sport="soccer")
+    assert result["score"] == KIND_PRIORS["pitch"].surface.score

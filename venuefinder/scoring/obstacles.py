@@ -3,8 +3,9 @@
 From OSM (:data:`~venuefinder.vocabulary.OBSTACLE_TAGS`): trees and tree rows, benches,
 bins, lamps, poles, bollards, kerbs, fences and walls inside, playgrounds and their
 equipment, water, buildings, rocks and sculptures; paths and cycleways that cross the venue
-(people walk and ride into you); and a net across a court (``sport=tennis`` and the other
-:data:`~venuefinder.vocabulary.NET_SPORTS`).
+(people walk and ride into you); and what stands on a court
+(:data:`~venuefinder.vocabulary.COURT_FIXTURES`: a net across a tennis or volleyball court,
+a hoop's post at each end of a basketball court, the walls of a squash court).
 
 Only what lies in the venue's running area counts: the venue shrunk by :data:`EDGE_M` (a
 fence or a row of trees along the edge bounds the place, it does not stand in it; the room
@@ -15,11 +16,11 @@ what is usually unmapped there), then
 each category takes ``weight × √count`` points off (:data:`PENALTIES`; the square root
 because the tenth tree adds less danger than the first), scaled by the venue's size (the
 same count is denser in a small lawn than in a big park: ``√(REFERENCE_AREA / area)``
-clipped to :data:`DENSITY_RANGE`). A net caps this score at :data:`NET_CAP` and the
-combined score at :data:`NET_COMBINED_CAP`: whatever else is good, a backward runner on a
-court runs into the net.
+clipped to :data:`DENSITY_RANGE`). A court caps this score at :data:`COURT_CAP` and the
+combined score at :data:`COURT_COMBINED_CAP`, below the amber line: whatever else is good, a
+backward runner on a court runs into its net, its hoops' posts or its walls.
 
-Evidence: ``tagged`` when something is mapped in it (or the net's sport tag), else
+Evidence: ``tagged`` when something is mapped in it (or the court's sport tag), else
 ``prior`` ("none mapped": nobody may have mapped the benches yet).
 """
 
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..vocabulary import NET_SPORTS, first_value_in
+from ..vocabulary import COURT_FIXTURES, COURT_SPORTS, first_value_in
 from ..vocabulary.priors import priors_of
 
 if TYPE_CHECKING:
@@ -54,9 +55,17 @@ PENALTIES: dict[str, float] = {
 REFERENCE_AREA_M2 = 5_000.0
 #: Bounds of the size factor: a huge park does not make a footpath harmless.
 DENSITY_RANGE = (0.5, 1.5)
-#: The most a court with a net across it scores here, and overall.
-NET_CAP = 30.0
-NET_COMBINED_CAP = 50.0
+#: The most a court scores here, and overall (below 50: never recommended).
+COURT_CAP = 30.0
+COURT_COMBINED_CAP = 45.0
+#: What stands on a court (:data:`~venuefinder.vocabulary.COURT_FIXTURES`), said plainly.
+COURT_WORDS: dict[str, str] = {
+    "net": "a net crosses the {sport} court",
+    "hoop": "a hoop on a post stands at each end of the {sport} court",
+    "wall": "walls close the {sport} court in",
+}
+_COURT_NOTES: dict[str, str] = {"net": "its net stands", "hoop": "its hoops' posts stand",
+                                "wall": "its walls stand"}
 #: Order in which the reason names categories: the worst first.
 _ORDER = {c: i for i, c in enumerate(sorted(PENALTIES, key=lambda c: -PENALTIES[c]))}
 _PLURAL = {"bench": "benches", "fence": "fences", "bus": "buses", "steps": "flights of steps",
@@ -110,30 +119,37 @@ def score_obstacles(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "p
     priors = [priors_of(k).obstacles for k in kinds]
     base = np.array([p[0] for p in priors], dtype=float)
     score = np.clip(base - penalty * density, 0.0, 100.0)
-    nets = first_value_in(venues["sport"], NET_SPORTS)
-    has_net = (nets != "") & (kinds == "pitch")
-    score = np.where(has_net, np.minimum(score, NET_CAP), score)
+    courts = first_value_in(venues["sport"], COURT_SPORTS)
+    is_court = (courts != "") & (kinds == "pitch")
+    fixtures = np.array([COURT_FIXTURES.get(c, "") for c in courts], dtype=object)
+    score = np.where(is_court, np.minimum(score, COURT_CAP), score)
     total = sum(counts.values()) if counts else np.zeros(n, dtype=int)
 
     reasons = []
     for i in range(n):
         found = {c: int(v[i]) for c, v in counts.items() if v[i]}
         parts = _describe(found)
-        if has_net[i]:
-            parts.insert(0, f"a net crosses the court (sport={nets[i]})")
+        if is_court[i]:
+            parts.insert(0, COURT_WORDS[fixtures[i]].format(sport=_sport_words(courts[i])))
         if parts:
             text = _sentence(parts)
         else:
             text = f"None mapped; {priors[i][1]} (a guess by kind)"
         reasons.append(text)
-    evidence = np.where((total > 0) | has_net, "tagged", "prior")
+    evidence = np.where((total > 0) | is_court, "tagged", "prior")
     return pd.DataFrame({
         "score": np.round(score, 1), "reason": reasons, "evidence": evidence,
         "obstacle_count": np.asarray(total, dtype=int),
-        "cap": np.where(has_net, NET_COMBINED_CAP, np.inf),
-        "cap_note": np.where(has_net, f"A net crosses the court: at most "
-                             f"{NET_COMBINED_CAP:.0f} however good the rest", None),
+        "cap": np.where(is_court, COURT_COMBINED_CAP, np.inf),
+        "cap_note": [f"A court: {_COURT_NOTES[f]} in a backward runner's way, so at "
+                     f"most {COURT_COMBINED_CAP:.0f} however good the rest" if court else None
+                     for f, court in zip(fixtures, is_court)],
     }, index=venues.index)
+
+
+def _sport_words(sport: str) -> str:
+    """A sport's value in words: ``table_tennis`` → ``table tennis``."""
+    return {"beachvolleyball": "beach volleyball"}.get(sport, sport.replace("_", " "))
 
 
 def _describe(found: dict[str, int]) -> list[str]:

@@ -4,8 +4,9 @@ Synthetic track is best; short grass and artificial turf are good; asphalt is ev
 hard; gravel is fair; sand, dirt and mud are poor. A bad ``smoothness`` (potholes, ruts)
 caps the score whatever the material. (A net across a court is an obstacle: see
 ``obstacles``.) An unmapped surface is said plainly and scored by a prior for the kind of
-place (:data:`~venuefinder.vocabulary.priors.KIND_PRIORS`), kept below what a mapped good
-surface earns. A ``surface=a;b`` list is judged by its first value.
+place (:data:`~venuefinder.vocabulary.priors.KIND_PRIORS`), or for a court by its sport
+(:data:`~venuefinder.vocabulary.priors.COURT_SURFACE_PRIORS`: hard courts are hard, beach
+courts sand), kept below what a mapped good surface earns. A ``surface=a;b`` list is judged by its first value.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..vocabulary import first_value
-from ..vocabulary.priors import priors_of
+from ..vocabulary import COURT_SPORTS, first_value, first_value_in
+from ..vocabulary.priors import court_surface_prior, priors_of
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -71,7 +72,10 @@ def score_surface(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.
     kind = venues["kind"].astype(str)
 
     mapped = surface.map(lambda s: SURFACE_SCORES.get(s) if isinstance(s, str) else None)
-    prior = kind.map(lambda k: priors_of(k).surface)
+    courts = first_value_in(venues["sport"], COURT_SPORTS)
+    prior = pd.Series([court_surface_prior(court) if court and k == "pitch"
+                       else priors_of(k).surface for k, court in zip(kind, courts)],
+                      index=venues.index, dtype=object)
     known = mapped.notna().to_numpy()
     base = np.where(known, mapped.map(lambda v: v[0] if v else np.nan),
                     prior.map(lambda v: v[0]))

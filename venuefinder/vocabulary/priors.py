@@ -70,6 +70,19 @@ KIND_PRIORS: dict[str, KindPriors] = {
         Prior(70.0, "meadows may hide rocks and ditches"),
         Prior(35.0, "meadows have long grass and tussocks")),
 }
+#: A court's unmapped surface (a pitch whose sport is a
+#: :data:`~venuefinder.vocabulary.COURT_SPORTS` one): what courts of that sport are made
+#: of, not "pitches are usually grass or turf". Hard courts are hard.
+COURT_SURFACE_PRIORS: dict[str, Prior] = {
+    **dict.fromkeys(("basketball", "streetball", "netball", "korfball"), Prior(
+        60.0, "courts with hoops are usually asphalt or acrylic: even but hard")),
+    **dict.fromkeys(("beachvolleyball", "beach_volleyball", "footvolley"), Prior(
+        30.0, "beach courts are sand: soft and uneven")),
+    **dict.fromkeys(("tennis", "padel", "pickleball", "paddle_tennis"), Prior(
+        60.0, "courts for racket sports are usually hard, clay or turf")),
+}
+#: The surface prior of any other court.
+COURT_SURFACE_PRIOR = Prior(60.0, "courts are usually a hard surface: asphalt or acrylic")
 #: The priors of a kind not in :data:`KIND_PRIORS`.
 UNKNOWN_KIND_PRIORS = KindPriors(
     Prior(50.0, "this kind of place is not known to be flat"),
@@ -80,3 +93,8 @@ UNKNOWN_KIND_PRIORS = KindPriors(
 def priors_of(kind: object) -> KindPriors:
     """The priors of a venue kind (:data:`UNKNOWN_KIND_PRIORS` for any other)."""
     return KIND_PRIORS.get(kind, UNKNOWN_KIND_PRIORS)  # type: ignore[arg-type]
+
+
+def court_surface_prior(sport: str) -> Prior:
+    """The surface prior of a court of *sport* (a court sport's value)."""
+    return COURT_SURFACE_PRIORS.get(sport, COURT_SURFACE_PRIOR)
