@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from venuefinder.cli import main
+from venuefinder.cli.commands import format_table
 from venuefinder.criteria import REGISTRY
 from venuefinder.scoring.combine import NEAR_TIE
 
@@ -76,6 +77,39 @@ def test_venues_table_is_readable(runner: CliRunner):
     _ok(result)
     assert "Safest places within 1500 m" in result.stdout
     assert "traffic:" in result.stdout and "surface:" in result.stdout
+
+
+def test_venues_are_listed_by_their_labels(runner: CliRunner):
+    args = ["venues", "--near", NEAR, "--radius", "3000", "--limit", "30"]
+    geojson = runner.invoke(main, [*args, "--format", "geojson"])
+    table = runner.invoke(main, args)
+    _ok(geojson)
+    _ok(table)
+    labels = [f["properties"]["label"] for f in json.loads(geojson.stdout)["features"]]
+    assert len(labels) == 30 and len(set(labels)) == 30
+    assert all(label and "unnamed" not in label.lower() for label in labels)
+    assert all(label in table.stdout for label in labels)
+    assert "unnamed" not in table.stdout
+
+
+def _feature(reasons: dict, evidence: dict) -> dict:
+    return {"properties": {
+        "label": "Lawn by Unioninkatu", "kind": "grass", "score": 70.0, "confidence": 50,
+        "distance_m": 120.0, "vetoed_by": None, "note": None,
+        "osm_url": "https://www.openstreetmap.org/way/1",
+        "scores": {c: 70.0 for c in reasons}, "reasons": reasons, "evidence": evidence}}
+
+
+def test_table_says_a_guess_once_and_nothing_reported_is_no_guess():
+    text = format_table([_feature(
+        {"surface": "Grass, usually", "obstacles": "None mapped; x (a guess by kind)",
+         "traffic": "A minor road is 40 m away", "hazards": "No open hazard reports"},
+        {"surface": "prior", "obstacles": "prior", "traffic": "measured",
+         "hazards": "prior"})], 60.17, 24.94, 500)
+    assert "surface: Grass, usually [a guess]" in text
+    assert "obstacles: None mapped; x (a guess by kind)\n" in text
+    assert "hazards: No open hazard reports\n" in text
+    assert "Lawn by Unioninkatu" in text
 
 
 def test_filters(runner: CliRunner):

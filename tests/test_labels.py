@@ -103,13 +103,15 @@ def test_with_no_street_the_nearest_settlement_says_where() -> None:
         "Meadow near Sispony"]
 
 
-def test_namesakes_get_the_rest_of_their_context_then_where_they_lie() -> None:
+def test_namesakes_are_told_apart_by_where_they_lie_among_them() -> None:
     park = dict(id="way/9", name="Kaisaniemen puisto", leisure="park",
                 geometry=box(X0 - 400, Y0 - 400, X0 + 400, Y0 + 400))
-    got = labels([venue("way/1", 0, 200), venue("way/2", 0, -200), venue("way/3", 300, 300)],
+    got = labels([venue("way/1", 0, 200), venue("way/2", 0, -200), venue("way/3", 300, 0),
+                  venue("way/4", 0, 0, name="Kenttä"), venue("way/5", -300, -300)],
                  [park, street("Liisankatu", 380)])
     assert got == ["Lawn in Kaisaniemen puisto (north)", "Lawn in Kaisaniemen puisto (south)",
-                   "Lawn in Kaisaniemen puisto by Liisankatu"]
+                   "Lawn in Kaisaniemen puisto (east)", "Kenttä — lawn",
+                   "Lawn in Kaisaniemen puisto (south-west)"]
 
 
 def test_namesakes_in_one_direction_get_their_size_then_a_number() -> None:

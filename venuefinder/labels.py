@@ -13,10 +13,9 @@ A venue's label is, from what its tags and the map around it say
    nearest named settlement within :data:`PLACE_REACH_M` (``Meadow near Sispony``);
 
 and when two venues of the region would still share a label, each of them gets, in turn
-until they differ: the area it lies in and the street, or settlement, by it (``Lawn in
-Kaisaniemenpuisto by Unioninkatu``); where it lies among the others sharing it
-(``(north)``); its size (``(north, 1.2 ha)``); a number (``(north, 1.2 ha, no. 2)``).
-Distinct within the region, a label is distinct within any answer.
+until they differ: where it lies among the others sharing it (``(north)``), its size
+(``(north, 1.2 ha)``), a number (``(north, 1.2 ha, no. 2)``). Distinct within the region,
+a label is distinct within any answer.
 
 Labels are made once, when the region is scored (:func:`venue_labels`): a few vectorised
 STRtree queries whatever the number of venues.
@@ -90,19 +89,10 @@ def venue_labels(venues: "gpd.GeoDataFrame", features: "gpd.GeoDataFrame",
     street = np.where(street != "", street, _nearest_named(
         geoms, features, crs, "place", NEAR_PLACES, PLACE_REACH_M, (0,), "near"))
 
-    base = np.empty(n, dtype=object)
-    full = np.empty(n, dtype=object)
-    for i in range(n):
-        if names[i]:
-            head = _named(names[i], words[i])
-            base[i] = head
-            full[i] = " ".join(filter(None, (head, street[i])))
-        else:
-            parts = [p for p in (named_area[i] or unnamed_area[i], street[i]) if p]
-            first = named_area[i] or street[i] or unnamed_area[i]
-            base[i] = " ".join(filter(None, (words[i], first)))
-            full[i] = " ".join((words[i], *parts))
-    return _distinct(base, full, inner, venues["area_m2"].to_numpy(dtype=float))
+    where = [a or s or u for a, s, u in zip(named_area, street, unnamed_area)]
+    base = np.array([_named(name, word) if name else " ".join(filter(None, (word, at)))
+                     for name, word, at in zip(names, words, where)], dtype=object)
+    return _distinct(base, inner, venues["area_m2"].to_numpy(dtype=float))
 
 
 def context_areas(features: "gpd.GeoDataFrame", crs: "CRS") -> "gpd.GeoDataFrame":
@@ -198,13 +188,10 @@ def _named(name: str, word: str) -> str:
     return f"{name} — {word.lower()}"
 
 
-def _distinct(base: "np.ndarray", full: "np.ndarray", inner: "np.ndarray",
-              area_m2: "np.ndarray") -> "np.ndarray":
-    """*base* labels, each one shared by several venues made distinct (the module
-    docstring's order)."""
-    labels = base.copy()
-    shared = _shared(labels)
-    labels[shared] = full[shared]
+def _distinct(labels: "np.ndarray", inner: "np.ndarray", area_m2: "np.ndarray"
+              ) -> "np.ndarray":
+    """*labels*, each one shared by several venues made distinct (the module docstring's
+    order)."""
     notes: list[list[str]] = [[] for _ in labels]
     for note in (_where_among, _size, _number):
         shared = _shared(_noted(labels, notes))

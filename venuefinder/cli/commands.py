@@ -152,25 +152,29 @@ def _region_for(settings: Settings, lat: float, lon: float, radius_m: float) -> 
 
 def format_table(features: list[dict[str, Any]], lat: float, lon: float,
                  radius_m: float) -> str:
-    """A readable table: one line per venue with a column per criterion of the registry,
-    its reasons (saying which are guesses) under it."""
+    """A readable table: one line per venue, by its label, with a column per criterion of
+    the registry, its reasons under it (a guess by kind said once; a live criterion with
+    nothing reported is no guess)."""
     if not features:
         return f"No venues within {radius_m:g} m of {lat:.5f},{lon:.5f}."
     criteria = [c for c in REGISTRY if c.name in features[0]["properties"]["scores"]]
+    live = {c.name for c in REGISTRY if c.live}
     heads = " ".join(f"{c.label:>{max(len(c.label), 4)}}" for c in criteria)
+    # Labels are whole (cut, two could read alike): the column is as wide as the longest.
+    width = max(len("place"), *(len(f["properties"]["label"]) for f in features))
     lines = [f"Safest places within {radius_m:g} m of {lat:.5f},{lon:.5f} (best first):", "",
-             f"{'#':>2}  {'score':>5}  {'conf':>4}  {'name':<34} {'kind':<17} {'dist':>7}  "
-             f"{heads}"]
+             f"{'#':>2}  {'score':>5}  {'conf':>4}  {'place':<{width}} {'kind':<17} "
+             f"{'dist':>7}  {heads}"]
     for rank, feat in enumerate(features, 1):
         p = feat["properties"]
-        name = (p["name"] or f"(unnamed {p['kind']})")[:34]
         cells = " ".join(f"{p['scores'][c.name]:>{max(len(c.label), 4)}.0f}" for c in criteria)
         veto = f"  vetoed by {p['vetoed_by']}" if p["vetoed_by"] else ""
-        lines.append(f"{rank:>2}  {p['score']:>5.0f}  {p['confidence']:>3}%  {name:<34} "
-                     f"{p['kind']:<17} {p['distance_m']:>6.0f}m  {cells}{veto}")
+        lines.append(f"{rank:>2}  {p['score']:>5.0f}  {p['confidence']:>3}%  "
+                     f"{p['label']:<{width}} {p['kind']:<17} {p['distance_m']:>6.0f}m  "
+                     f"{cells}{veto}")
         for criterion, reason in p["reasons"].items():
             guess = (" [a guess]" if p["evidence"].get(criterion) == "prior"
-                     and "guess" not in reason else "")
+                     and criterion not in live and "guess" not in reason else "")
             lines.append(f"{'':>11}{criterion}: {reason}{guess}")
         if p.get("note"):
             lines.append(f"{'':>11}note: {p['note']}")
