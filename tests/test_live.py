@@ -25,6 +25,7 @@ def scored_region() -> Region:
     """Two 100 m fields 300 m apart, scored 90 and 80 on the static criteria."""
     venues = gpd.GeoDataFrame({
         "id": ["way/1", "way/2"], "name": ["North", "South"], "kind": ["pitch", "pitch"],
+        "label": ["North", "South"],
         "surface": [None, None], "smoothness": [None, None], "lit": [None, None],
         "sport": [None, None], "access": [None, None], "incline": [None, None],
         "width": [None, None], "area_m2": [10_000.0, 10_000.0],

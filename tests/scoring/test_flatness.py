@@ -158,12 +158,32 @@ def test_ramp_in_wgs84_scores_like_the_metric_one(tmp_path: Path) -> None:
     assert "DEM ramp3_wgs84.tif" in result.loc[0, "reason"]
 
 
-def test_venue_half_outside_is_scored_on_the_covered_half(tmp_path: Path) -> None:
+def test_venue_half_outside_is_judged_without_the_dem_and_says_how_much_it_covers(
+        tmp_path: Path) -> None:
     dem = dem_file(tmp_path, ramp(3.0), "ramp3.tif")
     result = score_flatness(venues({"geometry": box(60, 20, 140, 80)}), context(dem))
-    assert result.loc[0, "score"] == pytest.approx(80.0, abs=0.5)
-    coverage = int(re.search(r"the DEM covers (\d+)% of it", result.loc[0, "reason"]).group(1))
+    # Half a park measured at 3 % cannot vouch for the other half: the park's prior (55),
+    # which the gentler covered half does not raise.
+    assert result.loc[0, "score"] == KIND_PRIORS["park"].flatness.score == 55.0
+    assert result.loc[0, "evidence"] == "prior"
+    reason = result.loc[0, "reason"]
+    coverage = int(re.search(r"^DEM ramp3.tif covers (\d+)% of it", reason).group(1))
     assert 45 <= coverage <= 55
+    assert p90_of(reason) == pytest.approx(3.0, abs=0.05)
+    assert reason.endswith("a park is not known to be flat (prior 55)")
+
+
+@pytest.mark.parametrize("west, measured", [(5, True), (18, False)])
+def test_measured_only_when_the_dem_covers_nine_tenths(tmp_path: Path, west: float,
+                                                       measured: bool) -> None:
+    # A 100 m wide pitch sticking 5 m (95 % covered) or 18 m (82 %) out of the DEM's east.
+    dem = dem_file(tmp_path, ramp(3.0), "ramp3.tif")
+    result = score_flatness(venues({"geometry": box(west, 20, west + 100, 80),
+                                    "kind": "pitch"}), context(dem))
+    assert (result.loc[0, "evidence"] == "measured") is measured
+    assert ("covers" in result.loc[0, "reason"]) is not measured
+    # Either way the 3 % the DEM saw scores it: a measurement, or a bound on the pitch's 90.
+    assert result.loc[0, "score"] == pytest.approx(80.0, abs=0.5)
 
 
 def test_venue_fully_outside_gets_the_prior_without_raster_work(
@@ -183,8 +203,8 @@ def test_venue_fully_outside_gets_the_prior_without_raster_work(
     result = score_flatness(frame, context(dem))
     assert len(calls) == 1  # only the venue on the DEM was rasterised
     assert result.loc[0, "score"] == KIND_PRIORS["track"].flatness.score == 95.0
-    assert result.loc[0, "reason"] == ("DEM ramp12.tif does not cover it; athletics tracks "
-                                       "are built level (prior 95)")
+    assert result.loc[0, "reason"] == ("DEM ramp12.tif does not cover this place; athletics "
+                                       "tracks are built level (prior 95)")
     assert result.loc[1, "score"] == 50.0
     assert result.loc[2, "score"] == pytest.approx(0.0, abs=1.0)
 
@@ -198,9 +218,14 @@ def test_venue_in_a_nodata_hole_gets_the_prior(tmp_path: Path) -> None:
     result = score_flatness(frame, context(dem))
     assert result.loc[0, "score"] == 90.0
     assert result.loc[0, "reason"].startswith("DEM holes.tif has no data under it; pitches")
-    # The valid part is still measured, and the hole does not read as a cliff.
+    # The valid three quarters are still read, and the hole does not read as a cliff; a
+    # steep covered part lowers the guess, without making it a measurement.
     assert p90_of(result.loc[1, "reason"]) == pytest.approx(12.0, abs=0.2)
-    assert "the DEM covers" in result.loc[1, "reason"]
+    covered = re.search(r"^DEM holes.tif covers (\d+)% of it", result.loc[1, "reason"])
+    assert 70 <= int(covered.group(1)) <= 78  # 75 % drawn, rasterised after reprojection
+    assert result.loc[1, "score"] == pytest.approx(0.0, abs=1.0)
+    assert result.loc[1, "reason"].endswith("; the covered part is steeper: scored on it (0)")
+    assert list(result["evidence"]) == ["prior", "prior"]
 
 
 def test_venue_smaller_than_a_few_pixels_gets_the_prior(tmp_path: Path) -> None:
@@ -315,8 +340,8 @@ def test_incline_outside_the_dem_is_used(tmp_path: Path) -> None:
         venues({"geometry": box(500, 500, 560, 560), "kind": "track", "incline": "8%"}),
         context(dem))
     assert result.loc[0, "score"] == pytest.approx(20.0)
-    assert result.loc[0, "reason"] == ("DEM flat.tif does not cover it; OSM incline=8%: "
-                                       "mapped slope of 8.0%")
+    assert result.loc[0, "reason"] == ("DEM flat.tif does not cover this place; OSM "
+                                       "incline=8%: mapped slope of 8.0%")
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -369,3 +394,71 @@ def test_evidence_says_what_the_score_rests_on(tmp_path: Path) -> None:
                    {"geometry": box(500, 500, 560, 560), "kind": "park"})
     result = score_flatness(frame, context(dem))
     assert list(result["evidence"]) == ["measured", "tagged", "prior"]
+
+
+# --- the extract's own heights, without a DEM -------------------------------------------------
+
+def heights(*rows: tuple[float, float, float]) -> gpd.GeoDataFrame:
+    """Heights of the ground ``(x, y, ele)``, x and y in metres as for :func:`box`."""
+    frame = gpd.GeoDataFrame({"ele": [ele for _, _, ele in rows]},
+                             geometry=[shapely.Point(385_000 + x, 6_672_000 + y)
+                                       for x, y, _ in rows], crs=TM35FIN)
+    return frame.to_crs(UTM35)
+
+
+def hilly_context(dem: Optional[Elevation], *rows: tuple[float, float, float]
+                  ) -> ScoringContext:
+    ctx = context(dem)
+    ctx.heights = heights(*rows)
+    return ctx
+
+
+#: A valley 1,020 m high 500 m north of the venues, a summit 1,480 m high 1.5 km north.
+HILLS = ((25, 500, 1020.0), (25, 1500, 1480.0))
+AROUND = "heights 1,020–1,480 m within 2 km"
+
+
+def test_grass_in_hilly_surroundings_is_likely_sloped_and_a_pitch_stays_built_level() -> None:
+    frame = venues(*({"geometry": box(0, 0, 50, 50), "kind": kind}
+                     for kind in ("grass", "meadow", "park", "recreation_ground", "pitch",
+                                  "track")))
+    result = score_flatness(frame, hilly_context(None, *HILLS))
+    assert result.loc[0, "reason"] == (f"No elevation data; the area is hilly ({AROUND}), so "
+                                       "this grass is likely sloped (prior 40)")
+    assert list(result["score"]) == [SLOPED_CAP] * 4 + [90.0, 95.0]
+    assert "this recreation ground is likely sloped" in result.loc[3, "reason"]
+    assert result.loc[4, "reason"] == ("No elevation data; pitches are built level (prior 90), "
+                                       f"in hilly surroundings ({AROUND})")
+    assert set(result["evidence"]) == {"prior"}
+
+
+@pytest.mark.parametrize("rows", [
+    ((25, 500, 1020.0), (25, 700, 1050.0)),        # 30 m apart in height: no hill
+    ((-1900, 25, 400.0), (1950, 25, 460.0)),       # 60 m over 3.85 km: 1.6 %, a gentle valley
+    ((25, 500, 1480.0),),                          # one height says nothing about slope
+    ((25, 2500, 1020.0), (25, 3500, 1480.0)),      # beyond 2 km
+])
+def test_no_sign_of_hills_keeps_the_prior(rows: tuple) -> None:
+    result = score_flatness(venues({"geometry": box(0, 0, 50, 50), "kind": "grass"}),
+                            hilly_context(None, *rows))
+    assert result.loc[0, "score"] == 60.0
+    assert result.loc[0, "reason"] == ("No elevation data; a grass area is not known to be "
+                                       "flat (prior 60)")
+
+
+def test_a_dem_beats_the_heights_and_one_that_misses_the_place_says_so(tmp_path: Path) -> None:
+    dem = dem_file(tmp_path, np.full((SIZE, SIZE), 7.0), "flat.tif")
+    frame = venues({"geometry": box(20, 20, 80, 80), "kind": "grass"},
+                   {"geometry": box(500, 500, 560, 560), "kind": "grass"})
+    result = score_flatness(frame, hilly_context(dem, *HILLS))
+    assert result.loc[0, "score"] == 100.0 and result.loc[0, "evidence"] == "measured"
+    assert result.loc[1, "score"] == SLOPED_CAP
+    assert result.loc[1, "reason"].startswith(
+        f"DEM flat.tif does not cover this place; the area is hilly ({AROUND})")
+
+
+def test_a_number_mapped_beats_the_heights() -> None:
+    result = score_flatness(
+        venues({"geometry": box(0, 0, 50, 50), "kind": "grass", "incline": "1%"}),
+        hilly_context(None, *HILLS))
+    assert result.loc[0, "score"] == 100.0 and result.loc[0, "evidence"] == "tagged"

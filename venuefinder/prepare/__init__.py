@@ -20,6 +20,7 @@ import pandas as pd
 from .. import venues as venue_rules
 from ..criteria import scored_columns
 from ..errors import InputError, SourceError
+from ..heights import select_heights
 from ..labels import venue_labels
 from ..meeting import MEETING_COLUMNS, suggest_meeting_points
 from ..parallel import Forked, spare_core
@@ -98,7 +99,8 @@ def score_features(osm: "OsmData", settings: "Settings", dem_path: Optional[Path
             crs=crs, roads=roads, settings=settings, dem=dem,
             obstacles=venue_rules.select_obstacles(near, candidates["id"].to_numpy(), crs),
             barriers=venue_rules.select_barriers(near, crs),
-            enclosures=venue_rules.select_enclosures(features, crs))
+            enclosures=venue_rules.select_enclosures(features, crs),
+            heights=select_heights(features, crs))
         scored = score_venues(candidates, context, apart=(lambda: _joined(
             job.result()[0], score_geometry(candidates.iloc[split:], crs))) if apart else None)
         points = job.result()[1] if apart else meeting_points(features, candidates, crs)

@@ -66,6 +66,9 @@ class ScoringContext:
         Fences and walls as lines (``venues.select_barriers``), or None.
     enclosures
         Stadium and sports-centre areas (``venues.select_enclosures``), or None.
+    heights
+        The extract's heights of the ground (``heights.select_heights``: ``ele``, points
+        and contour lines), or None: whether an area is hilly when no DEM says.
     """
 
     crs: "CRS"
@@ -75,6 +78,7 @@ class ScoringContext:
     obstacles: Optional["gpd.GeoDataFrame"] = None
     barriers: Optional["gpd.GeoDataFrame"] = None
     enclosures: Optional["gpd.GeoDataFrame"] = None
+    heights: Optional["gpd.GeoDataFrame"] = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -7,13 +7,23 @@ Evidence, strongest first:
    score comes from the 90th-percentile slope ``p90`` through :data:`SLOPE_TABLE`; the
    steepest pixel is reported but does not score, because a single pixel is dominated by the
    venue's edge (a kerb, an embankment, a fence line) and DEM noise, which a runner avoids by
-   staying off the edge, while ``p90`` says what most of the ground is like.
+   staying off the edge, while ``p90`` says what most of the ground is like. The venue is
+   ``measured`` only when the DEM covers at least :data:`FULL_COVERAGE` (90 %) of it: ``p90``
+   already sets aside the steepest tenth of the ground, so a DEM missing at most a tenth can
+   hide nothing the score would have read, while one missing more might. A DEM covering
+   less says how much ("the DEM covers 8% of it") and what it saw there; the venue is then
+   judged as below, and the covered part lowers the score when it is steeper than that.
 2. **The OSM ``incline`` tag** when the DEM says nothing: a number (``"5%"``, ``"-8%"``,
    ``"3°"``) is a slope measurement scored through the same table; ``up``/``down``/``yes``
    say "sloped" without a number, which caps the score at :data:`SLOPED_CAP`.
 3. **A prior by kind** (:data:`~venuefinder.vocabulary.priors.KIND_PRIORS`): tracks and
    pitches are built level, open grass is not known to be flat. The reason says plainly
-   that there was no elevation data.
+   that there was no elevation data (or that the DEM given does not cover the place).
+4. **The extract's own heights** (``context.heights``, :mod:`venuefinder.heights`) temper
+   that prior: where the area within 2 km is hilly, grass, parks and meadows (the kinds
+   whose flatness is a guess, :data:`~.combine.GUESSABLE_KINDS`) are likely sloped, scored
+   as a place mapped sloped without a number (:data:`SLOPED_CAP`), still a ``prior``; built
+   grounds stay built level, and their reason names the hilly surroundings.
 
 Score table (p90 slope → score), linear in between and flat beyond the ends:
 
@@ -37,7 +47,9 @@ from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
+from ..heights import describe_relief, relief_near
 from ..vocabulary.priors import priors_of
+from .combine import GUESSABLE_KINDS
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -63,8 +75,9 @@ LINE_HALF_WIDTH_M = 2.5
 #: for the venue, or the venue lies outside or in a hole of the DEM).
 MIN_SAMPLES = 3
 
-#: Below this share of the venue covered by valid DEM pixels, the reason says so.
-PARTIAL_COVERAGE = 0.9
+#: Least share of the venue covered by valid DEM pixels for a ``measured`` score (see the
+#: module docstring for why a tenth may be missing).
+FULL_COVERAGE = 0.9
 
 #: ``incline=up|down|yes``: mapped as sloped without a number.
 SLOPED_CAP = 40.0
@@ -110,7 +123,8 @@ def score_flatness(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd
     venues
         Venue frame (:mod:`venuefinder.venues`) in the region's metric CRS.
     context
-        ``context.dem`` (an :class:`~venuefinder.sources.dem.Elevation` or None) is read.
+        ``context.dem`` (an :class:`~venuefinder.sources.dem.Elevation` or None) and
+        ``context.heights`` (:func:`venuefinder.heights.select_heights` or None) are read.
 
     Returns
     -------
@@ -130,6 +144,8 @@ def score_flatness(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd
     no_cover_note: list[Optional[str]] = [None] * n
     if dem is not None and n:
         measured, no_cover_note = _sample_dem(venues, dem)
+    relief = relief_near(context.heights, venues.geometry.to_numpy())
+    hilly = relief["hilly"].to_numpy()
 
     scores = np.empty(n, dtype=float)
     evidence = np.full(n, "prior", dtype=object)
@@ -137,31 +153,48 @@ def score_flatness(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd
     for i in range(n):
         incline_pct, sloped = parse_incline(inclines[i])
         tag = f"OSM incline={str(inclines[i]).strip()}"
-        if measured[i] is not None:
-            p90, steepest, count, coverage = measured[i]
+        seen = measured[i]
+        if seen is not None and seen[3] >= FULL_COVERAGE:
+            p90, steepest, count, _ = seen
             scores[i] = float(slope_to_score(p90))
             evidence[i] = "measured"
             reason = (f"DEM {dem.source}: 90% of the ground is under {p90:.1f}% slope "
-                      f"(steepest {steepest:.1f}%, {count} samples")
-            if coverage < PARTIAL_COVERAGE:
-                reason += f"; the DEM covers {coverage:.0%} of it"
-            reason += ")"
+                      f"(steepest {steepest:.1f}%, {count} samples)")
             if incline_pct is not None or sloped:
                 reason += f"; {tag} noted, the DEM measurement is used"
+            reasons.append(reason)
+            continue
+        lead = no_cover_note[i] or "No elevation data"
+        if seen is not None:  # the DEM covers part of it: said, and kept as a bound below
+            p90, steepest, count, coverage = seen
+            lead = (f"DEM {dem.source} covers {coverage:.0%} of it (there 90% of the ground "
+                    f"is under {p90:.1f}% slope, steepest {steepest:.1f}%, {count} samples)")
+        if incline_pct is not None:
+            scores[i] = float(slope_to_score(incline_pct))
+            evidence[i] = "tagged"
+            reason = f"{lead}; {tag}: mapped slope of {incline_pct:.1f}%"
         else:
-            lead = no_cover_note[i] or "No elevation data"
-            if incline_pct is not None:
-                scores[i] = float(slope_to_score(incline_pct))
-                evidence[i] = "tagged"
-                reason = f"{lead}; {tag}: mapped slope of {incline_pct:.1f}%"
-            else:
-                prior, why = priors_of(kinds[i]).flatness
-                scores[i] = prior
-                reason = f"{lead}; {why} (prior {prior:.0f})"
-                if sloped:
+            prior, why = priors_of(kinds[i]).flatness
+            scores[i] = prior
+            if hilly[i]:
+                around = describe_relief(relief["low"].iat[i], relief["high"].iat[i])
+                if kinds[i] in GUESSABLE_KINDS:
                     scores[i] = min(prior, SLOPED_CAP)
-                    evidence[i] = "tagged"
-                    reason += f"; {tag} says it is sloped: capped at {SLOPED_CAP:.0f}"
+                    what = str(kinds[i]).replace("_", " ")
+                    reason = (f"{lead}; the area is hilly ({around}), so this {what} is "
+                              f"likely sloped (prior {scores[i]:.0f})")
+                else:
+                    reason = (f"{lead}; {why} (prior {prior:.0f}), in hilly surroundings "
+                              f"({around})")
+            else:
+                reason = f"{lead}; {why} (prior {prior:.0f})"
+            if sloped:
+                scores[i] = min(scores[i], SLOPED_CAP)
+                evidence[i] = "tagged"
+                reason += f"; {tag} says it is sloped: capped at {SLOPED_CAP:.0f}"
+        if seen is not None and slope_to_score(seen[0]) < scores[i]:
+            scores[i] = float(slope_to_score(seen[0]))
+            reason += f"; the covered part is steeper: scored on it ({scores[i]:.0f})"
         reasons.append(reason)
 
     return pd.DataFrame({"score": np.round(scores, 1), "reason": reasons, "evidence": evidence},
@@ -182,7 +215,7 @@ def _sample_dem(venues: "gpd.GeoDataFrame", dem: "Elevation"
 
     n = len(venues)
     measured: list[Optional[tuple[float, float, int, float]]] = [None] * n
-    notes: list[Optional[str]] = [f"DEM {dem.source} does not cover it"] * n
+    notes: list[Optional[str]] = [f"DEM {dem.source} does not cover this place"] * n
 
     geoms = venues.geometry
     if venues.crs is not None and dem.crs is not None and venues.crs != dem.crs:

@@ -25,6 +25,7 @@ from ..parallel import Forked, spare_core
 from ..vocabulary import (AREA_KEYS, CROSSING_PATHS, ENCLOSING_BARRIERS, GATE_BARRIERS,
                           LINE_WAY_KEYS, MAP_WAY_KEYS, MEETING_NODE_TAGS, MOTOR_ROAD_CLASSES,
                           OBSTACLE_NODE_KEYS, OBSTACLE_TAGS, PLACE_NODE_KEYS, RELATION_KEYS)
+from ..vocabulary.heights import ELE, HEIGHT_TAG_PAIRS, height_of
 from . import TAG_KEYS, OsmData, ReadStats, features_frame
 
 if TYPE_CHECKING:
@@ -193,18 +194,18 @@ def _read_part(path: Path, part: str, for_map: bool,
                     continue
                 geom = _way_geometry(obj, wkb, stats)
                 if geom is not None:
-                    keep(f"way/{obj.id}", geom, tags)
+                    keep(f"way/{obj.id}", _with_height(geom, tags), tags)
             elif obj.is_node():
                 location = obj.location
                 if not location.valid():
                     continue
+                point = _point(location, obj.tags)
                 if for_map:
                     if _is_point_feature(obj.tags, for_map):
-                        keep(f"node/{obj.id}", (location.lon, location.lat), obj.tags,
-                             _NODE_TAGS)
-                else:  # the tag filter let only obstacles and meeting points through
+                        keep(f"node/{obj.id}", point, obj.tags, _NODE_TAGS)
+                else:  # the tag filter let only obstacles, meeting points and heights through
                     ids.append(f"node/{obj.id}")
-                    geoms.append((location.lon, location.lat))
+                    geoms.append(point)
                     tag_rows.append(_node_tag(obj.tags))
             elif obj.is_relation():
                 if obj.tags.get("type") in ("multipolygon", "boundary"):
@@ -240,9 +241,9 @@ def _way_filter(for_map: bool) -> object:
     from osmium.filter import KeyFilter, TagFilter
 
     if for_map:
-        return KeyFilter(*LINE_WAY_KEYS, *MAP_WAY_KEYS, *AREA_KEYS)
+        return KeyFilter(*LINE_WAY_KEYS, *MAP_WAY_KEYS, *AREA_KEYS, "contour")
     wanted = {("leisure", "track"), *(("highway", c) for c in MOTOR_ROAD_CLASSES),
-              *(("highway", c) for c in CROSSING_PATHS),
+              *(("highway", c) for c in CROSSING_PATHS), *HEIGHT_TAG_PAIRS,
               *(("barrier", b) for b in ENCLOSING_BARRIERS | GATE_BARRIERS)}
     wanted |= {(k, v) for (k, v) in OBSTACLE_TAGS if v is not None}
     # Areas (buildings, water, playgrounds) are assembled apart from this filter.
@@ -256,9 +257,9 @@ def _node_filter(for_map: bool) -> object:
     from osmium.filter import KeyFilter, TagFilter
 
     if for_map:
-        return KeyFilter(*PLACE_NODE_KEYS, *OBSTACLE_NODE_KEYS)
+        return KeyFilter(*PLACE_NODE_KEYS, *OBSTACLE_NODE_KEYS, ELE)
     return TagFilter(*sorted({(k, v) for (k, v) in OBSTACLE_TAGS if v is not None}
-                             | set(MEETING_NODE_TAGS)))
+                             | set(MEETING_NODE_TAGS) | set(HEIGHT_TAG_PAIRS)))
 
 
 #: Tags read of a path (it only crosses venues, leads to one, or is drawn), of a road (its
@@ -313,8 +314,11 @@ for (_key, _value), _ in OBSTACLE_TAGS.items():
 
 
 def _is_point_feature(tags: object, for_map: bool) -> bool:
-    """Nodes kept: named places and stations (map), obstacles, entrances and gates."""
+    """Nodes kept: named places and stations (map), obstacles, entrances and gates, and
+    heights of the ground."""
     if for_map and "name" in tags and any(k in tags for k in PLACE_NODE_KEYS):
+        return True
+    if height_of(tags) is not None:
         return True
     if "entrance" in tags:
         return True
@@ -327,7 +331,7 @@ def _is_point_feature(tags: object, for_map: bool) -> bool:
 
 def _is_line_feature(way: object, tags: object) -> bool:
     """Ways read as lines: roads and paths, waterways, rails, fences and walls, tree rows,
-    and tracks drawn as lines.
+    contour lines, and tracks drawn as lines.
 
     A closed way tagged ``area=yes`` is read as an area only; a closed leisure way is read as
     an area, except a closed ``leisure=track`` with ``area=no`` (an oval drawn as its line).
@@ -335,7 +339,7 @@ def _is_line_feature(way: object, tags: object) -> bool:
     """
     if tags.get("area") == "yes" and way.is_closed():
         return False  # a pedestrian square or the like: read once, as an area
-    if "highway" in tags or "railway" in tags:
+    if "highway" in tags or "railway" in tags or height_of(tags) is not None:
         return True
     if "barrier" in tags or tags.get("natural") == "tree_row":
         # A closed fence that is also an area (a fenced playground) is read once, as the
@@ -380,6 +384,28 @@ def _way_geometry(way: object, wkb: object, stats: ReadStats) -> Optional[object
     if len(parts) == 1:
         return shapely.LineString(parts[0])
     return shapely.MultiLineString(parts)
+
+
+def _point(location: object, tags: object) -> object:
+    """A node's point: ``(lon, lat)``, or a 3-D point when its tags give a height of the
+    ground (its ``z``, :mod:`venuefinder.vocabulary.heights`)."""
+    z = height_of(tags)
+    if z is None:
+        return (location.lon, location.lat)
+    import shapely
+
+    return shapely.Point(location.lon, location.lat, z)
+
+
+def _with_height(geom: object, tags: object) -> object:
+    """A way's geometry (hex WKB or shapely), 3-D when its tags give a height (a contour)."""
+    z = height_of(tags)
+    if z is None:
+        return geom
+    import shapely
+
+    line = shapely.from_wkb(bytes.fromhex(geom)) if isinstance(geom, str) else geom
+    return shapely.force_3d(line, z)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -42,6 +42,7 @@ from ..vocabulary import (AREA_KEYS, ENCLOSURE_LEISURE, GATE_BARRIERS, LINE_TAGS
                           MAP_GREEN_TAGS, MAP_WATER_TAGS, OBSTACLE_TAGS, PLACE_NODE_KEYS,
                           PLACE_NODE_TAGS, RELATION_KEYS, VENUE_LANDUSE_KINDS,
                           VENUE_LEISURE_KINDS, obstacle_categories)
+from ..vocabulary.heights import ELE, HEIGHT_TAGS, ele_metres
 from . import TAG_KEYS, OsmData, ReadStats, features_frame
 
 if TYPE_CHECKING:
@@ -88,10 +89,10 @@ VENUE_TAGS: dict[str, bool | list[str]] = _query(
     *_obstacles(lambda key: key == "leisure"),
     MAP_GREEN_TAGS, MAP_WATER_TAGS)
 #: Roads (traffic scores), obstacles, fences and stadiums, and the basemap and place names
-#: around the venues; entrances and gates where a group meets.
+#: around the venues; entrances and gates where a group meets; heights of the ground.
 BASEMAP_TAGS: dict[str, bool | list[str]] = _query(
     dict.fromkeys(_WHOLE_KEYS), PLACE_NODE_TAGS,
-    *_obstacles(lambda key: key != "leisure"))
+    *_obstacles(lambda key: key != "leisure"), HEIGHT_TAGS)
 
 #: How long the ``/status`` probe may take: it only decides whether osmnx may rate-limit.
 _STATUS_TIMEOUT_S = 10.0
@@ -318,9 +319,10 @@ def _to_features(frames: list["gpd.GeoDataFrame"]) -> tuple["gpd.GeoDataFrame", 
 
     Keeps what :mod:`.osm_file` keeps from an extract (the mirror test in
     ``tests/sources/test_overpass.py`` checks they agree): named nodes with a
-    :data:`~venuefinder.vocabulary.PLACE_NODE_KEYS` tag, obstacles, entrances and gates;
-    roads, waterways, railways, fences, tree rows and line tracks as lines; areas with an
-    area key (:data:`~venuefinder.vocabulary.AREA_KEYS` for ways, :data:`~venuefinder.vocabulary.RELATION_KEYS`
+    :data:`~venuefinder.vocabulary.PLACE_NODE_KEYS` tag, obstacles, entrances and gates,
+    heights of the ground (:mod:`~venuefinder.vocabulary.heights`, their ``ele`` as z);
+    roads, waterways, railways, fences, tree rows, contours and line tracks as lines; areas
+    with an area key (:data:`~venuefinder.vocabulary.AREA_KEYS` for ways, :data:`~venuefinder.vocabulary.RELATION_KEYS`
     for multipolygons).
     """
     import numpy as np
@@ -362,11 +364,15 @@ def _to_features(frames: list["gpd.GeoDataFrame"]) -> tuple["gpd.GeoDataFrame", 
                       | tag("entrance").notna().to_numpy()
                       | tag("barrier").isin(GATE_BARRIERS).to_numpy())
     is_area = np.isin(kind, (3, 6))
+    # Heights of the ground: their ``ele`` becomes the geometry's z (as the extract's reader).
+    z = np.array([ele_metres(v) if isinstance(v, str) else None for v in tag(ELE)], dtype=float)
+    heights = np.isfinite(z) & tagged(HEIGHT_TAGS)
+    geoms[heights] = shapely.force_3d(geoms[heights], z[heights])
     keep = (
         ((element == "node") & (kind == 0) & (
             (tag("name").notna().to_numpy() & any_tag(PLACE_NODE_KEYS))
-            | point_features))
-        | ((element == "way") & is_line & tagged(LINE_TAGS))
+            | point_features | heights))
+        | ((element == "way") & is_line & (tagged(LINE_TAGS) | heights))
         | ((element == "way") & is_area & any_tag(AREA_KEYS))
         | ((element == "relation") & is_area & any_tag(RELATION_KEYS))
     )
