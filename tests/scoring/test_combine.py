@@ -132,3 +132,63 @@ def test_a_criterion_may_cap_the_combined_score():
     result = combine(venues, parts, Settings())
     assert result.loc[0, "score"] == 60.0
     assert result.loc[0, "note"] == "capped for a reason"
+
+
+def test_a_list_s_order_and_its_numbers_agree():
+    """A displayed 85 (84.6, guessed) comes before a displayed 84 (84.4, measured); equal
+    displayed scores go to evidence."""
+    venues = make_venues(*({"geometry": field_square()} for _ in range(3)))
+    parts = _parts(n=3, evidence="prior")
+    parts["traffic"]["score"] = [100 - 15.4 / TRAFFIC_SHARE, 100 - 15.6 / TRAFFIC_SHARE,
+                                 100 - 15.2 / TRAFFIC_SHARE]
+    for c in STATIC:
+        parts[c]["evidence"] = ["measured", "prior", "prior"]
+    result = combine(venues, parts, Settings())
+    assert list(result["score"]) == [84.6, 84.4, 84.8]
+    order = list(result.sort_values("rank", ascending=False).index)
+    assert order == [0, 2, 1]  # 85 (measured), 85 (guessed), then 84
+    shown = [round(s + 0.5 - 1e-9) for s in result.loc[order, "score"]]
+    assert shown == sorted(shown, reverse=True)
+    assert ((result["rank"] - result["score"]) < NEAR_TIE).all()
+
+
+def _track_and_pitch(dx: float, pitch_score: float = 90.0, track_traffic: float = 60.0):
+    venues = make_venues({"geometry": field_square(), "kind": "track", "sport": "athletics"},
+                         {"geometry": field_square(dx=dx), "kind": "pitch"})
+    parts = _parts(n=2, **_all(80.0))
+    parts["traffic"]["score"] = [track_traffic, 100.0]
+    for c in STATIC:
+        parts[c].loc[1, "score"] = pitch_score
+    return venues, parts
+
+
+def test_a_safe_running_track_comes_before_every_other_place_within_1_5_km():
+    venues, parts = _track_and_pitch(dx=1_400.0)
+    result = combine(venues, parts, Settings())
+    assert result.loc[1, "score"] == 90.0
+    assert result.loc[0, "score"] == 91.0  # one displayed point above the pitch
+    assert result.loc[0, "rank"] > result.loc[1, "rank"]
+    assert "before every other place within 1.5 km" in result.loc[0, "note"]
+    # Far away, or unsafe, it keeps its own score.
+    far = combine(*_track_and_pitch(dx=1_700.0)[:2], Settings())
+    assert far.loc[0, "score"] < 80 and far.loc[0, "rank"] < far.loc[1, "rank"]
+    unsafe = combine(*_track_and_pitch(dx=100.0, track_traffic=45.0)[:2], Settings())
+    assert unsafe.loc[0, "score"] < 80
+
+
+def test_next_to_a_perfect_place_a_safe_track_ties_at_100_and_still_comes_first():
+    venues, parts = _track_and_pitch(dx=200.0, pitch_score=100.0)
+    result = combine(venues, parts, Settings())
+    assert list(result["score"]) == [100.0, 100.0]
+    assert result.loc[0, "rank"] > result.loc[1, "rank"]
+
+
+def test_a_track_combined_again_alone_keeps_its_place_ahead():
+    """Live reports re-combine only the venues they touch: the track's lift is kept."""
+    from venuefinder.scoring.combine import parts_from_columns
+
+    venues, parts = _track_and_pitch(dx=300.0)
+    first = combine(venues, parts, Settings())
+    alone = first.iloc[[0]]
+    again = combine(alone, parts_from_columns(alone, STATIC), Settings())
+    assert again.loc[0, "score"] == first.loc[0, "score"] == 91.0

@@ -14,11 +14,17 @@
 * **A safe running track comes first**: a mapped running track (``leisure=track`` with
   ``sport=running|athletics`` or a synthetic surface) that nothing vetoes and where no
   criterion is below :data:`SAFE_FLOOR` scores at least :data:`TRACK_FLOOR`, so it never
-  ranks below a patch of grass resting on priors. This is the sport's own advice.
+  ranks below a patch of grass resting on priors; and it scores above every other kind of
+  venue within :data:`TRACK_FIRST_M` of it (one displayed point above the best of them, at
+  most 100), so the list a runner reads there starts with it. This is the sport's own
+  advice. What it was lifted to is kept as ``track_first`` (so a later combine with live
+  reports, given only some venues, keeps it).
 * **Confidence**: the weight share (0–100) of criteria resting on ``measured`` or
   ``tagged`` evidence.
-* **Rank**: the score plus up to :data:`NEAR_TIE` points for confidence, so ties and
-  near-ties go to the place we know more about. Lists sort by rank.
+* **Rank**: the displayed score (:func:`displayed`, whole points) first, then a safe
+  running track, then confidence, so a list's order and its numbers agree (an 84 never sits
+  above an 85) and ties go to the place we know more about. Lists sort by rank; it exceeds
+  the score by less than :data:`NEAR_TIE`.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from typing import TYPE_CHECKING, Mapping
 import numpy as np
 
 from ..criteria import BY_NAME, EVIDENCE_KNOWN, REGISTRY
+from ..venues import local_crs
 from ..vocabulary import RUNNING_SPORTS, SYNTHETIC_SURFACES, first_value, first_value_in
 
 if TYPE_CHECKING:
@@ -45,8 +52,14 @@ GUESSABLE_KINDS = frozenset({"recreation_ground", "park", "village_green", "comm
 TRACK_FLOOR = 75.0
 #: A track is "safe" when no criterion is below this.
 SAFE_FLOOR = 50.0
-#: Points of rank that full confidence adds: near-ties go to evidence.
-NEAR_TIE = 2.0
+#: A safe running track scores above every other kind of venue this near it (metres).
+TRACK_FIRST_M = 1_500.0
+#: Rank added, below one displayed point: a safe running track first among equal displayed
+#: scores, then full confidence.
+TRACK_TIE = 0.5
+CONFIDENCE_TIE = 0.4
+#: Most the rank exceeds the score by (rounding up half a point, and the ties).
+NEAR_TIE = 1.0
 
 
 def combine(venues: "gpd.GeoDataFrame", parts: Mapping[str, "pd.DataFrame"],
@@ -122,14 +135,63 @@ def combine(venues: "gpd.GeoDataFrame", parts: Mapping[str, "pd.DataFrame"],
     score = np.where(safe_track, np.maximum(score, TRACK_FLOOR), score)
     notes = np.where(lifted, "A mapped running track with nothing unsafe nearby: the sport's "
                      f"first recommendation (at least {TRACK_FLOOR:.0f})", notes)
+    first = (scored["track_first"].to_numpy(dtype=float) if "track_first" in scored
+             else track_first(scored, np.round(score, 1), safe_track))
+    ahead = safe_track & (first > score)
+    score = np.where(ahead, first, score)
+    notes = np.where(ahead, "A mapped running track with nothing unsafe nearby: the sport's "
+                     f"first recommendation, so it comes before every other place within "
+                     f"{TRACK_FIRST_M / 1000:g} km", notes)
 
     confidence = (known.astype(float) @ w) * 100.0 if n else np.zeros(0)
     scored["score"] = np.round(score, 1)
     scored["confidence"] = np.round(confidence, 0)
     scored["vetoed_by"] = np.where(vetoed, worst, None)
     scored["note"] = notes
-    scored["rank"] = np.round(scored["score"].to_numpy() + NEAR_TIE * confidence / 100.0, 3)
+    scored["track_first"] = first
+    scored["rank"] = np.round(displayed(scored["score"].to_numpy()) + TRACK_TIE * safe_track
+                              + CONFIDENCE_TIE * confidence / 100.0, 3)
     return scored
+
+
+def displayed(score: "np.ndarray") -> "np.ndarray":
+    """The whole points a list shows of each score, halves rounded up (as a browser's
+    ``Math.round``): the rank's first key, so a list's order and numbers agree."""
+    return np.floor(np.asarray(score, dtype=float) + 0.5)
+
+
+def track_first(venues: "gpd.GeoDataFrame", score: "np.ndarray",
+                safe_track: "np.ndarray") -> "np.ndarray":
+    """What each safe running track scores to come before every other kind of venue within
+    :data:`TRACK_FIRST_M`: one displayed point above the best of them, at most 100 (NaN for
+    the rest, and for a track with none near).
+
+    Parameters
+    ----------
+    venues
+        The venues (``kind``, geometry; a geographic CRS is projected to the local one).
+    score
+        Their combined scores so far.
+    safe_track
+        Which of them are safe running tracks.
+    """
+    import shapely
+
+    first = np.full(len(venues), np.nan)
+    others = np.flatnonzero(venues["kind"].astype(str).to_numpy() != "track")
+    tracks = np.flatnonzero(safe_track)
+    if not tracks.size or not others.size:
+        return first
+    geoms = venues.geometry
+    if geoms.crs is not None and geoms.crs.is_geographic:
+        geoms = geoms.to_crs(local_crs(venues))
+    geoms = np.asarray(geoms.to_numpy(), dtype=object)
+    near_track, near_other = shapely.STRtree(geoms[others]).query(
+        geoms[tracks], predicate="dwithin", distance=TRACK_FIRST_M)
+    best = np.full(tracks.size, np.nan)
+    np.fmax.at(best, near_track, displayed(score[others][near_other]))
+    first[tracks] = np.minimum(best + 1.0, 100.0)
+    return first
 
 
 def running_track(venues: "pd.DataFrame") -> "np.ndarray":
