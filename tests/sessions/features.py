@@ -27,11 +27,11 @@ def venue(kind: str = "pitch", longest_run_m: float = 110.0, usable_area_m2: flo
           hazard_count: Optional[int] = 0, hazards: str = "No open hazard reports",
           room: str = "Longest straight run 110 m inside a 5,000 m² open area",
           vetoed_by: Optional[str] = None, venue_id: str = "way/100",
-          name: Optional[str] = "Kaisaniemi field", geometry: Optional[dict] = None
-          ) -> dict[str, Any]:
+          name: Optional[str] = "Kaisaniemi field", geometry: Optional[dict] = None,
+          label: str = "Football pitch in Kaisaniemen puisto") -> dict[str, Any]:
     """A venue feature with the properties the sessions read."""
     properties: dict[str, Any] = {
-        "id": venue_id, "name": name, "kind": kind, "score": score,
+        "id": venue_id, "name": name, "label": label, "kind": kind, "score": score,
         "confidence": confidence, "vetoed_by": vetoed_by, "lit": lit,
         "longest_run_m": longest_run_m, "usable_area_m2": usable_area_m2,
         "reasons": {"room": room, "hazards": hazards, "traffic": "Busy road 20 m away"},

@@ -19,7 +19,7 @@ def event(n: int = 0, **overrides) -> CalendarEvent:
     values = dict(uid=f"slug{n}@venuefinder", title="Backwards on Tuesdays",
                   venue="Kaisaniemi field", start=start, end=start + timedelta(minutes=60),
                   lat=60.175, lon=24.945, meeting=(60.1748, 24.9446),
-                  meeting_note="The gate in the venue's fence (barrier=gate)",
+                  meeting_note="The gate in the venue's fence",
                   plan=build_plan("first-steps", FIELD), notes="Bring water.",
                   cancelled=False, sequence=0,
                   stamp=datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc),
@@ -44,7 +44,7 @@ def test_one_session_parses_with_its_zone_place_and_plan() -> None:
     assert str(vevent["location"]) == "Kaisaniemi field"
     assert str(vevent["status"]) == "CONFIRMED" and int(vevent["sequence"]) == 0
     text = str(vevent["description"])
-    assert "Meeting point (The gate in the venue's fence (barrier=gate)): 60.17480, " \
+    assert "Meeting point (The gate in the venue's fence): 60.17480, " \
            "24.94460" in text
     assert "- Backwards at half speed, walk forwards to recover: 6 × 1:00" in text
     assert "Total 17:00" in text and "Bring water." in text

@@ -102,7 +102,7 @@ def test_an_unknown_club_is_not_found(db: Store, slug) -> None:
 
 def test_a_session_keeps_the_venue_its_zone_and_the_plan(db: Store) -> None:
     new = make(db, meeting_point={"lat": 60.17505, "lon": 24.94505},
-               meeting_note="The gate in the venue's fence (barrier=gate)", notes="Water!")
+               meeting_note="The gate in the venue's fence", notes="Water!")
     s = new.session
     assert len(s.slug) == 12 and s.series == s.slug and s.occurrence == 1
     assert s.start == datetime(2025, 6, 3, 18, 0, tzinfo=HELSINKI)
@@ -120,6 +120,13 @@ def test_a_session_keeps_the_venue_its_zone_and_the_plan(db: Store) -> None:
     assert detail.session == s and detail.signups == ()
     [row] = rows(db)
     assert row.token_hash == hashlib.sha256(new.edit_token.encode()).hexdigest()
+
+
+def test_an_unnamed_venue_is_called_by_its_label_in_the_calendar_too(db: Store) -> None:
+    s = make(db, venue(name=None)).session
+    assert s.venue_name == "Football pitch in Kaisaniemen puisto"
+    event = icalendar.Calendar.from_ical(calendar([s.event()], "s")).walk("VEVENT")[0]
+    assert str(event["LOCATION"]) == "Football pitch in Kaisaniemen puisto"
 
 
 def test_a_start_with_an_offset_is_shown_in_the_venues_zone(db: Store) -> None:

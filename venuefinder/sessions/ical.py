@@ -2,10 +2,10 @@
 
 One ``VEVENT`` per session: ``UID`` (``<slug>@venuefinder``, stable, so a calendar updates
 the event instead of adding another), ``DTSTART``/``DTEND`` with the venue's ``TZID`` (its
-``VTIMEZONE`` included, over the years the events span), ``SUMMARY``, ``LOCATION`` (the
-venue), ``GEO`` (the meeting point, else the venue), ``DESCRIPTION`` (meeting point with a
-map link, the plan step by step with its total, the notes, the page), ``URL``,
-``SEQUENCE`` (the session's edit count: a calendar takes the highest as current) and
+``VTIMEZONE`` included, over the years the events span), ``SUMMARY``, ``LOCATION`` (what
+the venue is called: its name, else its label), ``GEO`` (the meeting point, else the
+venue), ``DESCRIPTION`` (meeting point with a map link, the plan step by step with its
+total, the notes, the page), ``URL``, ``SEQUENCE`` (the session's edit count: a calendar takes the highest as current) and
 ``STATUS`` (``CONFIRMED``, or ``CANCELLED`` so that subscribers see the cancellation).
 """
 
@@ -36,7 +36,7 @@ class CalendarEvent:
     uid
         Stable and unique (``<slug>@venuefinder``).
     title, venue
-        Summary and location text.
+        Summary and location text (the venue's name, else its label: never empty).
     start, end
         Aware, in the venue's zone (an IANA ``zoneinfo`` zone).
     lat, lon

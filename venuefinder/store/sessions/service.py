@@ -182,7 +182,9 @@ def create_session(store: Store, venue: Mapping[str, Any], *, title: str,
     now = aware(now)
     properties = venue_properties(venue)
     venue_id = venue_id_of(properties)
-    venue_name = " ".join(str(properties.get("name") or "").split())[:VENUE_NAME_MAX] or None
+    # An unnamed venue is called by its label (``Lawn by Unioninkatu``), never "Venue way/1".
+    venue_name = " ".join(str(properties.get("name") or properties.get("label") or "")
+                          .split())[:VENUE_NAME_MAX] or None
     lat, lon = venue_point(venue_geometry(venue))
     tz = venue_zone(lat, lon)
     fields = dict(
