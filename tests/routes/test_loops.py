@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 
 from venuefinder.errors import InputError, NotFoundError, SourceError
 from venuefinder.routes import find_loops, routes_feature_collection
+from venuefinder.routes.loops import _ranked
 
 from .conftest import X0, Map, diamond, dem_of, latlon, perimeter
 
@@ -247,3 +249,60 @@ def test_the_geojson_contract():
     assert 0 <= props["score"] <= 100 and isinstance(props["reasons"], dict)
     assert props["climb_m"] is None  # no DEM
     assert props["direction"] in ("clockwise", "anticlockwise")
+
+
+def field_and_busy_loop() -> Map:
+    """From the start: a 340 m football pitch 20 m north (an unmapped link to it), and a
+    1.36 km lit asphalt loop of footways south that crosses three service lanes."""
+    m = Map()
+    m.way([(0, 0), (120, 0)], highway="footway")
+    m.way([(0, 20), (100, 20), (100, 90), (0, 90), (0, 20)], leisure="pitch", sport="soccer")
+    loop = [(0, 0), (0, -340), (340, -340), (340, 0), (120, 0)]
+    m.way(loop, highway="footway", surface="asphalt", lit="yes")
+    for x in (60, 160, 260):  # lanes across the loop's south side, met at its nodes
+        m.way([(x, -300), (x, -340), (x, -380)], highway="service")
+    return m
+
+
+def test_laps_crossing_no_road_rank_above_a_loop_crossing_three():
+    m = field_and_busy_loop()
+    routes = find_loops(m.graph(), *latlon(0, 0), 1360, alternatives=3)
+    busy = [r for r in routes if r.crossings > 2]
+    assert busy, "the loop over the lanes is among the answers"
+    assert routes[0].crossings == 0 and routes[0].laps["of"] == "field"
+    scores = [r.score for r in routes]
+    assert scores == sorted(scores, reverse=True)  # the order and the numbers agree
+
+
+def test_however_a_busy_loop_scores_it_ranks_below_laps_crossing_no_road():
+    routes = find_loops(field_and_busy_loop().graph(), *latlon(0, 0), 1360, alternatives=3)
+    (clean,) = [r for r in routes if r.crossings == 0]
+    (busy,) = [r for r in routes if r.crossings == 3]
+    one = replace(busy, crossings=1, score=98.0)  # a loop crossing one road may rank above
+    ranked = _ranked([clean, replace(busy, score=99.0), one])
+    assert [r.crossings for r in ranked] == [1, 0, 3]
+    assert [r.score for r in ranked] == [98.0, clean.score, round(clean.score - 0.1, 1)]
+    assert ranked[2].reasons["crossings"] == (
+        "3 road crossings; ranked below a loop with no road to cross (a coach counts the "
+        "stops)")
+
+
+def test_laps_of_a_park_across_the_street_when_the_streets_cross_roads():
+    """A 400 m ring of park paths across a street from the start: its laps (the street
+    crossed once each way) beat loops of pavements crossing a side street every block."""
+    m = Map()
+    m.way([(-300, 20), (300, 20)], highway="residential", name="Puistokatu")
+    m.way([(0, 0), (0, 20), (0, 40)], highway="footway", footway="crossing")
+    m.way([(0, 40), (100, 40), (100, 140), (0, 140), (0, 40)], highway="footway",
+          surface="gravel")
+    for x0 in (-300, -150, 0, 150):  # pavement blocks south, crossing side streets
+        m.way([(x0, 0), (x0 + 150, 0), (x0 + 150, -150), (x0, -150), (x0, 0)],
+              highway="footway", surface="asphalt", lit="yes")
+    for x in (-300, -150, 150, 300):
+        m.way([(x, 20), (x, 0), (x, -150), (x, -170)], highway="residential")
+    routes = find_loops(m.graph(), *latlon(0, 0), 2000, alternatives=3)
+    best = routes[0]
+    assert best.laps == {"count": 5, "lap_m": pytest.approx(400.0), "of": "loop",
+                         "name": None, "id": None}
+    assert best.crossings == 2  # Puistokatu, there and back
+    assert best.reasons["crossings"] == "2 road crossings"

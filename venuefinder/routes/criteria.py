@@ -7,7 +7,7 @@ Score: a weighted mean of criteria, each 0–100 (:data:`WEIGHTS`):
   of the steepest descent in the running direction (left out without a DEM);
 * ``traffic``: share of the length away from busy roads, less a quarter of the share
   beside any road (a pavement) and twice the share on roads;
-* ``crossings``: ``100·exp(−p/20)`` with ``p`` the crossing points per km (each road
+* ``crossings``: ``100·exp(−p/10)`` with ``p`` the crossing points per km (each road
   class's ``crossing_points`` in :data:`~venuefinder.vocabulary.roads.ROAD_CLASSES`,
   halved at lights);
 * ``surface``: the surface criterion's scores, length-weighted (unmapped: 55);
@@ -47,7 +47,7 @@ REASON_ORDER = ("length", "direction", "flatness", "traffic", "crossings", "surf
                 "retracing", "hazards")
 #: Criterion weights in the route score (``lit`` becomes :data:`LIT_WEIGHT_ASKED` when
 #: light is asked for or the run starts after sunset).
-WEIGHTS: dict[str, float] = {"flatness": 3.0, "traffic": 3.0, "crossings": 2.0,
+WEIGHTS: dict[str, float] = {"flatness": 3.0, "traffic": 3.0, "crossings": 3.0,
                              "surface": 2.0, "hazards": 3.0, "retracing": 1.5,
                              "length": 1.5, "lit": 0.5}
 LIT_WEIGHT_ASKED = 3.0
@@ -58,7 +58,9 @@ UNMAPPED_SURFACE = 55.0
 #: Points per crossing by road class; per km of route they set the crossings score.
 CROSSING_POINTS: dict[str, float] = {c: rule.crossing_points
                                      for c, rule in ROAD_CLASSES.items()}
-CROSSING_SCALE = 20.0
+#: A backward runner stops and turns to look at every crossing: two quiet streets a km
+#: (12 points) already halve the score.
+CROSSING_SCALE = 10.0
 #: Share of the hazards score one report takes off, by severity.
 HAZARD_SHARES: dict[str, float] = {"low": 0.15, "medium": 0.35, "high": 0.8}
 #: Retraced share of the length at which the retracing score reaches 0.

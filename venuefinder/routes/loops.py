@@ -17,15 +17,23 @@ crossed at a shared node):
    around the start cannot make a loop as long as asked (a small park, a small extract),
    a shorter polygon loop is run 2, 3, … times (up to :data:`MAX_LAPS`, while fewer
    loops than asked differ enough or the best misses the length by more than 5 %).
+   **Islands.** In a town a loop crosses a street every block; a park, a shore promenade
+   or a campus whose paths cross no road is an island. Of the :data:`ISLANDS` nearest
+   within the approach's reach that can hold the length in :data:`ISLAND_MAX_LAPS` laps,
+   polygon loops inside the island (laps of at least :data:`MIN_ISLAND_LAP_M`) are run
+   as many times as make the length, with the way there run out and back.
 3. **Choice.** Every candidate within :data:`TOLERANCE` of the length is judged
    (:func:`~venuefinder.routes.route.assess`, which also picks the direction to run it);
    the best are kept, best first, skipping one that shares more than :data:`MAX_SHARED` of
-   its length with a better one.
+   its length with a better one. A coach counts the stops: where a loop crosses no road
+   (laps of a field or a track), no loop crossing more than
+   :data:`MAX_CROSSINGS_OVER_CLEAN` roads ranks above it.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable, Iterator, Optional
 
 import numpy as np
@@ -65,6 +73,13 @@ APPROACH_SHARE = 0.25
 #: Most laps of a polygon loop, and the shortest such lap.
 MAX_LAPS = 6
 MIN_LAP_M = 600.0
+#: Islands of paths crossing no road: the shortest lap in one (an island holding less is
+#: not tried) and the most laps, and how many of the nearest are tried.
+MIN_ISLAND_LAP_M = 300.0
+ISLAND_MAX_LAPS = 12
+ISLANDS = 3
+#: Where a loop crosses no road, no loop crossing more roads than this ranks above it.
+MAX_CROSSINGS_OVER_CLEAN = 2
 #: Perimeter of a square inscribed in a circle of radius 1.
 _SQUARE = 4.0 * math.sqrt(2.0)
 
@@ -138,6 +153,8 @@ def find_loops(graph: "WalkGraph", lat: float, lon: float, length_m: float, *,
     seen: set[tuple[int, ...]] = set()
     routes = _judge(graph, _ring_walks(graph, net, source, cost, predecessors, length_m),
                     seen, lengths, length_m, light, hits)
+    routes += _judge(graph, _island_walks(graph, net, source, cost, predecessors, length_m,
+                                          light, hits), seen, lengths, length_m, light, hits)
     chosen: list[Route] = []
     for laps in range(1, MAX_LAPS + 1):
         target = length_m / laps
@@ -153,15 +170,37 @@ def find_loops(graph: "WalkGraph", lat: float, lon: float, length_m: float, *,
 
 
 def _choose(routes: list[Route], alternatives: int, lengths: np.ndarray) -> list[Route]:
-    """Up to *alternatives* routes, best first, each sharing at most :data:`MAX_SHARED` of
-    its length with a better one (*lengths*: the graph's edge lengths)."""
+    """Up to *alternatives* routes, best first (:func:`_ranked`), each sharing at most
+    :data:`MAX_SHARED` of its length with a better one (*lengths*: the graph's edge
+    lengths)."""
     chosen: list[Route] = []
-    for route in sorted(routes, key=lambda r: -r.score):
+    for route in _ranked(routes):
         if all(_shared(route, other, lengths) <= MAX_SHARED for other in chosen):
             chosen.append(route)
             if len(chosen) == alternatives:
                 break
     return chosen
+
+
+def _ranked(routes: list[Route]) -> list[Route]:
+    """Routes best first: by score, but where one crosses no road (laps of a field or a
+    track), none crossing more than :data:`MAX_CROSSINGS_OVER_CLEAN` roads ranks above it;
+    such a loop's score is lowered to just under the clean one's, and its crossings reason
+    says why, so that the order and the numbers agree."""
+    by_score = sorted(routes, key=lambda r: -r.score)
+    clean = next((r for r in by_score if r.crossings == 0), None)
+    if clean is None:
+        return by_score
+    ranked = []
+    for route in by_score:
+        if route.crossings > MAX_CROSSINGS_OVER_CLEAN and route.score >= clean.score:
+            reasons = dict(route.reasons)
+            reasons["crossings"] += ("; ranked below a loop with no road to cross "
+                                     "(a coach counts the stops)")
+            route = replace(route, score=round(max(0.0, clean.score - 0.1), 1),
+                            reasons=reasons)
+        ranked.append(route)
+    return sorted(ranked, key=lambda r: (-r.score, r.crossings))
 
 
 def _shared(a: Route, b: Route, lengths: np.ndarray) -> float:
@@ -331,6 +370,56 @@ def _ring_walks(graph: "WalkGraph", net: Network, source: int, cost: np.ndarray,
         yield Walk(approach=approach, circuit=circuit, laps=laps,
                    ring={"kind": kind, "id": f"way/{way_id}", "perimeter_m": perimeter,
                          "name": name if isinstance(name, str) else None})
+
+
+def _island_walks(graph: "WalkGraph", net: Network, source: int, cost: np.ndarray,
+                  predecessors: np.ndarray, asked: float, light: bool,
+                  hits: "HazardHits") -> Iterator[Walk]:
+    """Laps of a loop inside an island of paths crossing no road (a park, a shore
+    promenade, a campus) near the start: the way to it, run out and back, and as many laps
+    of a polygon loop inside it as make the length (see the module docstring)."""
+    from scipy.sparse.csgraph import connected_components
+
+    crossing = graph.node_values("crossing_class") != ""
+    if not crossing.any():  # the whole network is one: the polygon loops are these
+        return
+    x, y = graph.nodes.loc[net.nodes[source], ["x", "y"]].to_numpy(dtype=float)
+    island = Network(graph, "loop", lit=light, hazards=hits, center=(x, y),
+                     radius_m=asked / 2.0 + 50.0, closed=crossing)
+    if island.size < 3:
+        return
+    _, label = connected_components(island.matrix, directed=False)
+    lengths = graph.edge_values("length_m")
+    size = np.bincount(label[np.searchsorted(island.nodes, graph.edge_values("u")[
+        island.arc_edge[~island.arc_reverse]])], weights=lengths[
+        island.arc_edge[~island.arc_reverse]], minlength=label.max() + 1)
+    reach = min(APPROACH_MAX_M, APPROACH_SHARE * asked)
+    main_of = np.searchsorted(net.nodes, island.nodes)  # island node → main network node
+    to = cost[main_of]
+    entries = []  # (cost to it, entry node, approach) of islands that can hold the laps
+    for part in np.flatnonzero(size >= MIN_ISLAND_LAP_M):
+        mine = np.flatnonzero((label == part) & np.isfinite(to))
+        if not len(mine):
+            continue
+        entry = int(mine[np.argmin(to[mine])])
+        approach = net.path(predecessors, source, int(main_of[entry]))
+        if approach is None or lengths[approach[0]].sum() > reach:
+            continue
+        if size[part] * ISLAND_MAX_LAPS >= asked - 2.0 * lengths[approach[0]].sum():
+            entries.append((float(to[entry]), entry, approach))
+    for _, entry, approach in sorted(entries, key=lambda e: e[0])[:ISLANDS]:
+        lap_room = asked - 2.0 * float(lengths[approach[0]].sum())
+        inside, _ = island.search(entry)
+        for laps in range(1, ISLAND_MAX_LAPS + 1):
+            target = lap_room / laps
+            if target > size[label[entry]]:  # more than the island holds
+                continue
+            if target < MIN_ISLAND_LAP_M:
+                break
+            for walk in _polygon_walks(island, entry, inside, target, laps, lengths):
+                yield Walk(approach=(np.concatenate([approach[0], walk.approach[0]]),
+                                     np.concatenate([approach[1], walk.approach[1]])),
+                           circuit=walk.circuit, laps=laps)
 
 
 def _ring_order(u: np.ndarray, v: np.ndarray, rows: np.ndarray,

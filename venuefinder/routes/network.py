@@ -211,12 +211,16 @@ class Network:
     center, radius_m
         Keep only edges with both ends within *radius_m* of the metric point *center*
         (no loop of length L goes farther than L/2 from its start).
+    closed
+        Per graph node, whether edges touching it are left out (the road crossings, to
+        find the parts of the paths with none).
     """
 
     def __init__(self, graph: "WalkGraph", profile: str, *, lit: bool = False,
                  hazards: Optional[HazardHits] = None,
                  center: Optional[tuple[float, float]] = None,
-                 radius_m: Optional[float] = None) -> None:
+                 radius_m: Optional[float] = None,
+                 closed: Optional[np.ndarray] = None) -> None:
         from scipy.sparse import csr_matrix
 
         self.graph = graph
@@ -230,6 +234,8 @@ class Network:
             near = np.hypot(graph.node_values("x") - center[0],
                             graph.node_values("y") - center[1]) <= radius_m
             usable &= near[u] & near[v]
+        if closed is not None:
+            usable &= ~closed[u] & ~closed[v]
         ids = np.flatnonzero(usable)
         self.nodes = np.unique(np.concatenate([u[ids], v[ids]]))  # local → graph node
         lu, lv = np.searchsorted(self.nodes, u[ids]), np.searchsorted(self.nodes, v[ids])
