@@ -107,6 +107,21 @@ def test_min_score_filters_on_the_live_score():
     assert [f["id"] for f in features] == ["way/2"]
 
 
+def test_a_hill_report_lowers_the_venue_flatness_and_says_why():
+    region = scored_region()
+    live = overlay(report(X0 + 50, Y0 + 350, severity="medium", kind="hill"))
+    north = LiveView(region, live).venue("way/1", NOW)["properties"]
+    pothole = LiveView(region, overlay(report(X0 + 50, Y0 + 350, severity="medium")))
+    assert north["scores"]["flatness"] == 45.0 and north["evidence"]["flatness"] == "tagged"
+    assert north["reasons"]["flatness"].startswith(
+        "Reported here: steep hill, medium, confirmed by 2, 2 days ago; scored as a 6% slope")
+    assert north["reasons"]["hazards"].endswith("(its slope counted in flatness)")
+    # Below what the same hazard line alone takes off: the slope counts too.
+    assert north["score"] < pothole.venue("way/1", NOW)["properties"]["score"]
+    south = LiveView(region, live).venue("way/2", NOW)["properties"]
+    assert south["scores"]["flatness"] == 80.0 and south["reasons"]["flatness"] == "ok"
+
+
 @pytest.mark.parametrize("severity", ["low", "medium"])
 def test_milder_reports_take_less_off(severity):
     region = scored_region()

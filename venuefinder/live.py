@@ -6,7 +6,8 @@ change all the time. So a live criterion is an overlay:
 * :func:`with_live_defaults` gives every venue the criterion's "nothing reported" columns
   once (pre-serialised with the rest);
 * a :class:`LiveOverlay` holds the open reports of one moment and re-scores the venues a
-  report touches (the live criteria, then ``combine`` again);
+  report touches (the live criteria, flatness where a "steep hill" is reported, then
+  ``combine`` again);
 * a :class:`LiveView` answers queries over the region as those reports make it: every
   touched venue is re-scored and serialised once per window (until the first report expires,
   or :data:`RESCORE_TTL_S`), so a request is lookups, as without reports;
@@ -35,7 +36,7 @@ from .criteria import BY_NAME, REGISTRY
 from .region import DISTANCE_KEY, Region, collection_json, ranked
 from .scoring import ScoringContext, scorer
 from .scoring.combine import combine, parts_from_columns
-from .scoring.hazards import REACH_M
+from .scoring.hazards import REACH_M, with_hill_reports
 from .serialize import feature, venue_properties
 
 if TYPE_CHECKING:
@@ -89,16 +90,23 @@ def _combine_live(venues: "gpd.GeoDataFrame", crs: "CRS", settings: "Settings",
                   extra: dict[str, Any]) -> "gpd.GeoDataFrame":
     static = [c.name for c in REGISTRY if not c.live and f"score_{c.name}" in venues]
     parts = parts_from_columns(venues, static)
-    parts.update(_live_parts(venues, crs, settings, extra))
+    metric = venues.to_crs(crs)
+    parts.update(_live_parts(venues, crs, settings, extra, metric))
+    # A "steep hill" report says how level the ground is: flatness takes it.
+    if "flatness" in parts and extra.get("hazards") is not None:
+        parts["flatness"] = with_hill_reports(parts["flatness"], metric, extra["hazards"], crs,
+                                              extra.get("now"))
     return combine(venues, parts, settings)
 
 
 def _live_parts(venues: "gpd.GeoDataFrame", crs: "CRS", settings: "Settings",
-                extra: dict[str, Any]) -> dict[str, "pd.DataFrame"]:
-    """Every live criterion's frame for *venues* given the live inputs in *extra*."""
+                extra: dict[str, Any], metric: Optional["gpd.GeoDataFrame"] = None
+                ) -> dict[str, "pd.DataFrame"]:
+    """Every live criterion's frame for *venues* given the live inputs in *extra*
+    (*metric*: the venues already in *crs*, when the caller has them)."""
     context = ScoringContext(crs=crs, roads=None, settings=settings,  # type: ignore[arg-type]
                              extra=extra)
-    metric = venues.to_crs(crs)
+    metric = venues.to_crs(crs) if metric is None else metric
     return {criterion.name: scorer(criterion)(metric, context) for criterion in LIVE}
 
 

@@ -13,8 +13,10 @@ from pyproj import Transformer
 from shapely.geometry import box
 
 from venuefinder.errors import InputError
+from venuefinder.scoring.flatness import slope_to_score
 from venuefinder.scoring.hazards import (
-    HIGH_SEVERITY_CAP, KIND_WEIGHT, NO_REPORTS, PENALTY, REACH_M, hazard_scores,
+    HIGH_SEVERITY_CAP, HILL_SLOPE_PCT, KIND_WEIGHT, NO_REPORTS, PENALTY, REACH_M, hazard_scores,
+    with_hill_reports,
 )
 from venuefinder.vocabulary.hazards import EXPIRY, KINDS, SEVERITIES
 
@@ -173,3 +175,77 @@ def test_the_criterion_does_not_import_the_database() -> None:
     code = ("import sys, venuefinder.scoring.hazards; "
             "sys.exit('sqlalchemy' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+# --- a "steep hill" report lowers flatness ---------------------------------------------------
+
+def flatness(*rows: tuple[float, str, str]) -> pd.DataFrame:
+    """A flatness frame (score, reason, evidence) for the three pitches."""
+    return pd.DataFrame(rows, columns=["score", "reason", "evidence"])
+
+
+BUILT_LEVEL = (90.0, "No elevation data; pitches are built level (prior 90)", "prior")
+MEASURED = (100.0, "DEM a.tif: 90% of the ground is under 0.5% slope (steepest 1.0%, 900 "
+                   "samples)", "measured")
+LIKELY_SLOPED = (40.0, "No elevation data; the area is hilly (heights 1,020–1,480 m within "
+                       "2 km), so this grass is likely sloped (prior 40)", "prior")
+
+
+def hills(*rows: dict) -> pd.DataFrame:
+    venues = make_venues(*({"geometry": g} for g in PITCHES))
+    static = flatness(BUILT_LEVEL, MEASURED, LIKELY_SLOPED)
+    return with_hill_reports(static, venues, make_hazards(*rows), CRS, NOW)
+
+
+def test_a_hill_report_replaces_built_level_with_the_slope_it_names() -> None:
+    result = hills({"x": X0 + 50, "y": Y0 + 30, "kind": "hill"})
+    assert result["score"][0] == 45.0 == round(float(slope_to_score(6.0)), 1)
+    assert result["evidence"][0] == "tagged"
+    assert result["reason"][0] == ("Reported here: steep hill, medium, today; scored as a 6% "
+                                   "slope instead of the guess (90)")
+    assert "built level" not in result["reason"][0]
+    assert result.iloc[1:].reset_index(drop=True).equals(flatness(MEASURED, LIKELY_SLOPED))
+
+
+@pytest.mark.parametrize("severity, expected", [("low", 70.0), ("medium", 45.0),
+                                                ("high", 20.0)])
+def test_the_severity_names_the_slope(severity: str, expected: float) -> None:
+    result = hills({"x": X0 + 50, "y": Y0 + 30, "kind": "hill", "severity": severity})
+    assert result["score"][0] == expected == slope_to_score(HILL_SLOPE_PCT[severity])
+    assert expected >= 20.0  # the veto threshold: one report alone never vetoes
+
+
+def test_a_measurement_is_kept_after_the_report_and_a_lower_score_stays() -> None:
+    result = hills({"x": X0 + 1050, "y": Y0 + 30, "kind": "hill", "severity": "low",
+                    "confirmations": 2},
+                   {"x": X0 + 2050, "y": Y0 + 30, "kind": "hill", "severity": "low"})
+    assert result["score"].tolist() == [90.0, 70.0, 40.0]
+    assert result["evidence"].tolist() == ["prior", "tagged", "prior"]
+    assert result["reason"][1] == ("Reported here: steep hill, low, confirmed by 1, today; "
+                                   f"scored as a 4% slope (before the report: {MEASURED[1]})")
+    assert result["reason"][2] == (f"{LIKELY_SLOPED[1]}; also reported here: steep hill, low, "
+                                   "today")
+
+
+def test_the_steepest_of_several_reports_counts_and_all_are_said() -> None:
+    result = hills({"x": X0 + 50, "y": Y0 + 30, "kind": "hill", "severity": "low"},
+                   {"x": X0 + 20, "y": Y0 + 10, "kind": "hill", "severity": "high",
+                    "age_days": 3})
+    assert result["score"][0] == 20.0
+    assert result["reason"][0].startswith("Reported here: steep hill, high, 3 days ago; "
+                                          "steep hill, low, today; scored as a 8% slope")
+
+
+def test_other_reports_leave_flatness_alone() -> None:
+    venues = make_venues(*({"geometry": g} for g in PITCHES))
+    static = flatness(BUILT_LEVEL, MEASURED, LIKELY_SLOPED)
+    reports = make_hazards({"x": X0 + 50, "y": Y0 + 30, "kind": "pothole"},
+                           {"x": X0 + 1050, "y": Y0 + 30, "kind": "surface"})
+    assert with_hill_reports(static, venues, reports, CRS, NOW) is static
+
+
+def test_the_hazard_line_of_a_hill_says_where_its_slope_counts() -> None:
+    result = score({"x": X0 + 50, "y": Y0 + 30, "kind": "hill"},
+                   {"x": X0 + 20, "y": Y0 + 10, "kind": "glass", "severity": "low"})
+    assert result["reason"][0] == ("steep hill, medium, today (its slope counted in flatness); "
+                                   "glass or debris, low, today")

@@ -31,6 +31,12 @@ Evidence: ``tagged`` when reports count: they are people's observations of the p
 a mapper's tag, and not a measurement. With none the score is 100 with evidence ``prior``:
 the absence of reports says little (most places are never reported on either way), so it
 must not raise the venue's confidence.
+
+A "steep hill" report also says how level the ground is, which is the flatness criterion's
+question: :func:`with_hill_reports` lowers a venue's flatness to the slope its severity
+names (:data:`HILL_SLOPE_PCT`), with the report as its reason and evidence ``tagged``, so
+the card never says "built level" beside "steep hill". Here the report weighs least
+(:data:`KIND_WEIGHT`), and its line says where the slope is counted.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ import numpy as np
 from ..clock import aware
 from ..errors import InputError
 from ..vocabulary.hazards import EXPIRY, KIND_LABELS, KINDS, SEVERITIES
+from .flatness import slope_to_score
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -62,7 +69,7 @@ PENALTY: dict[str, tuple[float, float]] = {
 }
 #: How much each kind matters to someone running backwards at a given severity: a trip or
 #: a fall (pothole, glass, obstacle, water or ice) fully; uneven ground a little less; a
-#: hill (flatness measures slope already) and darkness (only at night) least.
+#: hill (it lowers flatness, where slope is scored) and darkness (only at night) least.
 KIND_WEIGHT: dict[str, float] = {
     "pothole": 1.0, "glass": 1.0, "obstacle": 1.0, "flooding": 1.0,
     "surface": 0.8, "other": 0.7, "dark": 0.6, "hill": 0.6,
@@ -75,6 +82,13 @@ PENALTY_SHARE = 0.3
 #: Most the combined score may be with an open high-severity report: below green (75).
 HIGH_SEVERITY_CAP = 74.0
 NO_REPORTS = "No open hazard reports"
+#: The slope (percent) a "steep hill" report says the ground has, by severity, read through
+#: the flatness table: low 4 % ("clearly sloped", 70), medium 6 % (past the 5 % at which a
+#: walkway is a ramp, 45), high 8 % (the steepest ramp allowed, 20: at the veto threshold
+#: but not under it, so one unconfirmed report never vetoes a place on its own).
+HILL_SLOPE_PCT: dict[str, float] = {"low": 4.0, "medium": 6.0, "high": 8.0}
+#: What a hill report's line in this criterion's reason adds: where its slope is scored.
+HILL_NOTE = "its slope counted in flatness"
 
 _DAY = np.timedelta64(1, "D")
 
@@ -147,8 +161,7 @@ def hazard_scores(venues_metric: "gpd.GeoDataFrame", hazards: "pd.DataFrame",
     kinds = reports["kind"].to_numpy(dtype=object)[report_idx]
     severity = reports["severity"].to_numpy(dtype=object)[report_idx]
     confirmations = reports["confirmations"].to_numpy(dtype=float)[report_idx]
-    seen = reports["seen_at" if "seen_at" in reports else "created_at"]
-    age_days = ((pd.Timestamp(now) - seen).to_numpy() / _DAY)[report_idx]
+    age_days = _age_days(reports, now)[report_idx]
     weight = report_weight(kinds, confirmations, age_days)
     low = np.array([PENALTY[s][0] for s in severity], dtype=float)
     high = np.array([PENALTY[s][1] for s in severity], dtype=float)
@@ -163,8 +176,9 @@ def hazard_scores(venues_metric: "gpd.GeoDataFrame", hazards: "pd.DataFrame",
     order = np.lexsort((-penalty, venue_idx))
     parts: dict[int, list[str]] = {}
     for i in order:
+        text = _describe(kinds[i], severity[i], int(confirmations[i]), age_days[i])
         parts.setdefault(int(venue_idx[i]), []).append(
-            _describe(kinds[i], severity[i], int(confirmations[i]), age_days[i]))
+            f"{text} ({HILL_NOTE})" if kinds[i] == "hill" else text)
     for v, texts in parts.items():
         reasons[v] = "; ".join(texts)
 
@@ -213,6 +227,78 @@ def _pairs(venues: "gpd.GeoDataFrame", reports: "pd.DataFrame",
     report_idx, venue_idx = tree.query(np.asarray(points.to_crs(crs)), predicate="dwithin",
                                        distance=REACH_M)
     return venue_idx, report_idx
+
+
+def with_hill_reports(flatness: "pd.DataFrame", venues_metric: "gpd.GeoDataFrame",
+                      hazards: "pd.DataFrame", crs: "CRS | str",
+                      now: Optional[datetime] = None) -> "pd.DataFrame":
+    """The flatness criterion's frame with the open "steep hill" reports applied.
+
+    A venue a hill report is within :data:`REACH_M` of scores at most the flatness of the
+    steepest report's slope (:data:`HILL_SLOPE_PCT`); when that lowers it, the reason is the
+    report and the evidence ``tagged`` (a measurement or a mapped slope it overrides is kept
+    after it; a prior is dropped: "built level" is what the runner contradicts). When the
+    score was already lower, the report is added to the reason.
+
+    Parameters
+    ----------
+    flatness
+        ``score``, ``reason``, ``evidence`` on ``venues_metric.index``.
+    venues_metric, hazards, crs, now
+        As for :func:`hazard_scores`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of *flatness* (the same object when no hill report touches a venue).
+    """
+    now = aware(now)
+    reports = _current(hazards, now)
+    reports = reports[reports["kind"].to_numpy(dtype=object) == "hill"]
+    venue_idx, report_idx = _pairs(venues_metric, reports, crs)
+    if not len(venue_idx):
+        return flatness
+    n = len(venues_metric)
+    severity = reports["severity"].to_numpy(dtype=object)[report_idx]
+    slope = np.array([HILL_SLOPE_PCT[s] for s in severity], dtype=float)
+    steepest = np.zeros(n)
+    np.maximum.at(steepest, venue_idx, slope)
+    cap = np.where(steepest > 0, slope_to_score(steepest), np.inf)
+    old = flatness["score"].to_numpy(dtype=float)
+    lowered = cap < old
+
+    out = flatness.copy()
+    out["score"] = np.round(np.where(lowered, cap, old), 1)
+    out["evidence"] = np.where(lowered, "tagged", flatness["evidence"].to_numpy(dtype=object))
+    # Reasons: a loop over the few (venue, report) pairs, steepest first.
+    age_days = _age_days(reports, now)[report_idx]
+    confirmations = reports["confirmations"].to_numpy(dtype=float)[report_idx]
+    lines: dict[int, list[str]] = {}
+    for i in np.lexsort((-slope, venue_idx)):
+        lines.setdefault(int(venue_idx[i]), []).append(
+            _describe("hill", severity[i], int(confirmations[i]), age_days[i]))
+    reasons = flatness["reason"].to_numpy(dtype=object).copy()
+    evidence = flatness["evidence"].to_numpy(dtype=object)
+    for v, texts in lines.items():
+        reported = f"Reported here: {'; '.join(texts)}"
+        if not lowered[v]:
+            reasons[v] = f"{reasons[v]}; also reported here: {'; '.join(texts)}"
+        elif evidence[v] == "prior":
+            reasons[v] = (f"{reported}; scored as a {steepest[v]:.0f}% slope instead of the "
+                          f"guess ({old[v]:.0f})")
+        else:
+            reasons[v] = (f"{reported}; scored as a {steepest[v]:.0f}% slope (before the "
+                          f"report: {reasons[v]})")
+    out["reason"] = reasons
+    return out
+
+
+def _age_days(reports: "pd.DataFrame", now: datetime) -> "np.ndarray":
+    """Days since someone last said each report is there (``seen_at``, else ``created_at``)."""
+    import pandas as pd
+
+    seen = reports["seen_at" if "seen_at" in reports else "created_at"]
+    return (pd.Timestamp(now) - seen).to_numpy() / _DAY
 
 
 def _describe(kind: str, severity: str, confirmations: int, age_days: float) -> str:
