@@ -210,7 +210,7 @@ def test_map_journey(browser: Any, helsinki_server: LiveServer) -> None:
         assert "from Rautatientori" in detail
         popup = page.locator(".leaflet-popup-content")
         popup.wait_for()
-        assert (feature["name"] or "Unnamed") in popup.inner_text()
+        assert feature["label"] in popup.inner_text()
         assert items.first.get_attribute("aria-current") == "true"
 
         # Click a venue on the map itself (canvas hit-testing): the panel shows that venue.
@@ -241,7 +241,7 @@ def test_map_journey(browser: Any, helsinki_server: LiveServer) -> None:
         page.wait_for_function(
             "([vf, id]) => vf.state.selectedId === id", arg=[vf, target_id], timeout=5000)
         clicked = region.venue(target_id)["properties"]
-        assert (clicked["name"] or "Unnamed") in page.inner_text("#detail")
+        assert clicked["label"] in page.inner_text("#detail")
 
         # Coordinates out of range: the API's message (the CLI's) is shown, nothing breaks.
         page.fill("#q", "95, 24.9")

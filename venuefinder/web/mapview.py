@@ -142,7 +142,8 @@ def page_config(region: "Region", settings: "Settings", map_name: Optional[str])
         "markerMaxZoom": MARKER_MAX_ZOOM,
         "basemapMinZoom": BASEMAP_MIN_ZOOM,
         "hasBasemap": region.basemap is not None and len(region.basemap) > 0,
-        "criteria": [{"key": c.name, "label": c.name.title()} for c in REGISTRY],
+        "criteria": [{"key": c.name, "label": c.name.title(), "live": c.live}
+                     for c in REGISTRY],
         "api": {"venues": url_for("api.venues"), "places": url_for("api.places"),
                 "basemap": url_for("api.basemap")},
     }

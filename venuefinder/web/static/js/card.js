@@ -42,9 +42,13 @@ export function venueCard(feature) {
     const dt = el("dt");
     dt.appendChild(document.createTextNode(c.label + ": "));
     dt.appendChild(el("span", "crit-score", String(Math.round(p.scores[c.key]))));
-    if ((p.evidence || {})[c.key] === "prior") dt.appendChild(el("span", "guess", " (a guess)"));
+    // A guess by kind, said once; a live criterion with nothing reported is no guess.
+    const reason = p.reasons[c.key];
+    if (!c.live && (p.evidence || {})[c.key] === "prior" && !/guess/i.test(reason)) {
+      dt.appendChild(el("span", "guess", " (a guess)"));
+    }
     list.appendChild(dt);
-    list.appendChild(el("dd", null, p.reasons[c.key]));
+    list.appendChild(el("dd", null, reason));
   });
   card.appendChild(list);
   if (p.vetoed_by) {

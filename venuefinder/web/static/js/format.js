@@ -11,8 +11,9 @@ export function kindLabel(kind) {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/** What to call a venue: its label (its name and kind, or where it lies). */
 export function nameOf(props) {
-  return props.name || "Unnamed " + kindLabel(props.kind).toLowerCase();
+  return props.label;
 }
 
 export function formatDistance(m) {

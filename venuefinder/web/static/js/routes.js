@@ -292,7 +292,7 @@ export function startRoutes() {
       const id = page.selectedId;
       const feature = id && page.features.get(id);
       if (!(card instanceof HTMLElement) || !feature || card.querySelector(".way-there")) return;
-      const name = feature.properties.name || "this place";
+      const name = feature.properties.label;
       const button = el("button", "secondary way-there", "Way there");
       button.type = "button";
       button.setAttribute("aria-label", "Way there from " + page.origin.label + " to " + name);
