@@ -41,6 +41,7 @@ class Map:
         self._ids: dict[tuple[float, float], int] = {}
         self._xy: dict[int, tuple[float, float]] = {}
         self.ways: list[tuple[int, list[int], dict[str, str]]] = []
+        self.relations: list[tuple[int, list[tuple[int, str]], dict[str, str]]] = []
         self.crossings: list[tuple[int, bool]] = []
 
     def node(self, x: float, y: float) -> int:
@@ -60,6 +61,13 @@ class Map:
         way_id = 1000 + len(self.ways)
         self.ways.append((way_id, ids, tags))
         return way_id
+
+    def relation(self, members: list[tuple[int, str]], **tags: str) -> int:
+        """Add a relation of ways ``(way id, role)`` (written by :meth:`write_osm` only);
+        its id."""
+        relation_id = 5000 + len(self.relations)
+        self.relations.append((relation_id, members, tags))
+        return relation_id
 
     def signals(self, x: float, y: float) -> None:
         """Map a crossing with lights at an existing point."""
@@ -97,6 +105,12 @@ class Map:
             lines += [f'    <nd ref="{i}"/>' for i in ids]
             lines += [f"    <tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items()]
             lines.append("  </way>")
+        for relation_id, members, tags in self.relations:
+            lines.append(f'  <relation id="{relation_id}" version="1">')
+            lines += [f'    <member type="way" ref="{ref}" role="{role}"/>'
+                      for ref, role in members]
+            lines += [f"    <tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items()]
+            lines.append("  </relation>")
         lines.append("</osm>")
         path.write_text("\n".join(lines), encoding="utf-8")
         return path

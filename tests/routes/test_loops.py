@@ -11,7 +11,7 @@ import pytest
 
 from venuefinder.errors import InputError, NotFoundError, SourceError
 from venuefinder.routes import find_loops, routes_feature_collection
-from venuefinder.routes.loops import _ranked
+from venuefinder.routes.loops import _choose, _ranked
 
 from .conftest import X0, Map, diamond, dem_of, latlon, perimeter
 
@@ -306,3 +306,51 @@ def test_laps_of_a_park_across_the_street_when_the_streets_cross_roads():
                          "name": None, "id": None}
     assert best.crossings == 2  # Puistokatu, there and back
     assert best.reasons["crossings"] == "2 road crossings"
+
+
+def test_from_a_track_its_own_laps_are_among_the_answers():
+    routes = find_loops(track_map().graph(), *latlon(0, -5), 2400)
+    laps = next(r for r in routes if r.laps and r.laps["of"] == "track")
+    lengths = np.ones(100)
+    others = [replace(laps, laps=None, score=90.0 - k, unit_edges=np.array([10 + k]))
+              for k in range(3)]
+    chosen = _choose([replace(laps, score=40.0, unit_edges=np.array([50])), *others], 3,
+                     lengths)
+    assert [r.score for r in chosen] == [90.0, 89.0, 40.0]
+    assert chosen[-1].laps["id"] == "way/1000"
+
+
+def test_tracks_mapped_as_relations_or_footways_are_lapped(tmp_path):
+    from venuefinder.routes import build_graph
+    from venuefinder.sources.walkways import read_walkways
+
+    from .conftest import CRS
+
+    m = Map()
+    m.way([(0, 0), (0, 30)], highway="footway")
+    halves = [[(0, 30), (60, 30), (60, 130), (0, 130)], [(0, 130), (-60, 130), (-60, 30),
+                                                            (0, 30)]]
+    parts = [m.way(half) for half in halves]  # untagged members, a ring of two
+    m.relation([(p, "outer") for p in parts], type="multipolygon", leisure="track",
+               sport="running", name="Relaatiorata")
+    m.way([(200, 0), (0, 0)], highway="footway")
+    m.way([(200, 0), (260, 0), (260, 100), (200, 100), (200, 0)], highway="footway",
+          leisure="track", area="no")
+    graph = build_graph(read_walkways(m.write_osm(tmp_path / "tracks.osm")), CRS)
+    from_relation = find_loops(graph, *latlon(0, 10), 1800)
+    assert from_relation[0].laps["id"] == "relation/5000"
+    assert from_relation[0].reasons["length"].startswith(
+        "4 laps of the 440 m track (Relaatiorata) and 30 m to it and back")
+    from_footway = find_loops(graph, *latlon(230, 0), 1600)
+    assert any(r.laps and r.laps["of"] == "track" and r.laps["count"] == 5
+               for r in from_footway)
+
+
+def test_a_jump_runway_mapped_as_a_track_is_no_lap():
+    m = Map()
+    m.way([(0, 0), (0, 10), (150, 10), (150, -40), (0, -40), (0, 0)], highway="footway")
+    m.way([(0, 10), (45, 10), (45, 14), (0, 14), (0, 10)], leisure="track",
+          athletics="long_jump")
+    routes = find_loops(m.graph(), *latlon(0, 0), 400)
+    assert routes
+    assert all(r.laps is None or r.laps["of"] != "track" for r in routes)

@@ -19,7 +19,8 @@ an unmapped ``link`` edge.
 Edge attributes (:attr:`WalkGraph.edges`)
 ----------------------------------------
 ``u``, ``v``            node rows, in the way's drawing order
-``way_id``              the OSM way (``-1`` for a link)
+``way_id``              the OSM way (a relation's ring: minus the relation's id; ``-1``
+                        for a link)
 ``kind``                ``path``, ``road``, ``track``, ``field`` or ``link``
 ``highway``, ``name``, ``surface``, ``smoothness``, ``lit``, ``footway``
                         OSM tags (str; NaN when unmapped)

@@ -65,8 +65,12 @@ DETOUR = 1.3
 REUSE_FACTOR = 4.0
 #: Alternatives may share at most this share of the shorter one's length.
 MAX_SHARED = 0.3
-#: A field's edge shorter than this is no lap (a tennis court); tracks always are.
+#: A field's edge shorter than this is no lap (a tennis court), nor a track's (a jump's
+#: runway mapped as a track: the shortest running track, indoors, is 200 m).
 MIN_FIELD_M = 200.0
+MIN_TRACK_M = 150.0
+#: A start this close to a track (along the way there) is on it: its laps are answered.
+ON_TRACK_M = 60.0
 #: The way to a lap ring may be at most this long, and at most this share of the loop.
 APPROACH_MAX_M = 500.0
 APPROACH_SHARE = 0.25
@@ -174,12 +178,28 @@ def _choose(routes: list[Route], alternatives: int, lengths: np.ndarray) -> list
     :data:`MAX_SHARED` of its length with a better one (*lengths*: the graph's edge
     lengths)."""
     chosen: list[Route] = []
-    for route in _ranked(routes):
+    ranked = _ranked(routes)
+    for route in ranked:
         if all(_shared(route, other, lengths) <= MAX_SHARED for other in chosen):
             chosen.append(route)
             if len(chosen) == alternatives:
                 break
+    # From a track, its own laps are among the answers (in their place by score).
+    own = next((r for r in ranked if _on_track(r)), None)
+    if own is not None and not any(r.laps and r.laps["id"] == own.laps["id"]
+                                   for r in chosen):
+        chosen = [r for r in chosen[:alternatives - 1]
+                  if _shared(r, own, lengths) <= MAX_SHARED] + [own]
+        chosen.sort(key=ranked.index)
     return chosen
+
+
+def _on_track(route: Route) -> bool:
+    """Whether *route* is laps of a track that starts on it (or within
+    :data:`ON_TRACK_M`)."""
+    laps = route.laps
+    return bool(laps and laps["of"] == "track"
+                and route.length_m - laps["count"] * laps["lap_m"] <= 2 * ON_TRACK_M)
 
 
 def _ranked(routes: list[Route]) -> list[Route]:
@@ -353,7 +373,7 @@ def _ring_walks(graph: "WalkGraph", net: Network, source: int, cost: np.ndarray,
         ring = rows[way_ids == way_id]
         perimeter = float(lengths[ring].sum())
         kind = graph.edge_values("kind")[ring[0]]
-        if kind == "field" and perimeter < MIN_FIELD_M:
+        if perimeter < (MIN_FIELD_M if kind == "field" else MIN_TRACK_M):
             continue
         local = np.searchsorted(net.nodes, np.unique(np.concatenate([u[ring], v[ring]])))
         if not np.isfinite(cost[local]).any():
@@ -368,7 +388,9 @@ def _ring_walks(graph: "WalkGraph", net: Network, source: int, cost: np.ndarray,
         laps = max(1, int(round((asked - 2.0 * lengths[approach[0]].sum()) / perimeter)))
         name = graph.edge_values("name")[ring[0]]
         yield Walk(approach=approach, circuit=circuit, laps=laps,
-                   ring={"kind": kind, "id": f"way/{way_id}", "perimeter_m": perimeter,
+                   ring={"kind": kind, "id": (f"way/{way_id}" if way_id > 0
+                                              else f"relation/{-way_id}"),
+                         "perimeter_m": perimeter,
                          "name": name if isinstance(name, str) else None})
 
 

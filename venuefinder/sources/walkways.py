@@ -12,8 +12,10 @@ What is read (tags from :mod:`venuefinder.vocabulary`):
 * ``highway`` ways of :data:`~venuefinder.vocabulary.PATH_CLASSES` (role ``path``) and of
   :data:`~venuefinder.vocabulary.MOTOR_ROAD_CLASSES` (role ``road``; ``motor_vehicle=no``
   makes one a ``path``): the network, and the roads whose crossings and traffic matter;
-* closed ``leisure=track`` ways (role ``track``) and closed ``leisure=pitch`` ways, the
-  perimeters of pitches and fields (role ``field``), which are run round as laps;
+* closed ``leisure=track`` ways (role ``track``, also when tagged a footway) and closed
+  ``leisure=pitch`` ways, the perimeters of pitches and fields (role ``field``), which are
+  run round as laps; and the outer rings of such multipolygon relations, under the
+  relation's id made negative;
 * nodes tagged ``highway=crossing|traffic_signals`` (with ``crossing=*``), to tell a
   crossing with lights from one without.
 
@@ -138,6 +140,7 @@ def read_walkways(path: Path, progress: Optional[Callable[[int], None]] = None) 
         raise SourceError(f"cannot read {path.name}: {_first_line(exc)}") from None
     if progress is not None:
         progress(seen % 20_000)
+    _add_relation_rings(builder, path)
     walkways = builder.finish(crossing_ids, signalled, seen)
     if walkways.ways.empty:
         raise SourceError(f"{path.name} holds no paths, roads or tracks to route on")
@@ -145,17 +148,88 @@ def read_walkways(path: Path, progress: Optional[Callable[[int], None]] = None) 
     return walkways
 
 
+def _add_relation_rings(builder: "_Builder", path: Path) -> None:
+    """Add the outer rings of ``leisure=track|pitch`` multipolygon relations to *builder*
+    as lap rings, each under the relation's id made negative (its member ways are often
+    untagged, and a ring may be drawn as several of them).
+
+    Two more passes, only over relations and then over their member ways: an extract
+    without such relations costs one pass over its relations.
+    """
+    import osmium
+    from osmium.filter import IdFilter, TagFilter
+
+    members: dict[int, int] = {}  # member way → relation
+    tags_of: dict[int, list[Optional[str]]] = {}
+    relations = osmium.FileProcessor(str(path), osmium.osm.RELATION).with_filter(
+        TagFilter(*(("leisure", v) for v in LAP_LEISURE)))
+    for relation in relations:
+        if relation.tags.get("type") != "multipolygon":
+            continue
+        tags_of[relation.id] = [relation.tags.get(k) for k in WALKWAY_TAG_KEYS]
+        for member in relation.members:
+            if member.type == "w" and member.role in ("outer", ""):
+                members[member.ref] = relation.id
+    if not members:
+        return
+    parts: dict[int, list[list[tuple[int, int, int]]]] = {}
+    ways = (osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations()
+            .with_filter(IdFilter(list(members)).enable_for(osmium.osm.WAY))
+            .with_filter(IdFilter([]).enable_for(osmium.osm.NODE)))  # locations only
+    for way in ways:
+        if way.is_way():
+            parts.setdefault(members[way.id], []).append(
+                [(n.ref, n.x, n.y) for n in way.nodes])
+    for relation_id, pieces in parts.items():
+        values = tags_of[relation_id]
+        role = way_role(dict(zip(WALKWAY_TAG_KEYS, values)), True)
+        if role is None:
+            continue
+        for ring in _joined_rings(pieces):
+            builder.add(-relation_id, role, values, ring)
+
+
+def _joined_rings(pieces: list[list[tuple[int, int, int]]]) -> list[list[tuple[int, int, int]]]:
+    """The closed rings that ways (node lists ``(ref, x, y)``) make end to end; pieces
+    that close no ring are left out."""
+    rings = []
+    open_parts = [p for p in pieces if len(p) > 1]
+    while open_parts:
+        ring = list(open_parts.pop())
+        while ring[0][0] != ring[-1][0]:
+            joined = False
+            for i, piece in enumerate(open_parts):
+                if piece[0][0] == ring[-1][0]:
+                    ring += piece[1:]
+                elif piece[-1][0] == ring[-1][0]:
+                    ring += piece[::-1][1:]
+                else:
+                    continue
+                open_parts.pop(i)
+                joined = True
+                break
+            if not joined:
+                break
+        if len(ring) > 3 and ring[0][0] == ring[-1][0]:
+            rings.append(ring)
+    return rings
+
+
 def way_role(tags: dict[str, Optional[str]], closed: bool) -> Optional[str]:
     """The role of a way in the walking graph (:data:`ROLES`), or None when it has none.
 
-    A closed ``leisure=track|pitch`` way without a ``highway`` tag is a lap ring; a road
-    closed to motor vehicles is a path.
+    A closed ``leisure=track|pitch`` way without a ``highway`` tag is a lap ring, and so
+    is a closed ``leisure=track`` also tagged as a footway or path (it is still a running
+    track); a road closed to motor vehicles is a path.
     """
     highway = tags.get("highway")
+    leisure = tags.get("leisure")
+    if closed and leisure == "track" and highway in (None, *PATH_CLASSES):
+        return "track"
     if highway is None:
-        leisure = tags.get("leisure")
         if closed and leisure in LAP_LEISURE:
-            return "track" if leisure == "track" else "field"
+            return "field"
         return None
     if highway in MOTOR_ROAD_CLASSES:
         return "path" if tags.get("motor_vehicle") == "no" else "road"
