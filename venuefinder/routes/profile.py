@@ -9,7 +9,7 @@ Grade is judged in the direction of travel over
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
@@ -124,6 +124,17 @@ def metric_coords(graph: "WalkGraph", edges: np.ndarray, rev: np.ndarray) -> np.
     index = offsets[edges][pos] + np.where(rev[pos], c - 1 - k, k)
     keep = (k > 0) | (pos == 0)
     return graph.coords[index[keep]]
+
+
+def heights_along(graph: "WalkGraph", edges: np.ndarray, rev: np.ndarray,
+                  profile: Profile) -> Optional[np.ndarray]:
+    """The profile's height at every point of :func:`metric_coords` (metres), or None
+    without heights."""
+    if not profile.has_heights:
+        return None
+    xy = metric_coords(graph, edges, rev)
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
+    return np.interp(along, profile.distance, profile.height)
 
 
 def wgs84_coords(graph: "WalkGraph", edges: np.ndarray, rev: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ import numpy as np
 
 from .criteria import (REASON_ORDER, judge_crossings, judge_flatness, judge_hazards,
                        judge_length, judge_light, judge_surface, judge_traffic, route_score)
-from .profile import Profile, turn, wgs84_coords
+from .profile import Profile, heights_along, turn, wgs84_coords
 
 if TYPE_CHECKING:
     from .graph import WalkGraph
@@ -92,6 +92,8 @@ class Route:
     motor_m: float
     crossings: int
     unit_edges: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.int64))
+    #: Height (m) at each point of ``coords`` from the DEM; None without one.
+    heights: Optional[np.ndarray] = field(repr=False, default=None)
 
 
 def assess(graph: "WalkGraph", walk: Walk, *, asked_m: Optional[float] = None,
@@ -159,7 +161,8 @@ def assess(graph: "WalkGraph", walk: Walk, *, asked_m: Optional[float] = None,
         laps=_laps(walk, graph), score=round(float(score), 1),
         reasons={k: reasons[k] for k in REASON_ORDER if k in reasons},
         warnings=warnings, retraced_m=retraced, motor_m=float(lengths[road].sum()),
-        crossings=crossing_count, unit_edges=unit)
+        crossings=crossing_count, unit_edges=unit,
+        heights=heights_along(graph, edges, rev, profile))
 
 
 def _laps(walk: Walk, graph: "WalkGraph") -> Optional[dict[str, Any]]:
