@@ -112,6 +112,15 @@ def test_a_line_track_gets_its_lanes():
     assert result.loc[0, "obstacle_count"] == 1
 
 
+def test_a_line_track_s_lanes_come_from_its_lanes_tag():
+    track = LineString([(X0, Y0), (X0 + 100, Y0)])
+    venues = make_venues({"geometry": track, "kind": "track", "lanes": "8"},
+                         {"geometry": track, "kind": "track"})
+    result = score(venues, obstacles(("bollard", Point(X0 + 50, Y0 + 2.7))))
+    # 8 lanes reach 4.9 m either side of the line, four lanes 2.5 m; less the edge margin.
+    assert list(result["obstacle_count"]) == [1, 0]
+
+
 def test_no_obstacle_frame_at_all():
     result = score(make_venues({"geometry": field_square(), "kind": "track"}), None)
     assert result.loc[0, "score"] == KIND_PRIORS["track"].obstacles.score

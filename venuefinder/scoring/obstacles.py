@@ -9,7 +9,8 @@ a hoop's post at each end of a basketball court, the walls of a squash court).
 
 Only what lies in the venue's running area counts: the venue shrunk by :data:`EDGE_M` (a
 fence or a row of trees along the edge bounds the place, it does not stand in it; the room
-criterion keeps the same margin). A track drawn as a line gets its lanes' width first.
+criterion keeps the same margin). A track drawn as a line gets its lanes' width first
+(:func:`~venuefinder.venues.track_width_m`: ``width``, else ``lanes``, else four lanes).
 
 Score: start from a prior by kind (:data:`~venuefinder.vocabulary.priors.KIND_PRIORS`:
 what is usually unmapped there), then
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..venues import track_width_m
 from ..vocabulary import COURT_FIXTURES, COURT_SPORTS, first_value_in
 from ..vocabulary.priors import priors_of
 
@@ -41,8 +43,6 @@ if TYPE_CHECKING:
 
 #: Margin inside the venue's edge where mapped things do not count (metres).
 EDGE_M = 2.0
-#: Half-width of a track drawn as a line (four lanes).
-LINE_HALF_WIDTH_M = 2.5
 #: Category → points off for the first one (then × √count).
 PENALTIES: dict[str, float] = {
     "building": 25.0, "water": 25.0, "wall": 20.0, "fence": 18.0, "playground": 18.0,
@@ -95,7 +95,9 @@ def score_obstacles(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "p
     n = len(venues)
     geoms = np.asarray(venues.geometry.to_numpy(), dtype=object).copy()
     is_line = np.isin(shapely.get_type_id(geoms), (1, 5))
-    geoms[is_line] = shapely.buffer(geoms[is_line], LINE_HALF_WIDTH_M)
+    missing = pd.Series(None, index=venues.index, dtype=object)
+    width = track_width_m(venues.get("width", missing), venues.get("lanes", missing))
+    geoms[is_line] = shapely.buffer(geoms[is_line], width[is_line] / 2.0)
     running_area = shapely.buffer(geoms, -EDGE_M)
     empty = shapely.is_empty(running_area)
     running_area[empty] = geoms[empty]  # too thin to shrink: the whole shape counts
