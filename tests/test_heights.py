@@ -42,6 +42,7 @@ def test_only_ground_heights_count() -> None:
     assert height_of({"natural": "peak", "ele": "2942"}) == 2942.0
     assert height_of({"contour": "elevation", "ele": "1100"}) == 1100.0
     assert height_of({"man_made": "survey_point", "ele": "31.2"}) == 31.2
+    assert height_of({"place": "town", "ele": "1011", "name": "Andorra la Vella"}) == 1011.0
     assert height_of({"natural": "peak"}) is None                  # no height
     assert height_of({"natural": "tree", "ele": "40"}) is None     # not a height of ground
     assert height_of({"contour": "depth", "ele": "-20"}) is None   # under water
@@ -63,6 +64,9 @@ HEIGHTS_OSM = """<?xml version='1.0' encoding='UTF-8'?>
   <node id="4" lat="42.5100" lon="1.5100" version="1">
     <tag k="natural" v="tree"/><tag k="ele" v="1300"/>
   </node>
+  <node id="7" lat="42.5300" lon="1.5000" version="1">
+    <tag k="place" v="town"/><tag k="ele" v="1011"/><tag k="name" v="Vila"/>
+  </node>
   <node id="5" lat="42.5200" lon="1.5000" version="1"/>
   <node id="6" lat="42.5200" lon="1.5100" version="1"/>
   <way id="10" version="1">
@@ -79,9 +83,9 @@ def test_the_extract_reader_keeps_heights_as_z(tmp_path: Path, for_map: bool) ->
     path.write_text(HEIGHTS_OSM)
     features = read_extract(path, for_map=for_map, parallel=False).features
     with_z = features.loc[shapely.has_z(features.geometry.values)]
-    assert sorted(with_z["id"]) == ["node/1", "node/2", "way/10"]
+    assert sorted(with_z["id"]) == ["node/1", "node/2", "node/7", "way/10"]
     heights = select_heights(features, UTM31)
-    assert sorted(heights["ele"]) == [1250.0, 1500.0, 2100.0]
+    assert sorted(heights["ele"]) == [1011.0, 1250.0, 1500.0, 2100.0]
     assert not shapely.has_z(heights.geometry.values).any()
     assert heights.crs == UTM31
 

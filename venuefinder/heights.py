@@ -1,8 +1,8 @@
 """Is the ground around a place hilly? The extract's own heights say, when no DEM does.
 
-Summits, passes, survey points, trail signposts and contour lines carry an ``ele``
-(:mod:`venuefinder.vocabulary.heights`); the readers keep them with that height as the
-geometry's ``z``. :func:`select_heights` takes them out of the features frame, and
+Summits, passes, survey points, trail signposts, settlements and contour lines carry an
+``ele`` (:mod:`venuefinder.vocabulary.heights`); the readers keep them with that height as
+the geometry's ``z``. :func:`select_heights` takes them out of the features frame, and
 :func:`relief_near` answers, for every venue (or any geometry), from the heights within
 :data:`RADIUS_M` of it.
 

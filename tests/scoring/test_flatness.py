@@ -286,6 +286,22 @@ def test_real_dem_at_lapinlahti(tmp_path: Path) -> None:
     assert samples > 1000  # ~72 m × 89 m on ~1.2 m pixels
 
 
+def test_real_dem_covering_part_of_a_lawn_says_how_much(tmp_path: Path) -> None:
+    dem = load_dem(REAL_DEM, UTM35)
+    # A lawn-sized polygon across the DEM's east edge (24.91452° E): about a fifth inside.
+    lawn = shapely.Polygon([(24.9140, 60.1672), (24.9165, 60.1672), (24.9165, 60.1680),
+                            (24.9140, 60.1680)])
+    frame = venues({"geometry": lawn, "kind": "grass"}, crs=CRS.from_epsg(4326))
+    result = score_flatness(frame, context(dem))
+    reason = result.loc[0, "reason"]
+    covered = int(re.search(r"^DEM helsinki_lapinlahti_2021.tif covers (\d+)% of it", reason)
+                  .group(1))
+    assert 15 <= covered <= 25
+    assert result.loc[0, "evidence"] == "prior"
+    assert result.loc[0, "score"] <= KIND_PRIORS["grass"].flatness.score
+    assert "a grass area is not known to be flat (prior 60)" in reason
+
+
 # --- without a DEM --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind, expected", [

@@ -1,7 +1,8 @@
 """The extract's own heights: which OSM objects carry a height of the ground, defined once.
 
 Without a DEM, the ``ele`` (metres above sea level) that mappers put on summits, passes,
-survey points, trail signposts and contour lines is the only height an extract holds;
+survey points, trail signposts, settlements and contour lines is the only height an
+extract holds;
 :mod:`venuefinder.heights` reads it to tell a hilly area from a flat one. Readers
 (:mod:`venuefinder.sources.osm_file`, :mod:`venuefinder.sources.overpass`) keep these
 objects with their height as the geometry's third coordinate (``z``, metres, from
@@ -17,13 +18,17 @@ from typing import Any, Optional
 #: The key holding a height.
 ELE = "ele"
 #: Objects whose ``ele`` is a height of the ground, ``key → values``: summits and passes,
-#: survey points (measured), trail signposts (their plates give the height), and contour
-#: lines (``contour=depth`` is under water: not ground anyone runs on).
+#: survey points (measured), trail signposts (their plates give the height), settlements
+#: (the height of their centre: often the one height of a valley floor, where the sports
+#: grounds are), and contour lines (``contour=depth`` is under water: not ground anyone
+#: runs on).
 HEIGHT_TAGS: dict[str, frozenset[str]] = {
     "natural": frozenset({"peak", "saddle", "hill", "volcano"}),
     "mountain_pass": frozenset({"yes"}),
     "man_made": frozenset({"survey_point"}),
     "information": frozenset({"guidepost"}),
+    "place": frozenset({"city", "town", "village", "hamlet", "suburb", "quarter",
+                        "neighbourhood", "locality", "isolated_dwelling"}),
     "contour": frozenset({"elevation"}),
 }
 #: :data:`HEIGHT_TAGS` as ``(key, value)`` pairs, for tag filters.
