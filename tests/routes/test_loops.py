@@ -354,3 +354,16 @@ def test_a_jump_runway_mapped_as_a_track_is_no_lap():
     routes = find_loops(m.graph(), *latlon(0, 0), 400)
     assert routes
     assert all(r.laps is None or r.laps["of"] != "track" for r in routes)
+
+
+def test_without_a_loop_the_nearest_laps_are_named():
+    m = track_map()
+    m.way([(900, 0), (1500, 0)], highway="footway")  # a dead end 900 m east of the track
+    with pytest.raises(NotFoundError) as err:
+        find_loops(m.graph(), *latlon(1000, 0), 2000)
+    (suggestion,) = err.value.suggestions
+    assert suggestion == {"id": "way/1000", "label": "Eläintarhan kenttä",
+                          "distance": pytest.approx(940, abs=40), "laps": 5}
+    assert str(err.value).endswith(
+        f"laps near: Eläintarhan kenttä (way/1000, {suggestion['distance'] / 1000:.1f} km "
+        "away: 5 laps)")

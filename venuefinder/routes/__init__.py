@@ -25,7 +25,8 @@ from .cache import load_or_build_graph
 from .geojson import routes_feature_collection
 from .graph import WalkGraph, build_graph, utm_crs
 from .gpx import to_gpx
-from .loops import MAX_ALTERNATIVES, MAX_LENGTH_M, MIN_LENGTH_M, check_loop_request, find_loops
+from .loops import (MAX_ALTERNATIVES, MAX_LENGTH_M, MIN_LENGTH_M, NoLoopError,
+                    check_loop_request, find_loops)
 from .route import Route
 from .sun import is_dark
 from .text import routes_table
@@ -37,8 +38,9 @@ if TYPE_CHECKING:
     from ..config import Settings
 
 __all__ = [
-    "MAX_ALTERNATIVES", "MAX_LENGTH_M", "MIN_LENGTH_M", "Route", "WalkGraph", "build_graph",
-    "check_loop_request", "find_loops", "graph_for", "is_dark", "load_or_build_graph",
+    "MAX_ALTERNATIVES", "MAX_LENGTH_M", "MIN_LENGTH_M", "NoLoopError", "Route", "WalkGraph",
+    "build_graph", "check_loop_request", "find_loops", "graph_for", "is_dark",
+    "load_or_build_graph",
     "overpass_graph", "routes_feature_collection", "routes_table", "to_gpx", "venue_target",
     "way_to",
 ]

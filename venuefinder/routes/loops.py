@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import TYPE_CHECKING, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
 
 import numpy as np
 
@@ -82,6 +82,11 @@ MIN_LAP_M = 600.0
 MIN_ISLAND_LAP_M = 300.0
 ISLAND_MAX_LAPS = 12
 ISLANDS = 3
+#: Without a loop, the nearest tracks and fields with laps within this are named.
+SUGGEST_WITHIN_M = 3_000.0
+MAX_SUGGESTIONS = 3
+#: What a lap ring without a name is called.
+RING_LABELS = {"track": "Running track", "field": "Field"}
 #: Where a loop crosses no road, no loop crossing more roads than this ranks above it.
 MAX_CROSSINGS_OVER_CLEAN = 2
 #: Perimeter of a square inscribed in a circle of radius 1.
@@ -136,8 +141,9 @@ def find_loops(graph: "WalkGraph", lat: float, lon: float, length_m: float, *,
         Bad point, length or number of alternatives.
     SourceError
         No way a loop may use within 300 m of the point.
-    NotFoundError
-        No closed loop within ±10 % of the length from there.
+    NoLoopError
+        No closed loop within ±10 % of the length from there (a
+        :class:`~venuefinder.errors.NotFoundError`); it names the nearest venues with laps.
     """
     check_loop_request(lat, lon, length_m, alternatives)
     start, _ = snap(graph, lat, lon, "loop")
@@ -149,8 +155,10 @@ def find_loops(graph: "WalkGraph", lat: float, lon: float, length_m: float, *,
                   radius_m=length_m / 2.0 + 50.0)
     source = net.local(start)
     if source < 0:  # its ways all lead out of reach of a loop this short
-        raise NotFoundError(f"no closed loop of {length_m:g} m from {lat:.5f},{lon:.5f}: "
-                            "the paths there are too long for it")
+        suggestions = lap_suggestions(graph, x, y, length_m)
+        raise NoLoopError(f"no closed loop of {length_m:g} m from {lat:.5f},{lon:.5f}: "
+                          "the paths there are too long for it" + _suggested(suggestions),
+                          suggestions)
     cost, predecessors = net.search(source)
     lengths = graph.edge_values("length_m")
 
@@ -168,9 +176,61 @@ def find_loops(graph: "WalkGraph", lat: float, lon: float, length_m: float, *,
                          seen, lengths, length_m, light, hits)
         chosen = _choose(routes, alternatives, lengths)
     if not chosen:
-        raise NotFoundError(f"no closed loop of {length_m:g} m (±{TOLERANCE:.0%}) from "
-                            f"{lat:.5f},{lon:.5f}: the paths there are too few")
+        suggestions = lap_suggestions(graph, x, y, length_m)
+        raise NoLoopError(f"no closed loop of {length_m:g} m (±{TOLERANCE:.0%}) from "
+                          f"{lat:.5f},{lon:.5f}: the paths there are too few"
+                          + _suggested(suggestions), suggestions)
     return chosen
+
+
+class NoLoopError(NotFoundError):
+    """No loop from a point; ``suggestions``: the nearest venues with laps
+    (:func:`lap_suggestions`)."""
+
+    def __init__(self, message: str, suggestions: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.suggestions = suggestions
+
+
+def lap_suggestions(graph: "WalkGraph", x: float, y: float,
+                    length_m: float) -> list[dict[str, Any]]:
+    """The :data:`MAX_SUGGESTIONS` nearest tracks and fields with laps within
+    :data:`SUGGEST_WITHIN_M` of the metric point (*x*, *y*), nearest first: ``id`` (the
+    venue's), ``label`` (its name, else what it is), ``distance`` (metres, straight) and
+    ``laps`` (how many make *length_m*)."""
+    rings = np.flatnonzero(np.isin(graph.edge_values("kind"), ("track", "field"))
+                           & graph.edge_values("loop_ok"))
+    way_ids = graph.edge_values("way_id")[rings]
+    u = graph.edge_values("u")[rings]
+    gap = np.hypot(graph.node_values("x")[u] - x, graph.node_values("y")[u] - y)
+    lengths = graph.edge_values("length_m")[rings]
+    found = []
+    for way_id in np.unique(way_ids):
+        mine = way_ids == way_id
+        kind = graph.edge_values("kind")[rings[mine][0]]
+        perimeter = float(lengths[mine].sum())
+        distance = float(gap[mine].min())
+        if distance > SUGGEST_WITHIN_M or perimeter < (
+                MIN_FIELD_M if kind == "field" else MIN_TRACK_M):
+            continue
+        name = graph.edge_values("name")[rings[mine][0]]
+        found.append({"id": _ring_id(int(way_id)),
+                      "label": name if isinstance(name, str) else RING_LABELS[kind],
+                      "distance": round(distance), "laps": max(1, round(length_m / perimeter))})
+    return sorted(found, key=lambda s: s["distance"])[:MAX_SUGGESTIONS]
+
+
+def _suggested(suggestions: list[dict[str, Any]]) -> str:
+    if not suggestions:
+        return ""
+    return "; laps near: " + ", ".join(
+        f"{s['label']} ({s['id']}, {s['distance'] / 1000:.1f} km away: {s['laps']} "
+        f"lap{'s' if s['laps'] > 1 else ''})" for s in suggestions)
+
+
+def _ring_id(way_id: int) -> str:
+    """A lap ring's venue id: its way's, or its relation's (kept as a negative way id)."""
+    return f"way/{way_id}" if way_id > 0 else f"relation/{-way_id}"
 
 
 def _choose(routes: list[Route], alternatives: int, lengths: np.ndarray) -> list[Route]:
@@ -388,9 +448,7 @@ def _ring_walks(graph: "WalkGraph", net: Network, source: int, cost: np.ndarray,
         laps = max(1, int(round((asked - 2.0 * lengths[approach[0]].sum()) / perimeter)))
         name = graph.edge_values("name")[ring[0]]
         yield Walk(approach=approach, circuit=circuit, laps=laps,
-                   ring={"kind": kind, "id": (f"way/{way_id}" if way_id > 0
-                                              else f"relation/{-way_id}"),
-                         "perimeter_m": perimeter,
+                   ring={"kind": kind, "id": _ring_id(int(way_id)), "perimeter_m": perimeter,
                          "name": name if isinstance(name, str) else None})
 
 
