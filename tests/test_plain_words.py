@@ -36,13 +36,7 @@ def venues(request, tmp_path_factory: pytest.TempPathFactory):
 #: Every sentence column a runner reads: the criteria's reasons, the ranking note, the
 #: meeting point's reason.
 COLUMNS = [*(f"reason_{c.name}" for c in REGISTRY), "note", "meeting_reason"]
-#: Surface reasons still say ``OSM surface=grass`` and "a guess" twice (``Surface is a
-#: guess: … (a guess by kind)``): scoring/surface.py is to say them plainly. Strict, so
-#: that the mark goes when they do.
-SURFACE_NOT_YET = pytest.mark.xfail(strict=True, reason="surface reasons carry raw tags "
-                                    "and a second 'guess' (scoring/surface.py)")
-SWEPT = [pytest.param(c, marks=SURFACE_NOT_YET) if c == "reason_surface" else c
-         for c in COLUMNS]
+SWEPT = list(COLUMNS)
 
 
 def texts(venues, column: str) -> list[str]:

@@ -14,7 +14,7 @@ def _score(context_for, **tags):
 def test_synthetic_track_is_best(context_for):
     result = _score(context_for, kind="track", surface="tartan")
     assert result["score"] == 100.0
-    assert result["reason"] == "OSM surface=tartan: synthetic running track (tartan)"
+    assert result["reason"] == "Mapped as synthetic running track (tartan)"
 
 
 @pytest.mark.parametrize("surface, expected", [
@@ -28,21 +28,21 @@ def test_material_ranking(context_for, surface, expected):
 def test_bad_smoothness_caps_a_good_surface(context_for):
     result = _score(context_for, surface="asphalt", smoothness="very_bad")
     assert result["score"] == 15.0
-    assert "smoothness=very_bad caps it" in result["reason"]
+    assert "its smoothness is mapped as very bad, which caps it" in result["reason"]
 
 
 def test_unmapped_surface_is_said_plainly_with_a_prior(context_for):
     result = _score(context_for, kind="meadow")
     assert result["score"] == KIND_PRIORS["meadow"].surface.score
-    assert result["reason"].startswith("Surface is a guess: nobody has mapped it;")
-    assert "(a guess by kind)" in result["reason"]
+    assert result["reason"].startswith("Nobody has mapped the surface; a guess: ")
+    assert result["reason"].count("guess") == 1
     assert result["evidence"] == "prior"
 
 
 def test_unknown_surface_value_uses_the_prior(context_for):
     result = _score(context_for, kind="park", surface="lava")
     assert result["score"] == KIND_PRIORS["park"].surface.score
-    assert "surface=lava is not a known running surface" in result["reason"]
+    assert "Mapped as “lava”, not a known running surface" in result["reason"]
 
 
 def test_first_value_of_a_list_counts(context_for):

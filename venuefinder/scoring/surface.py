@@ -87,17 +87,22 @@ def score_surface(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.
     for is_known, tag, said, prior_said, smooth, capped in zip(
             known, surface, mapped, prior, smoothness, base > smooth_cap):
         if is_known:
-            text = f"OSM surface={tag}: {said[1]}"
+            text = f"Mapped as {said[1]}"
         elif isinstance(tag, str):
-            text = (f"OSM surface={tag} is not a known running surface; {prior_said[1]} "
-                    "(a guess by kind)")
+            text = (f"Mapped as “{_plain(tag)}”, not a known running surface; a guess: "
+                    f"{prior_said[1]}")
         else:
-            text = (f"Surface is a guess: nobody has mapped it; {prior_said[1]} "
-                    "(a guess by kind)")
+            text = f"Nobody has mapped the surface; a guess: {prior_said[1]}"
         if isinstance(smooth, str):
-            text += f"; smoothness={smooth}" + (" caps it" if capped else "")
+            text += (f"; its smoothness is mapped as {_plain(smooth)}"
+                     + (", which caps it" if capped else ""))
         reasons.append(text)
     # A smoothness tag alone is also a mapper's word about the ground.
     evidence = np.where(known | smoothness.notna().to_numpy(), "tagged", "prior")
     return pd.DataFrame({"score": np.round(score, 1), "reason": reasons, "evidence": evidence},
                         index=venues.index)
+
+
+def _plain(value: str) -> str:
+    """A mapped value as words (``very_bad`` → ``very bad``)."""
+    return value.replace("_", " ")
