@@ -367,3 +367,18 @@ def test_without_a_loop_the_nearest_laps_are_named():
     assert str(err.value).endswith(
         f"laps near: Eläintarhan kenttä (way/1000, {suggestion['distance'] / 1000:.1f} km "
         "away: 5 laps)")
+
+
+def test_without_a_dem_a_hilly_area_says_the_direction_could_not_be_chosen():
+    m = Map()
+    m.way([(0, 0), (400, 0), (400, 100), (0, 100), (0, 0)], step=10, highway="footway")
+    graph = m.graph()
+    (flat,) = find_loops(graph, *latlon(0, 0), 1000, alternatives=1)
+    assert flat.reasons["flatness"] == "no elevation data to judge hills"
+    assert not any("hilly" in w for w in flat.warnings)
+    (hilly,) = find_loops(graph, *latlon(0, 0), 1000, alternatives=1,
+                          relief="heights 1,020–1,480 m within 2 km")
+    assert hilly.reasons["flatness"] == ("no elevation data, and the area is hilly (heights "
+                                         "1,020–1,480 m within 2 km)")
+    assert hilly.warnings[0].startswith("hilly area: the direction to run could not be chosen")
+    assert "--dem" not in " ".join(hilly.reasons.values())

@@ -112,12 +112,23 @@ def judge_length(graph: "WalkGraph", walk: "Walk", total: float, asked_m: Option
 def judge_flatness(graph: "WalkGraph", walk: "Walk", direction: str, profile: Profile,
                    other: Profile, forward_stretches: list[dict[str, float]],
                    scores: dict[str, float], reasons: dict[str, str],
-                   warnings: list[str]) -> None:
-    """Flatness, and why the loop runs *direction* (*other*: the profile the other way)."""
+                   warnings: list[str], relief: Optional[str] = None) -> None:
+    """Flatness, and why the loop runs *direction* (*other*: the profile the other way).
+
+    Without heights, *relief* (what the extract's own heights say of a hilly area, e.g.
+    :func:`venuefinder.heights.describe_relief`; None when they show no hills) makes a
+    loop warn that its direction could not be chosen.
+    """
     if not profile.has_heights:
-        reasons["flatness"] = "no elevation data: load a DEM (--dem) to judge hills"
+        dem = graph.info.get("dem")
+        why = (f"the DEM ({dem}) does not cover it" if dem else "no elevation data")
+        reasons["flatness"] = (f"{why}, and the area is hilly ({relief})" if relief
+                               else f"{why} to judge hills")
         if not walk.there_only:
-            reasons["direction"] = f"{direction} (no elevation data to choose by)"
+            reasons["direction"] = f"{direction} ({why} to choose by)"
+            if relief:
+                warnings.append("hilly area: the direction to run could not be chosen; "
+                                "turn and run forwards down any steep stretch")
         return
     steepest_down = profile.max_downhill
     scores["flatness"] = 0.5 * float(slope_to_score(profile.p90)) + 0.5 * float(

@@ -110,7 +110,7 @@ def check_loop_request(lat: float, lon: float, length_m: float, alternatives: in
 def find_loops(graph: "WalkGraph", lat: float, lon: float, length_m: float, *,
                lit: bool = False, alternatives: int = MAX_ALTERNATIVES,
                hazards: Optional["pd.DataFrame"] = None,
-               after_sunset: bool = False) -> list[Route]:
+               after_sunset: bool = False, relief: Optional[str] = None) -> list[Route]:
     """Safe loops from a point, best first.
 
     Parameters
@@ -129,6 +129,11 @@ def find_loops(graph: "WalkGraph", lat: float, lon: float, length_m: float, *,
         Open hazard reports (``id``, ``kind``, ``severity``, ``lat``, ``lon``), avoided.
     after_sunset
         The run starts after sunset there (:func:`venuefinder.routes.sun.is_dark`).
+    relief
+        What the extract's own heights say of a hilly area around the start
+        (:func:`venuefinder.heights.describe_relief` where
+        :func:`venuefinder.heights.is_hilly`), None when they show no hills: without a
+        DEM, each loop then warns that its direction could not be chosen.
 
     Returns
     -------
@@ -164,16 +169,17 @@ def find_loops(graph: "WalkGraph", lat: float, lon: float, length_m: float, *,
 
     seen: set[tuple[int, ...]] = set()
     routes = _judge(graph, _ring_walks(graph, net, source, cost, predecessors, length_m),
-                    seen, lengths, length_m, light, hits)
+                    seen, lengths, length_m, light, hits, relief)
     routes += _judge(graph, _island_walks(graph, net, source, cost, predecessors, length_m,
-                                          light, hits), seen, lengths, length_m, light, hits)
+                                          light, hits),
+                     seen, lengths, length_m, light, hits, relief)
     chosen: list[Route] = []
     for laps in range(1, MAX_LAPS + 1):
         target = length_m / laps
         if laps > 1 and (target < MIN_LAP_M or _enough(chosen, length_m, alternatives)):
             break
         routes += _judge(graph, _polygon_walks(net, source, cost, target, laps, lengths),
-                         seen, lengths, length_m, light, hits)
+                         seen, lengths, length_m, light, hits, relief)
         chosen = _choose(routes, alternatives, lengths)
     if not chosen:
         suggestions = lap_suggestions(graph, x, y, length_m)
@@ -292,8 +298,8 @@ def _shared(a: Route, b: Route, lengths: np.ndarray) -> float:
 
 
 def _judge(graph: "WalkGraph", walks: Iterable[Walk], seen: set[tuple[int, ...]],
-           lengths: np.ndarray, asked: float, light: bool,
-           hits: "HazardHits") -> list[Route]:
+           lengths: np.ndarray, asked: float, light: bool, hits: "HazardHits",
+           relief: Optional[str]) -> list[Route]:
     """Assess the walks within :data:`TOLERANCE` of the asked length not *seen* before
     (adding them to it)."""
     routes = []
@@ -305,7 +311,8 @@ def _judge(graph: "WalkGraph", walks: Iterable[Walk], seen: set[tuple[int, ...]]
         if key in seen:
             continue
         seen.add(key)
-        routes.append(assess(graph, walk, asked_m=asked, lit=light, hazards=hits))
+        routes.append(assess(graph, walk, asked_m=asked, lit=light, hazards=hits,
+                             relief=relief))
     return routes
 
 

@@ -97,7 +97,8 @@ class Route:
 
 
 def assess(graph: "WalkGraph", walk: Walk, *, asked_m: Optional[float] = None,
-           lit: bool = False, hazards: Optional["HazardHits"] = None) -> Route:
+           lit: bool = False, hazards: Optional["HazardHits"] = None,
+           relief: Optional[str] = None) -> Route:
     """Judge a walk: choose a loop's direction, and give its score, reasons, warnings.
 
     Parameters
@@ -112,6 +113,9 @@ def assess(graph: "WalkGraph", walk: Walk, *, asked_m: Optional[float] = None,
         Light was asked for (or the run starts after sunset): it weighs more.
     hazards
         Open reports matched to the graph.
+    relief
+        Without a DEM: what the extract's own heights say of a hilly area around it, or
+        None (:func:`.criteria.judge_flatness`).
     """
     profile = Profile.of(graph, *walk.sequence())
     other = profile
@@ -139,7 +143,7 @@ def assess(graph: "WalkGraph", walk: Walk, *, asked_m: Optional[float] = None,
     forward_stretches = (profile.stretches(FORWARD_PCT)
                          if profile.has_heights and not walk.there_only else [])
     judge_flatness(graph, walk, direction, profile, other, forward_stretches, scores, reasons,
-                   warnings)
+                   warnings, relief)
     judge_traffic(graph, edges, lengths, ends, total, scores, reasons, warnings,
                   walk.there_only)
     crossing_count = judge_crossings(graph, edges, rev, ends, total, walk.there_only, scores,
