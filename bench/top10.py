@@ -175,7 +175,9 @@ def review(name: str, path: Path, args: argparse.Namespace) -> dict[str, object]
         first += bool(hits) and venues["id"].iloc[hits[0][0]] == track_id
     crossings, laps_offered, loops_from = _loops(region, settings, tracks_as_venues, args)
     summary = {
-        "region": name, "venues": len(venues), "tracks": len(raw.tracks),
+        "region": name, "venues": len(venues),
+        "left out": ", ".join(f"{k} {v}" for k, v in region.info.get("left_out", {}).items()),
+        "tracks": len(raw.tracks),
         "tracks as venues": len(tracks_as_venues), "tracks first within 1.5 km": first,
         "top entries": len(seen), **silly,
         "crossings/km (median best loop)": (round(statistics.median(crossings), 2)

@@ -28,7 +28,8 @@ A feature's ``properties``:
     what the room and obstacles criteria measured;
 ``distance_m``
     metres from the searched point to the venue (0 inside it), or ``None`` without a point;
-``area_m2``, ``surface``, ``smoothness``, ``lit``, ``sport``, ``access``, ``incline``
+``area_m2``, ``surface``, ``smoothness``, ``lit``, ``sport``, ``access``, ``incline``,
+``lanes``
     evidence from the tags;
 ``meeting_point``
     where a group would meet: ``{"lat", "lon", "kind", "reason"}`` (an entrance, a gate in
@@ -46,7 +47,7 @@ from typing import Any, Mapping, Optional
 
 from .criteria import CRITERIA, CRITERION_PROPERTIES
 
-TAG_PROPERTIES = ("surface", "smoothness", "lit", "sport", "access", "incline")
+TAG_PROPERTIES = ("surface", "smoothness", "lit", "sport", "access", "incline", "lanes")
 
 
 def _clean(value: Any) -> Any:

@@ -27,6 +27,7 @@ from ..errors import InputError
 from ..live import LiveReports, region_with_live
 from ..prepare import build_region, prepare_region, score_features
 from ..region import Region
+from ..scoring.combine import displayed
 from ..sources.elevation import check_dem_path, is_auto_dem
 from ..sources.osm_file import check_extract_path, read_extract
 from ..sources.overpass import fetch_region
@@ -169,7 +170,7 @@ def format_table(features: list[dict[str, Any]], lat: float, lon: float,
         p = feat["properties"]
         cells = " ".join(f"{p['scores'][c.name]:>{max(len(c.label), 4)}.0f}" for c in criteria)
         veto = f"  vetoed by {p['vetoed_by']}" if p["vetoed_by"] else ""
-        lines.append(f"{rank:>2}  {p['score']:>5.0f}  {p['confidence']:>3}%  "
+        lines.append(f"{rank:>2}  {displayed(p['score']):>5.0f}  {p['confidence']:>3}%  "
                      f"{p['label']:<{width}} {p['kind']:<17} {p['distance_m']:>6.0f}m  "
                      f"{cells}{veto}")
         for criterion, reason in p["reasons"].items():

@@ -63,7 +63,8 @@ def build_region(osm: "OsmData", settings: "Settings", dem_path: Optional[Path] 
     info = {"source": source_name, "venues": len(scored), "roads": len(roads),
             "objects": osm.stats.objects, "dropped_relations": osm.stats.dropped_relations,
             "dropped_ways": osm.stats.dropped_ways, "repaired_ways": osm.stats.repaired_ways,
-            "dem": dem.source if dem is not None else None}
+            "dem": dem.source if dem is not None else None,
+            "left_out": dict(scored.attrs.get("left_out", {}))}
     return Region(venues=scored, places=venue_rules.select_places(features, crs),
                   basemap=venue_rules.select_basemap(features), crs=crs, info=info)
 
