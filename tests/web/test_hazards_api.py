@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from venuefinder.store.db import open_store
 from venuefinder.vocabulary.hazards import DESCRIPTION_MAX, KINDS
 from venuefinder.web.guards import WRITE_LIMIT_KEY
-from venuefinder.web.hazards import STORE_KEY, store_url
+from venuefinder.web.extensions import STORE_KEY, store_url
 
 from .regions import CENTER_LAT, CENTER_LON
 

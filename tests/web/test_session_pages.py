@@ -461,3 +461,12 @@ def test_the_pages_are_in_the_openapi_document_as_html(client: FlaskClient) -> N
         responses = paths[path][method]["responses"]
         ok = next(status for status in responses if status.startswith(("2", "3")))
         assert list(responses[ok]["content"]) == ["text/html"], (path, method)
+
+
+def test_empty_meeting_boxes_meet_where_the_api_would(client: FlaskClient,
+                                                      region_with_room: Region) -> None:
+    """No point chosen: the venue's suggested point and its reason, as the JSON API does."""
+    slug, _ = create(client, meeting_lat="", meeting_lon="")
+    point = region_with_room.meeting_point("way/1")
+    assert_page(client.get(f"/s/{slug}"), 200,
+                f"Meet at {point.lat:.5f}, {point.lon:.5f}: {point.reason}.")

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from venuefinder.region import Region
 from venuefinder.store import sessions as S
 from venuefinder.store.models import Club, ClubSession, Signup
-from venuefinder.web.hazards import STORE_KEY
+from venuefinder.web.extensions import STORE_KEY
 
 from ..sessions.features import venue as loose_venue
 from .regions import CENTER_LAT, CENTER_LON, tiny_region_with_room

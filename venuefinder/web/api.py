@@ -22,6 +22,7 @@ import math
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from ..sources import geocode as geocoder
 from .models import (BasemapCollection, BasemapQuery, PlaceQuery, Places, VenueCollection,
                      VenueFeature, VenuePath, VenueQuery)
 from .openapi import operation, served_document
@@ -95,10 +96,7 @@ def places(query: PlaceQuery) -> Response:
     source = "region"
     settings = current_settings()
     if not found and settings.nominatim_url:
-        # Imported here: the geocoder (and its HTTP client) is only needed in this case.
-        from ..sources.geocode import geocode
-
-        found = list(geocode(query.q, settings, limit=query.limit))[:query.limit]
+        found = list(geocoder.geocode(query.q, settings, limit=query.limit))[:query.limit]
         source = "nominatim"
     return jsonify(query=query.q, source=source, places=found)
 

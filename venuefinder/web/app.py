@@ -15,22 +15,29 @@ import json
 import logging
 import mimetypes
 import sys
-from typing import TYPE_CHECKING, Any, Optional, TextIO
+from typing import Any, Optional, TextIO
 
+import click
 from flask import Flask, Response, request
+from werkzeug import serving
 from werkzeug.exceptions import (RequestEntityTooLarge, RequestHeaderFieldsTooLarge,
                                  RequestURITooLarge)
 from werkzeug.serving import WSGIRequestHandler
 
-from .assets import warn_if_missing
+from .. import prepare
+from ..config import Settings
+from ..region import Region
+from . import api, assets, mapview
 from .errors import register_error_handlers, status_error
+from .extensions import init_limiter, init_secret, init_store, rate_limit_enabled
+from .guards import init_write_limit
+from .hazards import register_hazards
 from .models import LIMITS_KEY, ApiLimits
 from .pages import init_pages
+from .routes_api import init_routes
+from .session_pages import register_session_pages
+from .sessions_api import register_sessions_api
 from .state import EXTENSION_KEY, SETTINGS_KEY
-
-if TYPE_CHECKING:
-    from ..config import Settings
-    from ..region import Region
 
 log = logging.getLogger("venuefinder.web")
 
@@ -38,8 +45,6 @@ log = logging.getLogger("venuefinder.web")
 # type; Python's table comes from the system's (a Windows registry may say text/plain).
 mimetypes.add_type("text/javascript", ".js")
 
-#: ``settings.rate_limit`` values that switch rate limiting off (e.g. for benchmarks).
-RATE_LIMIT_OFF = frozenset({"", "0", "none", "off", "false", "disabled"})
 #: Longest request target (path and query string, as sent) the app reads; a longer one is
 #: a 414. Far above any URL the map or a client builds (a few hundred bytes).
 MAX_URL_BYTES = 4096
@@ -58,13 +63,8 @@ class VenuefinderFlask(Flask):
         return response
 
 
-def rate_limit_enabled(settings: "Settings") -> bool:
-    """Whether ``settings.rate_limit`` asks for a limit (``none``/``off``/empty disable it)."""
-    return str(settings.rate_limit or "").strip().lower() not in RATE_LIMIT_OFF
-
-
-def create_app(settings: Optional["Settings"] = None,
-               region: Optional["Region"] = None,
+def create_app(settings: Optional[Settings] = None,
+               region: Optional[Region] = None,
                instance_path: Optional[str] = None) -> Flask:
     """Build the web app.
 
@@ -95,17 +95,13 @@ def create_app(settings: Optional["Settings"] = None,
     SourceError, InputError
         When the region cannot be loaded (start-up fails rather than serving errors).
     """
-    from ..config import Settings
-
     if settings is None:
         settings = Settings()
     # A region loaded here means serving: the walking graph is loaded now too (else on the
     # first route request, see venuefinder.web.routes_api).
     serving = region is None
     if region is None:
-        from ..prepare import prepare_region
-
-        region = prepare_region(settings)
+        region = prepare.prepare_region(settings)
 
     app = VenuefinderFlask(__name__, instance_path=instance_path)
     app.config.update(
@@ -118,69 +114,33 @@ def create_app(settings: Optional["Settings"] = None,
     app.json.sort_keys = False  # type: ignore[attr-defined]
     # The store (upgraded here, so serving always starts on the current schema) and the
     # live criteria's columns on the region.
-    from .hazards import init_store, register_hazards
-
+    init_secret(app)
     region = init_store(app, settings, region)
+    init_write_limit(app, settings)
     app.extensions[EXTENSION_KEY] = region
     app.extensions[LIMITS_KEY] = ApiLimits.of(settings, region.kinds)
 
-    _init_limiter(app, settings)
+    init_limiter(app, settings)
     register_error_handlers(app)
     app.before_request(_reject_large_heads)
     app.before_request(_reject_large_bodies)
     init_pages(app)
 
-    from . import api, mapview
-
     app.register_blueprint(mapview.bp)
     app.register_blueprint(api.bp)
     register_hazards(app)
-    from .routes_api import init_routes
-    from .session_pages import register_session_pages
-    from .sessions_api import register_sessions_api
-
     register_sessions_api(app)
     register_session_pages(app)
 
     init_routes(app, settings, load_now=serving)
     _register_cli(app)
 
-    warn_if_missing()
+    assets.warn_if_missing()
     log.info("venuefinder web app ready: %s, %d venues, tiles %s, rate limit %s",
              region.info.get("source", "region"), len(region.venues),
              settings.tiles if settings.tiles_enabled else "off (own basemap)",
              settings.rate_limit if rate_limit_enabled(settings) else "off")
     return app
-
-
-def _init_limiter(app: Flask, settings: "Settings") -> None:
-    """flask-limiter with in-memory storage: one limit per client address and route.
-
-    In-memory storage is per process: behind gunicorn with N workers a client may get up to
-    N times the limit, which is acceptable for a guard against runaway clients.
-    """
-    from flask_limiter import Limiter
-    from flask_limiter.util import get_remote_address
-
-    limits = [settings.rate_limit] if rate_limit_enabled(settings) else []
-    if limits:
-        # Checked now: flask-limiter parses lazily and a typo would fail every request.
-        from limits import parse_many
-
-        from ..errors import InputError
-
-        try:
-            parse_many(settings.rate_limit)
-        except ValueError:
-            raise InputError(f"rate_limit {settings.rate_limit!r} is not a rate limit such as "
-                             "'600 per minute' (or 'none' to switch it off)") from None
-    limiter = Limiter(get_remote_address, app=app, default_limits=limits,
-                      # memory:// is per worker; redis://… shares the counts between them.
-                      storage_uri=settings.rate_limit_storage,
-                      headers_enabled=True,
-                      # Static files are cheap and a page load fetches several at once.
-                      default_limits_exempt_when=lambda: request.endpoint == "static")
-    app.extensions["venuefinder.limiter"] = limiter
 
 
 def _reject_large_heads() -> None:
@@ -219,10 +179,6 @@ def _reject_large_bodies() -> None:
 
 def _register_cli(app: Flask) -> None:
     """``flask --app 'venuefinder.web:create_app()' assets`` reports the vendor files."""
-    import click
-
-    from . import assets
-
     @app.cli.command("assets")
     def assets_command() -> None:
         """Say whether the map's front-end files are installed (exit 1 when not)."""
@@ -234,7 +190,7 @@ def _register_cli(app: Flask) -> None:
         click.echo(f"map assets installed in {assets.VENDOR_DIR}")
 
 
-def serve(settings: Optional["Settings"] = None, host: str = "127.0.0.1", port: int = 8000,
+def serve(settings: Optional[Settings] = None, host: str = "127.0.0.1", port: int = 8000,
           out: TextIO = sys.stdout) -> None:
     """Load the region, then serve the app with werkzeug's threaded server until Ctrl+C.
 
@@ -266,9 +222,7 @@ def serve(settings: Optional["Settings"] = None, host: str = "127.0.0.1", port: 
 def dev_server(app: Flask, host: str, port: int) -> Any:
     """werkzeug's threaded server for *app*, answering its own errors in JSON
     (:class:`JsonErrorRequestHandler`); ``serve_forever()`` runs it."""
-    from werkzeug.serving import make_server
-
-    server = make_server(host, port, app, threaded=True)
+    server = serving.make_server(host, port, app, threaded=True)
     server.RequestHandlerClass = JsonErrorRequestHandler  # socketserver's handler attribute
     return server
 

@@ -17,37 +17,34 @@ from typing import TYPE_CHECKING, Iterable, Optional
 from flask import current_app, request, session
 from werkzeug.exceptions import Forbidden
 
-from ..errors import InputError
+from .extensions import checked_rate_limit, get_limiter, limit_off
 
 if TYPE_CHECKING:
     from flask import Blueprint, Flask
 
+    from ..config import Settings
+
 #: ``app.config`` key of the per-client write limit (flask-limiter syntax, or "none").
 WRITE_LIMIT_KEY = "VENUEFINDER_WRITE_RATE_LIMIT"
-#: Settings values that switch the write limit off.
-_OFF = frozenset({"", "0", "none", "off", "false", "disabled"})
+#: Methods the per-client write limit counts (the sessions' API adds PATCH).
+WRITE_METHODS = ("POST", "DELETE")
 
 
 def checked_write_limit(value: str) -> str:
-    """*value* if it is a rate limit or "none"; checked now because flask-limiter parses
-    lazily and a typo would fail every write."""
-    from limits import parse_many
+    """*value* if it is a rate limit or "none" (see :func:`.extensions.checked_rate_limit`)."""
+    return checked_rate_limit(value, "write_rate_limit", "30 per minute")
 
-    if value.strip().lower() in _OFF:
-        return value
-    try:
-        parse_many(value)
-    except ValueError:
-        raise InputError(f"write_rate_limit {value!r} is not a rate limit such as "
-                         "'30 per minute' (or 'none' to switch it off)") from None
-    return value
+
+def init_write_limit(app: "Flask", settings: "Settings") -> None:
+    """Keep ``settings.write_rate_limit``, checked, for :func:`limit_writes`."""
+    app.config[WRITE_LIMIT_KEY] = checked_write_limit(settings.write_rate_limit)
 
 
 def limit_writes(app: "Flask", blueprint: "Blueprint", scope: str,
                  methods: Iterable[str]) -> None:
     """Put *blueprint*'s *methods* under the per-client write limit, counted in *scope*
     (after the app's limiter exists; nothing when it has none)."""
-    limiter = app.extensions.get("venuefinder.limiter")
+    limiter = get_limiter(app)
     if limiter is not None:
         limiter.shared_limit(_write_limit, scope=scope, methods=list(methods),
                              override_defaults=False, exempt_when=_writes_unlimited)(blueprint)
@@ -58,7 +55,7 @@ def _write_limit() -> str:
 
 
 def _writes_unlimited() -> bool:
-    return str(current_app.config.get(WRITE_LIMIT_KEY, "")).strip().lower() in _OFF
+    return limit_off(current_app.config.get(WRITE_LIMIT_KEY))
 
 
 def bearer_token() -> Optional[str]:

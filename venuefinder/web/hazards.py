@@ -1,5 +1,5 @@
 """Hazard reports on the web: the JSON API (blueprint ``hazards``, under ``/api``), the small
-moderation page (blueprint ``hazards_admin``, ``/admin/hazards``) and the store's wiring.
+moderation page (blueprint ``hazards_admin``, ``/admin/hazards``), whose errors are pages.
 
 =======================================  ===============================================
 ``POST /api/hazards``                    report (201), or confirm the open report of the
@@ -22,44 +22,33 @@ Why writes are CSRF-safe: see :mod:`venuefinder.web.guards` (JSON writes, the ad
 Authorization header, the admin page's per-session form token).
 
 Clients are identified to the store (one vote per client) by a SHA-256 of the app's secret
-and the client's address; the address itself is never stored.
+and the client's address (:func:`.extensions.client_id`); the address itself is never
+stored.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
-import weakref
 from functools import partial
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
-from flask import (Blueprint, Flask, Response, current_app, jsonify, redirect, request,
-                   session, url_for)
+from flask import (Blueprint, Flask, Response, current_app, jsonify, redirect, request, session,
+                   url_for)
 from werkzeug.exceptions import Conflict, Forbidden
 
 from ..errors import InputError, NotFoundError
-from ..live import LiveReports, region_with_live
 from ..store import hazards as service
-from ..store.db import connect_store
-from ..store.hazards import open_hazards_in_bbox
-from ..vocabulary.hazards import (DEDUPE_RADIUS_M, DESCRIPTION_MAX, FLAGS_TO_HIDE,
-                                GONE_TO_RESOLVE, KIND_LABELS, SEVERITIES)
+from ..vocabulary.hazards import (DEDUPE_RADIUS_M, DESCRIPTION_MAX, FLAGS_TO_HIDE, GONE_TO_RESOLVE,
+                                  KIND_LABELS, SEVERITIES)
+from .extensions import client_id, get_store
+from .guards import WRITE_METHODS, bearer_token, check_csrf, csrf_token, limit_writes
 from .hazard_models import (MAX_HAZARD_RADIUS_M, AdminActionPath, EmptyBody, FlagBody,
                             FlaggedReports, Hazard, HazardBody, HazardCollection, HazardPath,
                             HazardQuery, HazardReceipt, hazard_json)
-from .guards import (WRITE_LIMIT_KEY, bearer_token, check_csrf, checked_write_limit,
-                     csrf_token, limit_writes)
 from .openapi import operation
 from .pages import render_page
-from .state import LIVE_KEY, current_settings
-
-if TYPE_CHECKING:
-    from ..config import Settings
-    from ..region import Region
-    from ..store.db import Store
+from .state import current_settings
 
 bp = Blueprint("hazards", __name__, url_prefix="/api")
 admin_bp = Blueprint("hazards_admin", __name__, url_prefix="/admin")
@@ -67,49 +56,9 @@ admin_bp = Blueprint("hazards_admin", __name__, url_prefix="/admin")
 admin_operation = partial(operation, tags=("admin", "pages"), ok_media_type="text/html",
                           error_media_type="text/html")
 
-#: ``app.extensions`` key of the store (the live view's is :data:`.state.LIVE_KEY`).
-STORE_KEY = "venuefinder.store"
-#: File in the instance folder holding the app's secret (client hashes, sessions), made
-#: once so that every worker and restart agrees.
-SECRET_FILE = "secret_key"
-SQLITE_FILE = "venuefinder.db"
-WRITE_METHODS = ("POST", "DELETE")
 
 
 # -- wiring -------------------------------------------------------------------------------
-
-def store_url(settings: "Settings", instance_path: str) -> str:
-    """The configured database URL, or SQLite in the instance folder."""
-    if settings.database_url:
-        return settings.database_url
-    return f"sqlite:///{Path(instance_path) / SQLITE_FILE}"
-
-
-def init_store(app: Flask, settings: "Settings", region: "Region") -> "Region":
-    """Open (and upgrade) the store, keep the app's secret, and give the app a per-worker
-    live view; returns *region* with the live criteria's default columns, to serve.
-
-    Raises
-    ------
-    InputError, SourceError
-        A bad database URL, or a database that cannot be opened (start-up fails).
-    """
-    os.makedirs(app.instance_path, exist_ok=True)
-    if not app.secret_key:
-        app.secret_key = _instance_secret(Path(app.instance_path) / SECRET_FILE)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config[WRITE_LIMIT_KEY] = checked_write_limit(settings.write_rate_limit)
-    url = store_url(settings, app.instance_path)
-    _make_sqlite_folder(url)
-    store = connect_store(url)
-    _dispose_after_fork(store)
-    region = region_with_live(region, settings)
-    app.extensions[STORE_KEY] = store
-    app.extensions[LIVE_KEY] = LiveReports(region, settings, store.version,
-                                           partial(open_hazards_in_bbox, store))
-    return region
-
 
 def register_hazards(app: Flask) -> None:
     """Mount the blueprints, with the per-client write limit on their writes (after the
@@ -118,53 +67,6 @@ def register_hazards(app: Flask) -> None:
         limit_writes(app, blueprint, "hazard-writes", WRITE_METHODS)
     app.register_blueprint(bp)
     app.register_blueprint(admin_bp)
-
-
-def _make_sqlite_folder(url: str) -> None:
-    """SQLite creates its file but not the folder holding it."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        return  # connect_store says why
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-
-
-def _instance_secret(path: Path) -> str:
-    """The secret kept in *path*, made on first use (``O_EXCL``: the first worker wins)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as out:
-        out.write(secrets.token_hex(32))
-    return path.read_text(encoding="ascii").strip()
-
-
-def _dispose_after_fork(store: "Store") -> None:
-    """A forked worker (gunicorn's preload) must not reuse the parent's pooled connections."""
-    ref = weakref.ref(store.engine)
-
-    def dispose() -> None:
-        engine = ref()
-        if engine is not None:
-            engine.dispose(close=False)
-
-    os.register_at_fork(after_in_child=dispose)
-
-
-def current_store() -> "Store":
-    return current_app.extensions[STORE_KEY]
-
-
-def client_id() -> str:
-    """The requesting client, as the store knows it: SHA-256 of the secret and address."""
-    address = request.remote_addr or "unknown"
-    return hmac.new(str(current_app.secret_key).encode(), address.encode(),
-                    hashlib.sha256).hexdigest()
 
 
 def _admin_token() -> Optional[str]:
@@ -195,7 +97,7 @@ def _require_admin() -> None:
            ok_description="The new report (201), or the confirmed one with `merged_into` "
                           "(200).")
 def report(body: HazardBody) -> Response:
-    hazard, merged = service.report_hazard(current_store(), body.kind, body.severity,
+    hazard, merged = service.report_hazard(get_store(), body.kind, body.severity,
                                            body.lat, body.lon, body.description, client_id())
     if merged is None:
         response = jsonify(hazard_json(hazard))
@@ -210,7 +112,7 @@ def report(body: HazardBody) -> Response:
            ok=HazardCollection, errors=(400,), tags=("hazards",),
            ok_description="GeoJSON FeatureCollection, nearest first.")
 def near(query: HazardQuery) -> Response:
-    found = service.hazards_near(current_store(), query.lat, query.lon, query.radius)
+    found = service.hazards_near(get_store(), query.lat, query.lon, query.radius)
     features = [{"type": "Feature", "id": h.id,
                  "geometry": {"type": "Point", "coordinates": [h.lon, h.lat]},
                  "properties": hazard_json(h, distance_m=round(d, 1))} for h, d in found]
@@ -224,14 +126,14 @@ def near(query: HazardQuery) -> Response:
 def flagged() -> Response:
     _require_admin()
     return jsonify(hazards=[hazard_json(f.hazard, flags=f.hazard.flags, reasons=list(f.reasons))
-                            for f in service.flagged_hazards(current_store())])
+                            for f in service.flagged_hazards(get_store())])
 
 
 @bp.get("/hazards/<int:hazard_id>")
 @operation("getHazard", "One hazard report", path=HazardPath, ok=Hazard, errors=(400, 404),
            tags=("hazards",), ok_description="The report (hidden ones are 404).")
 def get_one(path: HazardPath) -> Response:
-    hazard = service.get_hazard(current_store(), path.hazard_id)
+    hazard = service.get_hazard(get_store(), path.hazard_id)
     if hazard.status == "hidden":
         raise NotFoundError(f"hazard {hazard.id} is hidden pending review")
     return jsonify(hazard_json(hazard))
@@ -244,7 +146,7 @@ def get_one(path: HazardPath) -> Response:
                        "report is no longer open (report it again).")
 def confirm(path: HazardPath, body: EmptyBody) -> Response:
     try:
-        hazard = service.confirm(current_store(), path.hazard_id, client_id())
+        hazard = service.confirm(get_store(), path.hazard_id, client_id())
     except InputError as exc:  # the only one left after validation: not open
         raise Conflict(str(exc)) from None
     return jsonify(hazard_json(hazard))
@@ -255,7 +157,7 @@ def confirm(path: HazardPath, body: EmptyBody) -> Response:
            errors=(400, 404), tags=("hazards",),
            description=f"{GONE_TO_RESOLVE} distinct clients resolve an open report.")
 def gone(path: HazardPath, body: EmptyBody) -> Response:
-    return jsonify(hazard_json(service.mark_gone(current_store(), path.hazard_id,
+    return jsonify(hazard_json(service.mark_gone(get_store(), path.hazard_id,
                                                  client_id())))
 
 
@@ -264,7 +166,7 @@ def gone(path: HazardPath, body: EmptyBody) -> Response:
            ok=Hazard, errors=(400, 404), tags=("hazards",),
            description=f"{FLAGS_TO_HIDE} distinct clients hide it pending review.")
 def flag(path: HazardPath, body: FlagBody) -> Response:
-    return jsonify(hazard_json(service.flag(current_store(), path.hazard_id, client_id(),
+    return jsonify(hazard_json(service.flag(get_store(), path.hazard_id, client_id(),
                                             body.reason)))
 
 
@@ -273,7 +175,7 @@ def flag(path: HazardPath, body: FlagBody) -> Response:
            errors=(400, 403, 404), tags=("hazards", "admin"))
 def hide(path: HazardPath) -> Response:
     _require_admin()
-    return jsonify(hazard_json(service.hide(current_store(), path.hazard_id)))
+    return jsonify(hazard_json(service.hide(get_store(), path.hazard_id)))
 
 
 @bp.post("/hazards/<int:hazard_id>/restore")
@@ -283,7 +185,7 @@ def hide(path: HazardPath) -> Response:
                        "it was gone.")
 def restore(path: HazardPath) -> Response:
     _require_admin()
-    return jsonify(hazard_json(service.restore(current_store(), path.hazard_id)))
+    return jsonify(hazard_json(service.restore(get_store(), path.hazard_id)))
 
 
 # -- the admin page -----------------------------------------------------------------------
@@ -308,7 +210,7 @@ def _page_admin() -> bool:
                                 "asking for the admin token.")
 def admin_page() -> Response:
     admin = _page_admin()
-    flagged = service.flagged_hazards(current_store()) if admin else []
+    flagged = service.flagged_hazards(get_store()) if admin else []
     return render_page("admin_hazards.html", admin=admin, flagged=flagged,
                        csrf_token=csrf_token(), kind_labels=KIND_LABELS,
                        configured=_admin_token() is not None)
@@ -326,7 +228,9 @@ def admin_login() -> Response:
     return redirect(url_for("hazards_admin.admin_page"), 303)
 
 
-@admin_bp.post("/hazards/<int:hazard_id>/<any(hide, restore):action>")
+# Any id and action reach the view, whose path model says what is wrong in a page (a
+# converter would answer a JSON 404 before it).
+@admin_bp.post("/hazards/<hazard_id>/<action>")
 @admin_operation("adminHazardsAction", "Admin: hide or restore from the page",
                  path=AdminActionPath, ok_status=303, errors=(400, 403, 404),
                  ok_description="Back to the page.")
@@ -335,7 +239,7 @@ def admin_action(path: AdminActionPath) -> Response:
     if not _page_admin():
         raise Forbidden("sign in with the admin token first")
     action = service.hide if path.action == "hide" else service.restore
-    action(current_store(), path.hazard_id)
+    action(get_store(), path.hazard_id)
     return redirect(url_for("hazards_admin.admin_page"), 303)
 
 

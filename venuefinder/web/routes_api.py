@@ -28,17 +28,19 @@ from typing import TYPE_CHECKING, Optional
 from flask import Blueprint, Flask, Response, current_app, jsonify
 
 from ..clock import utc_now
+from ..config import Settings
 from ..errors import NotFoundError, SourceError, VenuefinderError
-from .hazards import STORE_KEY
+from ..prepare import INGESTED_SUFFIXES
+from .. import routes
+from ..routes import Route, WalkGraph
+from ..store.hazards import open_hazards_in_bbox
+from .extensions import STORE_KEY
 from .openapi import operation
 from .route_models import LoopQuery, RouteCollection, WayToQuery
 from .state import GRAPH_KEY, current_graph, current_region
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from ..config import Settings
-    from ..routes import Route, WalkGraph
 
 log = logging.getLogger("venuefinder.web")
 bp = Blueprint("routes", __name__, url_prefix="/api")
@@ -53,16 +55,14 @@ class GraphLoader:
     embedded Helsinki extract, 0.04 s from the disk cache).
     """
 
-    def __init__(self, settings: "Settings") -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._graph: Optional["WalkGraph"] = None
+        self._graph: Optional[WalkGraph] = None
         self._lock = threading.Lock()
 
     @property
     def unavailable(self) -> Optional[str]:
         """Why the source has no walking graph, or None when it has one."""
-        from ..prepare import INGESTED_SUFFIXES
-
         if str(self.settings.source or "").lower() == "overpass":
             return "routes need an OSM extract as the source, not overpass"
         name = self.settings.source_path().name
@@ -70,7 +70,7 @@ class GraphLoader:
             return f"routes need an OSM extract as the source; {name} holds venues only"
         return None
 
-    def get(self) -> "WalkGraph":
+    def get(self) -> WalkGraph:
         """The graph (read from the cache beside the region, or built and cached).
 
         Raises
@@ -86,15 +86,13 @@ class GraphLoader:
                     why = self.unavailable
                     if why:
                         raise SourceError(why)
-                    from ..routes import load_or_build_graph
-
-                    self._graph = load_or_build_graph(self.settings,
+                    self._graph = routes.load_or_build_graph(self.settings,
                                                       self.settings.source_path(),
                                                       self.settings.dem)
         return self._graph
 
 
-def init_routes(app: Flask, settings: "Settings", load_now: bool) -> None:
+def init_routes(app: Flask, settings: Settings, load_now: bool) -> None:
     """Give *app* a :class:`GraphLoader` (loading the graph now when *load_now* and the
     source has one; a failure is logged, and each route request tries again and answers
     its error) and mount the blueprint."""
@@ -108,7 +106,7 @@ def init_routes(app: Flask, settings: "Settings", load_now: bool) -> None:
     app.register_blueprint(bp)
 
 
-def _hazards(graph: "WalkGraph") -> Optional["pd.DataFrame"]:
+def _hazards(graph: WalkGraph) -> Optional["pd.DataFrame"]:
     """The store's open hazard reports over the graph; None without a store.
 
     Why the store and not the worker's overlay cache: the cache holds the reports around
@@ -118,19 +116,15 @@ def _hazards(graph: "WalkGraph") -> Optional["pd.DataFrame"]:
     store = current_app.extensions.get(STORE_KEY)
     if store is None:
         return None
-    from ..store.hazards import open_hazards_in_bbox
-
     return open_hazards_in_bbox(store, *graph.bounds)
 
 
-def _loops(query: LoopQuery) -> list["Route"]:
-    from ..routes import find_loops, is_dark
-
+def _loops(query: LoopQuery) -> list[Route]:
     graph = current_graph()
     try:
-        return find_loops(graph, query.lat, query.lon, query.length, lit=query.lit,
+        return routes.find_loops(graph, query.lat, query.lon, query.length, lit=query.lit,
                           alternatives=query.alternatives, hazards=_hazards(graph),
-                          after_sunset=is_dark(query.lat, query.lon, utc_now()))
+                          after_sunset=routes.is_dark(query.lat, query.lon, utc_now()))
     except SourceError as exc:  # the graph is loaded: only "no walkable way within 300 m"
         raise NotFoundError(str(exc)) from None
 
@@ -151,9 +145,7 @@ LOOP_DESCRIPTION = (
                           "direction, best first; `query` echoes the checked parameters.")
 def loop(query: LoopQuery) -> Response:
     """Up to ``alternatives`` loops of about ``length`` metres from (lat, lon)."""
-    from ..routes import routes_feature_collection
-
-    return jsonify(routes_feature_collection(_loops(query), query=query.model_dump()))
+    return jsonify(routes.routes_feature_collection(_loops(query), query=query.model_dump()))
 
 
 @bp.get("/routes/loop.gpx")
@@ -163,9 +155,7 @@ def loop(query: LoopQuery) -> Response:
            ok_media_type=GPX_MEDIA_TYPE)
 def loop_gpx(query: LoopQuery) -> Response:
     """The loops of :func:`loop` as a GPX download."""
-    from ..routes import to_gpx
-
-    return Response(to_gpx(_loops(query)), mimetype=GPX_MEDIA_TYPE,
+    return Response(routes.to_gpx(_loops(query)), mimetype=GPX_MEDIA_TYPE,
                     headers={"Content-Disposition": 'attachment; filename="loops.gpx"'})
 
 
@@ -181,13 +171,11 @@ def loop_gpx(query: LoopQuery) -> Response:
                           "point to the venue; `query` echoes the checked parameters.")
 def way_there(query: WayToQuery) -> Response:
     """The way there from (lat, lon) to ``venue``."""
-    from ..routes import routes_feature_collection, venue_target, way_to
-
     graph = current_graph()
     venue = current_region().venue(query.venue)  # NotFoundError: 404
-    target = venue_target(graph, venue["geometry"], query.lat, query.lon)
+    target = routes.venue_target(graph, venue["geometry"], query.lat, query.lon)
     try:
-        route = way_to(graph, query.lat, query.lon, *target, hazards=_hazards(graph))
+        route = routes.way_to(graph, query.lat, query.lon, *target, hazards=_hazards(graph))
     except SourceError as exc:  # as in _loops: no walkable way near an end
         raise NotFoundError(str(exc)) from None
-    return jsonify(routes_feature_collection([route], query=query.model_dump()))
+    return jsonify(routes.routes_feature_collection([route], query=query.model_dump()))

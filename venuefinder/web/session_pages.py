@@ -1,6 +1,8 @@
 """Club sessions on the web, as pages (blueprint ``session_pages``): the organiser's form, the
 shareable page with its sign-up form, the edit page, the clubs' pages. Server-rendered from
-:mod:`venuefinder.store.sessions` (the JSON API is another module and is not called here).
+:mod:`venuefinder.store.sessions`; a form's boxes become the JSON API's request body and are
+checked by the same model (:mod:`.session_models`), and a new session is made as the API
+makes it (:mod:`.session_service`: the same default meeting point).
 
 ===========================================  ==============================================
 ``GET /sessions/new?venue=way/123``          the organiser's form (no venue: a box for an id)
@@ -19,12 +21,12 @@ shareable page with its sign-up form, the edit page, the clubs' pages. Server-re
 ===========================================  ==============================================
 
 Every answer is HTML, errors too (a page with the reason; a form that fails is shown again
-with its values and the reason): 400 bad input or a check that refuses, 403 a missing or
-wrong token (edit token, or the form's CSRF token, as the hazards' admin page), 404, 413,
-429. Forms carry the per-session CSRF token; a form field the page does not have, or one
-given twice, is a 400. POSTs are rate-limited per client (scope ``session-pages``, the
-``write_rate_limit`` setting). Every page is ``no-store``: they carry CSRF tokens, some a
-secret token.
+with its values and the reason; :mod:`.errors` decides the status): 400 bad input or a
+check that refuses, 403 a missing or wrong token (edit token, or the form's CSRF token, as
+the hazards' admin page), 404, 413, 429. Forms carry the per-session CSRF token; a form
+field the page does not have, or one given twice, is a 400. POSTs are rate-limited per
+client (scope ``session-pages``, the ``write_rate_limit`` setting). Every page is
+``no-store``: they carry CSRF tokens, some a secret token.
 
 Where a browser's own sign-ups are kept: the signed session cookie remembers the sign-up id
 and cancel token of the last :data:`REMEMBERED_SIGNUPS` sign-ups made from it, so the page
@@ -35,7 +37,7 @@ cookie is HttpOnly, and the token is that browser's own.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Union
 
@@ -43,24 +45,27 @@ from flask import Blueprint, Flask, Response, redirect, request, session, url_fo
 from pydantic import Field
 
 from ..errors import ForbiddenError, InputError, NotFoundError
-from ..sessions.checks import Check, check_run, session_checks
 from ..meeting import MEETING_MAX_M, venue_point
+from ..sessions.checks import Check, check_run, session_checks
 from ..sessions.pairing import ROLE_LABELS, ROLES
-from ..sessions.plans import (PACE_LABELS, TEMPLATES, TITLES, Plan, VenueRoom,
-                              build_plan, parse_steps)
+from ..sessions.plans import (PACE_LABELS, TEMPLATES, TITLES, Plan, VenueRoom, build_plan,
+                              parse_steps)
 from ..sessions.timezones import aware_now, parse_start, venue_zone
 from ..store import sessions as service
 from ..store.models import (CLUB_NAME_MAX, MAX_CAPACITY, MAX_DURATION_MIN, MAX_GROUP,
                             MEETING_NOTE_MAX, NAME_MAX, NOTES_MAX, TITLE_MAX)
-from ..validate import clip, parse_float, parse_int
+from ..validate import parse_float, parse_int
+from . import session_service
 from .assets import missing_vendor_files
 from .errors import describe
+from .extensions import get_store
 from .guards import check_csrf, csrf_token, limit_writes
-from .hazards import current_store
 from .models import RequestModel, VenueId
 from .openapi import operation
 from .pages import render_page
-from .session_models import ClubPath, SessionPath, SignupPath
+from .params import validated
+from .session_models import (ClubBody, ClubPath, SessionBody, SessionChanges, SessionPath,
+                             SignupBody, SignupPath)
 from .state import current_region, current_settings, current_venues
 
 if TYPE_CHECKING:
@@ -142,15 +147,8 @@ def create_session() -> Response:
         raise InputError("choose a venue: its id such as way/123, or from the map")
     feature = current_venues().venue(venue_id)
     try:
-        new = service.create_session(
-            current_store(), feature, title=form.get("title", ""), start=_start(form),
-            duration_min=_whole(form, "duration_min", "duration"),
-            group_size=_whole(form, "group_size", "expected group size"),
-            capacity=_whole(form, "capacity", "capacity"), plan=_plan(form),
-            meeting_point=_meeting(form), meeting_note=form.get("meeting_note") or None,
-            notes=form.get("notes") or None, club=form.get("club", "").strip() or None,
-            club_token=form.get("club_token", "").strip() or None,
-            repeat_weeks=_whole(form, "repeat_weeks", "weeks", default=1))
+        new = session_service.create_session(_session_body(form, venue_id), feature,
+                                             form.get("club_token", "").strip() or None)
     except (InputError, ForbiddenError, NotFoundError) as exc:
         return _new_form(feature, form, error=exc)
     slug = new.session.slug
@@ -171,10 +169,11 @@ def _new_form(feature: Mapping[str, Any], form: Mapping[str, Any],
     tz = venue_zone(lat, lon)
     form.setdefault("date", f"{aware_now(None).astimezone(tz) + timedelta(days=1):%Y-%m-%d}")
     suggestion = None
-    if "meeting_lat" not in form:  # first view: the suggestion, with its reason
+    if "meeting_lat" not in form:  # first view: the suggested point, with its reason
         suggestion = current_region().meeting_point(properties["id"])
-        form.update(meeting_lat=f"{suggestion.lat:.6f}", meeting_lon=f"{suggestion.lon:.6f}",
-                    meeting_note=clip(suggestion.reason, MEETING_NOTE_MAX - 1))
+        point, note = session_service.suggested_meeting(properties["id"])
+        form.update(meeting_lat=f"{point['lat']:.6f}", meeting_lon=f"{point['lon']:.6f}",
+                    meeting_note=note)
     room = VenueRoom.of(properties)
     templates = _templates(room)
     return _page("session_new.html", _status(error), venue=feature, form=form,
@@ -193,7 +192,7 @@ def _new_form(feature: Mapping[str, Any], form: Mapping[str, Any],
                 ok_description="Map, time, plan, checks, who is coming, spotter pairs and "
                                "the sign-up form.")
 def session_page(path: SessionPath) -> Response:
-    return _session_page(service.get_session(current_store(), path.slug))
+    return _session_page(service.get_session(get_store(), path.slug))
 
 
 @bp.post("/s/<slug>/signups")
@@ -205,10 +204,11 @@ def sign_up(path: SessionPath) -> Response:
     check_csrf()
     form = _fields(frozenset({"name", "role"}))
     try:
-        new = service.sign_up(current_store(), path.slug, form.get("name", ""),
-                              form.get("role", ""))
+        body = validated(SignupBody, _present(name=_text(form, "name"),
+                                              role=form.get("role", "")))
+        new = service.sign_up(get_store(), path.slug, body.name, body.role)
     except InputError as exc:
-        return _session_page(service.get_session(current_store(), path.slug), form=form,
+        return _session_page(service.get_session(get_store(), path.slug), form=form,
                              error=exc)
     mine = [entry for entry in session.get("signups", []) if entry[1] != new.signup.id]
     session["signups"] = [*mine, [path.slug, new.signup.id, new.cancel_token]][
@@ -220,7 +220,7 @@ def sign_up(path: SessionPath) -> Response:
 @page_operation("cancelSignupPage", "Confirm cancelling a sign-up", path=SignupPath,
                 query=TokenQuery, errors=(400, 404), ok_description="A button to confirm.")
 def cancel_signup_page(path: SignupPath, query: TokenQuery) -> Response:
-    detail = service.get_session(current_store(), path.slug)
+    detail = service.get_session(get_store(), path.slug)
     signup = detail.signup(path.signup_id)
     return _page("signup_cancel.html", detail=detail, signup=signup,
                  signup_id=path.signup_id, token=query.token or "",
@@ -234,10 +234,10 @@ def cancel_signup_page(path: SignupPath, query: TokenQuery) -> Response:
 def cancel_signup(path: SignupPath) -> Response:
     check_csrf()
     form = _fields(frozenset({"token"}))
-    done = service.cancel_signup(current_store(), path.slug, path.signup_id,
+    done = service.cancel_signup(get_store(), path.slug, path.signup_id,
                                  form.get("token") or None)
     session["signups"] = [e for e in session.get("signups", []) if e[1] != path.signup_id]
-    detail = service.get_session(current_store(), path.slug)
+    detail = service.get_session(get_store(), path.slug)
     return _page("signup_cancel.html", detail=detail, done=done, signup=done.signup,
                  signup_id=path.signup_id, when=_when(detail.session))
 
@@ -285,7 +285,7 @@ def _my_signups(detail: "SessionDetail") -> list[dict[str, Any]]:
                 query=TokenQuery, errors=(400, 403, 404),
                 ok_description="The edit form and the cancel button.")
 def edit_session(path: SessionPath, query: TokenQuery) -> Response:
-    detail = service.get_session_to_edit(current_store(), path.slug, query.token)
+    detail = service.get_session_to_edit(get_store(), path.slug, query.token)
     return _edit_form(detail, query.token or "", _current_values(detail.session))
 
 
@@ -296,12 +296,12 @@ def update_session(path: SessionPath) -> Response:
     check_csrf()
     form = _fields(_EDIT_FIELDS, lists=frozenset(_STEP_FIELDS))
     token = form.get("token", "")
-    detail = service.get_session_to_edit(current_store(), path.slug, token)
+    detail = service.get_session_to_edit(get_store(), path.slug, token)
     info = detail.session
     feature = _venue_feature(info.venue_id)  # None: the store refuses what needs it, saying so
     try:
         changes = _changes(info, form)
-        service.update_session(current_store(), path.slug, token, feature, **changes)
+        service.update_session(get_store(), path.slug, token, feature, **changes)
     except InputError as exc:
         return _edit_form(detail, token, form, error=exc)
     session["notice"] = [path.slug, "Your changes are saved."]
@@ -315,7 +315,7 @@ def update_session(path: SessionPath) -> Response:
 def cancel_session(path: SessionPath) -> Response:
     check_csrf()
     form = _fields(frozenset({"token"}))
-    service.cancel_session(current_store(), path.slug, form.get("token") or None)
+    service.cancel_session(get_store(), path.slug, form.get("token") or None)
     return redirect(url_for(".session_page", slug=path.slug), 303)
 
 
@@ -375,7 +375,7 @@ def _changes(info: "SessionInfo", form: Mapping[str, Any]) -> dict[str, Any]:
         changes["meeting_point"] = meeting
     if not changes:
         raise InputError("nothing was changed")
-    return changes
+    return validated(SessionChanges, changes, flat=False).changes()
 
 
 # -- clubs --------------------------------------------------------------------------------
@@ -384,7 +384,7 @@ def _changes(info: "SessionInfo", form: Mapping[str, Any]) -> dict[str, Any]:
 @page_operation("clubPage", "A club's public page", path=ClubPath, errors=(400, 404),
                 ok_description="Its sessions that have not ended, and its calendar feed.")
 def club_page(path: ClubPath) -> Response:
-    club, sessions = service.club_sessions(current_store(), path.slug)
+    club, sessions = service.club_sessions(get_store(), path.slug)
     return _page("club.html", club=club,
                  sessions=[{"s": s, "when": _when(s),
                             "url": url_for(".session_page", slug=s.slug)} for s in sessions],
@@ -405,7 +405,10 @@ def create_club() -> Response:
     check_csrf()
     form = _fields(frozenset({"name"}))
     try:
-        new = service.create_club(current_store(), form.get("name", ""))
+        if _text(form, "name") is None:
+            raise InputError("club name is required")
+        body = validated(ClubBody, {"name": form["name"]})
+        new = service.create_club(get_store(), body.name)
     except InputError as exc:
         return _page("club_new.html", 400, form=form, error=exc)
     return _page("club_new.html", 201, created=new,
@@ -439,6 +442,38 @@ def _fields(allowed: frozenset[str], lists: frozenset[str] = frozenset()) -> dic
     return form
 
 
+def _session_body(form: Mapping[str, Any], venue_id: str) -> SessionBody:
+    """The organiser's form as the API's body, checked by the same model: the boxes become
+    the members (number boxes numbers, the date and time boxes the start, the plan's select
+    and step rows the plan, the two coordinates the meeting point), a blank box an absent
+    member; a box that is not what it should be is named in the form's words.
+
+    Raises
+    ------
+    InputError
+        The first bad box or member.
+    """
+    return validated(SessionBody, _present(
+        venue=venue_id, title=_text(form, "title"), start=_start(form),
+        duration_min=_whole(form, "duration_min", "duration"),
+        group_size=_whole(form, "group_size", "expected group size"),
+        capacity=_whole(form, "capacity", "capacity"), plan=_plan(form),
+        meeting_point=_meeting(form), meeting_note=_text(form, "meeting_note"),
+        notes=_text(form, "notes"), club=form.get("club", "").strip() or None,
+        repeat_weeks=_whole(form, "repeat_weeks", "weeks", default=1)), flat=False)
+
+
+def _present(**members: Any) -> dict[str, Any]:
+    """*members* without the absent ones (None)."""
+    return {name: value for name, value in members.items() if value is not None}
+
+
+def _text(form: Mapping[str, Any], name: str) -> Optional[str]:
+    """A text box as sent; None when it is blank."""
+    value = form.get(name, "")
+    return value if value.strip() else None
+
+
 def _start(form: Mapping[str, Any]) -> str:
     """The start as the venue's wall-clock time, from the date and time boxes."""
     day, time = form.get("date", "").strip(), form.get("time", "").strip()
@@ -446,7 +481,12 @@ def _start(form: Mapping[str, Any]) -> str:
         raise InputError("date: give the day as YYYY-MM-DD")
     if not _TIME.fullmatch(time):
         raise InputError("start time: give it as HH:MM (24-hour clock)")
-    return f"{day}T{time}"
+    start = f"{day}T{time}"
+    try:
+        datetime.fromisoformat(start)
+    except ValueError:
+        raise InputError(f"start {start!r} is not a real date and time") from None
+    return start
 
 
 def _whole(form: Mapping[str, Any], name: str, what: str,

@@ -42,14 +42,14 @@ from werkzeug.exceptions import Conflict
 from ..errors import InputError, NotFoundError
 from ..sessions.ical import calendar
 from ..store import sessions as service
-from ..store.models import MEETING_NOTE_MAX
-from .guards import bearer_token, limit_writes
-from .hazards import WRITE_METHODS, current_store
+from . import session_service
+from .extensions import get_store
+from .guards import WRITE_METHODS, bearer_token, limit_writes
 from .openapi import operation
 from .session_models import (CancelledSignup, Club, ClubBody, ClubPath, NewSession, Session,
                              SessionBody, SessionChanges, SessionPath, SignupBody, SignupPath,
                              SignupReceipt)
-from .state import current_region, current_venues
+from .state import current_venues
 
 if TYPE_CHECKING:
     from ..store.sessions import SessionDetail
@@ -106,16 +106,6 @@ def _session_json(detail: "SessionDetail") -> dict[str, Any]:
     return data
 
 
-def _suggested_meeting(venue_id: str) -> tuple[dict[str, float], str]:
-    """The region's suggested meeting point at the venue and its reason (clipped to what a
-    note holds)."""
-    point = current_region().meeting_point(venue_id)
-    reason = point.reason
-    if len(reason) > MEETING_NOTE_MAX:
-        reason = reason[:MEETING_NOTE_MAX - 1] + "…"
-    return {"lat": point.lat, "lon": point.lon}, reason
-
-
 def _calendar_response(body: bytes, filename: str) -> Response:
     response = Response(body, mimetype=CALENDAR_MIMETYPE)
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -133,7 +123,7 @@ def _calendar_response(body: bytes, filename: str) -> Response:
                        "the club. Rate-limited per client.",
            ok_description="The club, its page and feed, and its edit token.")
 def create_club(body: ClubBody) -> Response:
-    new = service.create_club(current_store(), body.name)
+    new = service.create_club(get_store(), body.name)
     slug = new.club.slug
     response = jsonify({**new.as_dict(), "url": club_page(slug),
                         "feed": url_for("session_feeds.club_ics", slug=slug, _external=True)})
@@ -155,21 +145,7 @@ def create_club(body: ClubBody) -> Response:
            ok_description="The first occurrence's slug, page and checks, every occurrence, "
                           "and the series' edit token.")
 def create_session(body: SessionBody) -> Response:
-    venue = _venue(body.venue)
-    meeting: Optional[dict[str, float]] = (None if body.meeting_point is None
-                                           else body.meeting_point.model_dump())
-    note = body.meeting_note
-    if meeting is None:
-        meeting, reason = _suggested_meeting(body.venue)
-        note = note or reason
-    plan = body.plan if isinstance(body.plan, str) else [
-        step.model_dump(exclude_unset=True) for step in body.plan]
-    new = service.create_session(
-        current_store(), venue, title=body.title, start=body.start,
-        duration_min=body.duration_min, group_size=body.group_size, capacity=body.capacity,
-        plan=plan, meeting_point=meeting, meeting_note=note, notes=body.notes,
-        club=body.club, club_token=bearer_token() if body.club is not None else None,
-        repeat_weeks=body.repeat_weeks)
+    new = session_service.create_session(body, _venue(body.venue), bearer_token())
     first = new.session
     data = {**new.as_dict(), "url": session_page(first.slug),
             "edit_url": url_for("session_pages.edit_session", slug=first.slug,
@@ -195,7 +171,7 @@ def create_session(body: SessionBody) -> Response:
                           "roles, status; never tokens), spotter pairs and how many are "
                           "unpaired. A cancelled one shows `status: cancelled`.")
 def get_session(path: SessionPath) -> Response:
-    return jsonify(_session_json(service.get_session(current_store(), path.slug)))
+    return jsonify(_session_json(service.get_session(get_store(), path.slug)))
 
 
 @bp.patch("/sessions/<slug>")
@@ -208,7 +184,7 @@ def get_session(path: SessionPath) -> Response:
                        "Rate-limited per client.",
            ok_description="The session as changed.")
 def update_session(path: SessionPath, body: SessionChanges) -> Response:
-    store = current_store()
+    store = get_store()
     changes = body.changes()
     venue = _venue_now(service.get_session(store, path.slug).session.venue_id)
     detail = service.update_session(store, path.slug, bearer_token(), venue, **changes)
@@ -224,7 +200,7 @@ def update_session(path: SessionPath, body: SessionChanges) -> Response:
                        "client.",
            ok_description="The cancelled session.")
 def cancel_session(path: SessionPath) -> Response:
-    store = current_store()
+    store = get_store()
     service.cancel_session(store, path.slug, bearer_token())
     return jsonify(_session_json(service.get_session(store, path.slug)))
 
@@ -242,7 +218,7 @@ def cancel_session(path: SessionPath) -> Response:
                           "paired, and its cancel token.")
 def sign_up(path: SessionPath, body: SignupBody) -> Response:
     try:
-        new = service.sign_up(current_store(), path.slug, body.name, body.role)
+        new = service.sign_up(get_store(), path.slug, body.name, body.role)
     except InputError as exc:  # name and role are checked: what is left is the session's state
         raise Conflict(str(exc)) from None
     response = jsonify(new.as_dict())
@@ -259,7 +235,7 @@ def sign_up(path: SessionPath, body: SignupBody) -> Response:
                        "per client.",
            ok_description="The cancelled sign-up and the sign-ups promoted in its place.")
 def cancel_signup(path: SignupPath) -> Response:
-    cancelled = service.cancel_signup(current_store(), path.slug, path.signup_id, bearer_token())
+    cancelled = service.cancel_signup(get_store(), path.slug, path.signup_id, bearer_token())
     return jsonify(cancelled.as_dict())
 
 
@@ -271,7 +247,7 @@ def cancel_signup(path: SignupPath) -> Response:
            ok_description="One VEVENT: time in the venue's zone, location, geo (the meeting "
                           "point), the plan and the page; STATUS:CANCELLED when cancelled.")
 def session_ics(path: SessionPath) -> Response:
-    info = service.get_session(current_store(), path.slug).session
+    info = service.get_session(get_store(), path.slug).session
     body = calendar([info.event(session_page(info.slug))], info.title)
     return _calendar_response(body, f"session-{info.slug}.ics")
 
@@ -282,6 +258,6 @@ def session_ics(path: SessionPath) -> Response:
            ok_description="The club's sessions that have not ended, soonest first "
                           "(cancelled ones marked so); asks to be fetched hourly.")
 def club_ics(path: ClubPath) -> Response:
-    club, sessions = service.club_sessions(current_store(), path.slug)
+    club, sessions = service.club_sessions(get_store(), path.slug)
     body = calendar([s.event(session_page(s.slug)) for s in sessions], club.name, feed=True)
     return _calendar_response(body, f"{club.slug}.ics")
