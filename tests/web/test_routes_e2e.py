@@ -13,7 +13,7 @@ import pytest
 from venuefinder.web import create_app
 
 from .conftest import web_settings
-from .test_e2e import ARTIFACTS, LiveServer, _new_page, _wait_map_still, _wait_ready
+from .test_e2e import ARTIFACTS, LiveServer, _new_page, _wait_map_still, _wait_ready, module
 from .test_e2e import browser  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.e2e
@@ -48,7 +48,7 @@ def test_loop_panel_draws_loops_and_downloads_gpx(browser: Any, server: LiveServ
         page.wait_for_function(
             "() => document.querySelectorAll('#loop-list li').length > 0"
             " && /safest first/.test(document.getElementById('loop-status').textContent)")
-        features = page.evaluate("() => window.venuefinderRoutes.state.features")
+        features = page.evaluate("(r) => r.state.features", module(page, "js/routes.js"))
         assert page.locator("#loop-list li").count() == len(features) >= 1
         best = features[0]["properties"]
 
@@ -67,7 +67,7 @@ def test_loop_panel_draws_loops_and_downloads_gpx(browser: Any, server: LiveServ
         # three).
         assert len(features) > 1
         page.locator("#loop-list .route-item").nth(1).click()
-        assert page.evaluate("() => window.venuefinderRoutes.state.chosen") == 1
+        assert page.evaluate("(r) => r.state.chosen", module(page, "js/routes.js")) == 1
         assert page.locator("#loop-list .route-item").nth(1).get_attribute(
             "aria-current") == "true"
         assert "Loop 2" in page.inner_text("#loop-detail")
@@ -102,8 +102,8 @@ def test_way_there_from_a_venue_popup(browser: Any, server: LiveServer) -> None:
         page.goto(origin + "/")
         _wait_ready(page)
         # The first listed venue with a way there from the centre (one may be right here).
-        start = page.evaluate("() => window.venuefinder.state.origin")
-        listed = page.evaluate("() => window.venuefinder.state.listIds")
+        start = page.evaluate("(vf) => vf.state.origin", module(page, "js/page.js"))
+        listed = page.evaluate("(vf) => vf.state.listIds", module(page, "js/page.js"))
         venue_id = next(vid for vid in listed if api.get(
             f"/api/routes/to?lat={start['lat']:.6f}&lon={start['lon']:.6f}&venue={vid}"
         ).status_code == 200)
@@ -114,12 +114,13 @@ def test_way_there_from_a_venue_popup(browser: Any, server: LiveServer) -> None:
             button.click()
         assert answer.value.ok
         assert f"venue={venue_id.replace('/', '%2F')}" in answer.value.url
-        page.wait_for_function("() => window.venuefinderRoutes.state.kind === 'way_to'")
+        page.wait_for_function("(r) => r.state.kind === 'way_to'",
+                               arg=module(page, "js/routes.js"))
         assert page.evaluate("() => document.getElementById('loop-panel').open")
         assert "Way there to" in page.inner_text("#loop-detail")
         assert "walk it forwards" in page.inner_text(".route-legend")
         assert page.locator("#loop-gpx").is_hidden()  # GPX is for loops
-        line = page.evaluate("() => window.venuefinderRoutes.state.features[0]")
+        line = page.evaluate("(r) => r.state.features[0]", module(page, "js/routes.js"))
         assert line["properties"]["kind"] == "way_to"
         assert not rec.errors, rec.errors
     finally:
