@@ -30,6 +30,11 @@ class NotFoundError(VenuefinderError, LookupError):
     """A requested object (venue id, place) does not exist. HTTP 404."""
 
 
+class ConflictError(VenuefinderError):
+    """The object's state does not allow this (confirming a report that is no longer open):
+    HTTP 409."""
+
+
 class ForbiddenError(VenuefinderError, PermissionError):
     """The caller lacks the secret this needs (a session's edit token, a sign-up's cancel
     token): HTTP 403."""

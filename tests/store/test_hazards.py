@@ -18,7 +18,7 @@ import pytest
 from pyproj import Geod
 from sqlalchemy import event, func, select
 
-from venuefinder.errors import InputError, NotFoundError
+from venuefinder.errors import ConflictError, InputError, NotFoundError
 from venuefinder.store import hazards as H
 from venuefinder.store.db import Store
 from venuefinder.store.models import Hazard, Vote
@@ -163,12 +163,12 @@ def test_a_never_expiring_report_stays_never_expiring(store: Store) -> None:
 
 def test_only_an_open_report_can_be_confirmed(store: Store) -> None:
     glass, _ = report(store, kind="glass")
-    with pytest.raises(InputError, match="expired"):
+    with pytest.raises(ConflictError, match="expired"):
         H.confirm(store, glass.id, "b", NOW + EXPIRY["glass"])
     pothole, _ = report(store, kind="pothole")
     H.mark_gone(store, pothole.id, "x", NOW)
     H.mark_gone(store, pothole.id, "y", NOW)
-    with pytest.raises(InputError, match="resolved"):
+    with pytest.raises(ConflictError, match="resolved"):
         H.confirm(store, pothole.id, "b", NOW)
     with pytest.raises(NotFoundError):
         H.confirm(store, 999, "b", NOW)
@@ -246,7 +246,7 @@ def test_every_write_bumps_the_version_and_nothing_else_does(store: Store) -> No
     H.hazards_near(store, LAT, LON, 100.0, NOW)
     H.open_hazards_in_bbox(store, 24, 60, 25, 61, NOW)
     H.flagged_hazards(store)
-    with pytest.raises(InputError):
+    with pytest.raises(ConflictError):
         H.confirm(store, hazard.id, "f", NOW + EXPIRY["pothole"] * 2)  # expired: rolled back
     with pytest.raises(NotFoundError):
         H.mark_gone(store, 999, "f", NOW)

@@ -44,7 +44,7 @@ import numpy as np
 from sqlalchemy import ColumnElement, func, or_, select, true
 
 from ..clock import aware
-from ..errors import InputError, NotFoundError
+from ..errors import ConflictError, InputError, NotFoundError
 from .db import REPORT_LOCK, Store
 from .models import Hazard, Vote
 from ..vocabulary.hazards import (
@@ -172,16 +172,17 @@ def confirm(store: Store, hazard_id: int, client: str,
     ------
     NotFoundError
         No such hazard.
+    ConflictError
+        The hazard is not open (resolved, hidden or expired: report it again).
     InputError
-        The hazard is not open (resolved, hidden or expired: report it again), or a bad
-        client or time.
+        A bad client or time.
     """
     now, client = aware(now), _client(client)
     with store.write() as session:
         hazard = _locked(session, hazard_id)
         if hazard.status != "open" or _expired(hazard.expires_at, now):
             state = "expired" if hazard.status == "open" else hazard.status
-            raise InputError(f"hazard {hazard_id} is {state}: report it again if it is there")
+            raise ConflictError(f"hazard {hazard_id} is {state}: report it again if it is there")
         _witness(session, hazard, client, now)
         return HazardReport.of(hazard)
 

@@ -35,9 +35,9 @@ from typing import Any, Optional
 
 from flask import (Blueprint, Flask, Response, current_app, jsonify, redirect, request, session,
                    url_for)
-from werkzeug.exceptions import Conflict, Forbidden
+from werkzeug.exceptions import Forbidden
 
-from ..errors import InputError, NotFoundError
+from ..errors import NotFoundError
 from ..store import hazards as service
 from ..vocabulary.hazards import (DEDUPE_RADIUS_M, DESCRIPTION_MAX, FLAGS_TO_HIDE, GONE_TO_RESOLVE,
                                   KIND_LABELS, SEVERITIES)
@@ -145,11 +145,7 @@ def get_one(path: HazardPath) -> Response:
            description="Renews the report's lifetime; a client counts once. 409 when the "
                        "report is no longer open (report it again).")
 def confirm(path: HazardPath, body: EmptyBody) -> Response:
-    try:
-        hazard = service.confirm(get_store(), path.hazard_id, client_id())
-    except InputError as exc:  # the only one left after validation: not open
-        raise Conflict(str(exc)) from None
-    return jsonify(hazard_json(hazard))
+    return jsonify(hazard_json(service.confirm(get_store(), path.hazard_id, client_id())))
 
 
 @bp.post("/hazards/<int:hazard_id>/gone")
