@@ -46,8 +46,9 @@ def test_one_session_parses_with_its_zone_place_and_plan() -> None:
     text = str(vevent["description"])
     assert "Meeting point (The gate in the venue's fence): 60.17480, " \
            "24.94460" in text
-    assert "- Backwards at half speed, walk forwards to recover: 6 × 1:00" in text
-    assert "Total 17:00" in text and "Bring water." in text
+    assert "- Backwards at half speed, walk forwards to recover: 6 × 1 min, 1 min walking " \
+           "recovery" in text
+    assert "Total 17 min" in text and "Bring water." in text
     assert str(vevent["url"]) == "https://example.org/s/slug0"
     assert [str(tz["tzid"]) for tz in cal.walk("VTIMEZONE")] == ["Europe/Helsinki"]
 
@@ -80,6 +81,8 @@ def test_a_club_feed_lists_every_session_once() -> None:
         "slug0@venuefinder", "slug1@venuefinder", "slug2@venuefinder"]
     assert str(cal["x-wr-calname"]) == "Töölö Backwards"
     assert cal.decoded("refresh-interval") == timedelta(hours=1)
+    # A duration (RFC 5545 3.3.6) as the X-PUBLISHED-TTL Outlook reads, not "1:00:00".
+    assert b"\r\nX-PUBLISHED-TTL:PT1H\r\n" in data
     assert len(cal.walk("VTIMEZONE")) == 1
 
 

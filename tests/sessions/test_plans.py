@@ -141,8 +141,22 @@ def test_the_stored_record_gives_the_same_plan() -> None:
 def test_plan_lines_end_with_the_total() -> None:
     lines = build_plan("first-steps", FIELD).lines()
     assert lines[0] == "First steps:"
-    assert lines[2].endswith("6 × 1:00, 1:00 walking recovery")
-    assert lines[-1] == "Total 17:00"
+    assert lines[2].endswith("6 × 1 min, 1 min walking recovery")
+    assert lines[-1] == "Total 17 min"
+
+
+@pytest.mark.parametrize("seconds, text", [
+    (45, "45 s"), (60, "1 min"), (65, "1 min 5 s"), (1020, "17 min"), (3600, "1 h"),
+    (3900, "1 h 5 min"), (3930, "1 h 5 min 30 s"), (0, "0 min")])
+def test_durations_read_as_durations_never_as_clock_times(seconds: int, text: str) -> None:
+    assert P.duration_text(seconds) == text
+
+
+def test_a_long_plan_says_its_hours() -> None:
+    plan = build_plan([{"label": "easy", "minutes": 40, "repeat": 2, "recovery_min": 5}],
+                      FIELD)
+    assert plan.lines()[1] == "- easy: 2 × 40 min, 5 min walking recovery"
+    assert plan.lines()[-1] == "Total 1 h 30 min"
 
 
 # -- tied to the venue ----------------------------------------------------------------------
@@ -150,7 +164,7 @@ def test_plan_lines_end_with_the_total() -> None:
 def test_a_minute_at_half_speed_is_one_straight_of_a_400_m_track() -> None:
     interval = build_plan("first-steps", TRACK).steps[1]
     assert P.venue_hint(interval, TRACK) == (
-        "1:00 backwards at half speed ≈ 90 m ≈ one straight of this track (84 m each)")
+        "1 min backwards at half speed ≈ 90 m ≈ one straight of this track (84 m each)")
 
 
 def test_longer_distances_on_a_track_are_laps() -> None:

@@ -3,10 +3,12 @@
 One ``VEVENT`` per session: ``UID`` (``<slug>@venuefinder``, stable, so a calendar updates
 the event instead of adding another), ``DTSTART``/``DTEND`` with the venue's ``TZID`` (its
 ``VTIMEZONE`` included, over the years the events span), ``SUMMARY``, ``LOCATION`` (what
-the venue is called: its name, else its label), ``GEO`` (the meeting point, else the
-venue), ``DESCRIPTION`` (meeting point with a map link, the plan step by step with its
-total, the notes, the page), ``URL``, ``SEQUENCE`` (the session's edit count: a calendar takes the highest as current) and
-``STATUS`` (``CONFIRMED``, or ``CANCELLED`` so that subscribers see the cancellation).
+the map calls the venue: its label), ``GEO`` (the meeting point, else the venue),
+``DESCRIPTION`` (meeting point with a map link, the plan step by step with its total, the
+notes, the page), ``URL``, ``SEQUENCE`` (the session's edit count: a calendar takes the
+highest as current) and ``STATUS`` (``CONFIRMED``, or ``CANCELLED`` so that subscribers
+see the cancellation). A feed says how often to fetch it again, as ``REFRESH-INTERVAL``
+and ``X-PUBLISHED-TTL`` (both the duration ``PT1H``).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class CalendarEvent:
     uid
         Stable and unique (``<slug>@venuefinder``).
     title, venue
-        Summary and location text (the venue's name, else its label: never empty).
+        Summary and location text (what the venue is called: never empty).
     start, end
         Aware, in the venue's zone (an IANA ``zoneinfo`` zone).
     lat, lon
@@ -99,7 +101,8 @@ def calendar(events: Sequence[CalendarEvent], name: str, feed: bool = False) -> 
     cal.add("x-wr-calname", name)
     if feed:
         cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-        cal.add("x-published-ttl", REFRESH)
+        # An X- property's value is text unless typed: give it as the duration (PT1H).
+        cal.add("x-published-ttl", icalendar.vDuration(REFRESH))
     for event in events:
         cal.add_component(_vevent(event))
     if events:

@@ -23,7 +23,7 @@ slowly (about 10 % a week, the common rule against overuse):
 Tied to the venue (:class:`VenueRoom`): the yo-yo's length is the venue's longest straight run
 (``longest_run_m`` from the room criterion; on a loop track its straight), at most
 :data:`YOYO_MAX_M`; a step run at a known pace is shown as laps or straights of a track, or
-lengths of a field's longest run ("1:00 at half speed ≈ 90 m ≈ one straight of this track").
+lengths of a field's longest run ("1 min at half speed ≈ 90 m ≈ one straight of this track").
 
 Paces (:data:`PACE_MPS`), assumed for a recreational runner: walking backwards 0.8 m/s (a
 slow walk; backwards, people walk at about two thirds of their forward pace); half speed
@@ -253,12 +253,12 @@ class Plan:
         lines = [f"{self.title}:"]
         for step in self.steps:
             text = f"- {step.label}: "
-            text += (f"{step.repeat} × {_clock(step.seconds)}" if step.repeat > 1
-                     else _clock(step.seconds))
+            text += (f"{step.repeat} × {duration_text(step.seconds)}" if step.repeat > 1
+                     else duration_text(step.seconds))
             if step.recovery_s:
-                text += f", {_clock(step.recovery_s)} walking recovery"
+                text += f", {duration_text(step.recovery_s)} walking recovery"
             lines.append(text)
-        lines.append(f"Total {_clock(self.total_s)}")
+        lines.append(f"Total {duration_text(self.total_s)}")
         return lines
 
 
@@ -360,12 +360,13 @@ def parse_steps(steps: object) -> tuple[Step, ...]:
     parsed = tuple(_step(raw, i + 1) for i, raw in enumerate(steps))
     total = sum(s.total_s for s in parsed)
     if total > MAX_TOTAL_MIN * 60:
-        raise InputError(f"the plan lasts {_clock(total)}: at most {MAX_TOTAL_MIN:.0f} min")
+        raise InputError(f"the plan lasts {duration_text(total)}: at most "
+                         f"{duration_text(int(MAX_TOTAL_MIN * 60))}")
     return parsed
 
 
 def venue_hint(step: Step, room: VenueRoom) -> Optional[str]:
-    """What one repetition of *step* is at this venue ("1:00 at half speed ≈ 90 m ≈ one
+    """What one repetition of *step* is at this venue ("1 min at half speed ≈ 90 m ≈ one
     straight of this track (84 m each)"), None when the step has no pace or the venue no
     run."""
     distance = step.distance_m
@@ -374,7 +375,18 @@ def venue_hint(step: Step, room: VenueRoom) -> Optional[str]:
     there = room.hint(distance)
     if there is None:
         return None
-    return f"{_clock(step.seconds)} {PACE_LABELS[step.pace]} ≈ {distance:,.0f} m ≈ {there}"
+    return (f"{duration_text(step.seconds)} {PACE_LABELS[step.pace]} ≈ {distance:,.0f} m ≈ "
+            f"{there}")
+
+
+def duration_text(seconds: int) -> str:
+    """A duration as one reads it: ``45 s``, ``17 min``, ``1 min 30 s``, ``1 h``,
+    ``1 h 5 min`` (never a clock time such as ``17:00``). The web's script
+    (``static/js/format.js``) writes them the same way."""
+    hours, rest = divmod(int(round(seconds)), 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{n} {unit}" for n, unit in ((hours, "h"), (minutes, "min"), (secs, "s")) if n]
+    return " ".join(parts) or "0 min"
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -420,13 +432,6 @@ def _seconds(value: object, what: str, low: float, high: float) -> int:
 
 def _minutes(seconds: int) -> float:
     return round(seconds / 60.0, 2)
-
-
-def _clock(seconds: int) -> str:
-    """``m:ss``, or ``h:mm:ss`` from an hour."""
-    hours, rest = divmod(int(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def _halves(x: float) -> float:
