@@ -28,13 +28,19 @@ def venue(kind: str = "pitch", longest_run_m: float = 110.0, usable_area_m2: flo
           room: str = "Longest straight run 110 m inside a 5,000 m² open area",
           vetoed_by: Optional[str] = None, venue_id: str = "way/100",
           name: Optional[str] = "Kaisaniemi field", geometry: Optional[dict] = None,
-          label: str = "Football pitch in Kaisaniemen puisto") -> dict[str, Any]:
+          label: str = "Football pitch in Kaisaniemen puisto", sport: Optional[str] = None,
+          lanes: Any = None, scores: Optional[dict[str, float]] = None,
+          obstacles: str = "2 benches") -> dict[str, Any]:
     """A venue feature with the properties the sessions read."""
     properties: dict[str, Any] = {
         "id": venue_id, "name": name, "label": label, "kind": kind, "score": score,
         "confidence": confidence, "vetoed_by": vetoed_by, "lit": lit,
         "longest_run_m": longest_run_m, "usable_area_m2": usable_area_m2,
-        "reasons": {"room": room, "hazards": hazards, "traffic": "Busy road 20 m away"},
+        "sport": sport, "lanes": lanes,
+        "scores": scores or {"traffic": 70.0, "flatness": 90.0, "surface": 85.0,
+                             "room": 88.0, "obstacles": 80.0, "hazards": 100.0},
+        "reasons": {"room": room, "hazards": hazards, "traffic": "Busy road 20 m away",
+                    "obstacles": obstacles},
     }
     if hazard_count is not None:
         properties["hazard_count"] = hazard_count

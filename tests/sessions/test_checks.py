@@ -58,6 +58,31 @@ def test_a_track_fits_lanes_times_lap() -> None:
     assert straight.level == "warn" and "4 lanes × 60 m straight" in straight.reason
 
 
+def test_a_track_counts_its_mapped_lanes() -> None:
+    """The venue's ``lanes`` (an int, or the tag's text) replaces the 4 assumed lanes."""
+    start = at(HELSINKI, 2025, 6, 3, 12, 0)
+    plan = build_plan("first-steps", TRACK)
+    for lanes, says in ((8, "8 lanes × 400 m lap)"), ("6", "6 lanes × 400 m lap)"),
+                        (None, "4 lanes × 400 m lap, lanes assumed)"),
+                        ("many", "4 lanes × 400 m lap, lanes assumed)"),
+                        (4, "4 lanes × 400 m lap)")):
+        fit = C.session_checks(track(400.0, lanes=lanes)["properties"], *HEL, start, 60, 100,
+                               100, plan)[0]
+        assert says in fit.reason
+    eight = C.session_checks(track(400.0, lanes=8)["properties"], *HEL, start, 60, 100, 100,
+                             plan)[0]
+    assert eight.level == "ok"  # 3,200 m of lane: 32 m each (4 assumed lanes: 16, tight)
+
+
+def test_a_group_larger_than_the_places_warns() -> None:
+    check = C.check_fit(FIELD, 8, 6)  # room for 10, but 6 places for the 8 expected
+    assert check.level == "warn"
+    assert "the 8 expected are more than the 6 places: 2 would wait on the waitlist" \
+        in check.reason
+    assert C.check_fit(FIELD, 6, 6).level == "ok"
+    assert C.check_fit(FIELD, 50, 6).level == "refuse"  # far too small stays a refusal
+
+
 def test_no_room_at_all_refuses() -> None:
     assert C.check_fit(VenueRoom("grass", 0.0, 0.0, None), 1, 1).level == "refuse"
 
@@ -91,6 +116,7 @@ def test_a_plan_longer_than_the_session_warns() -> None:
     assert C.check_plan(plan, 17).level == "ok"
     long = C.check_plan(plan, 15)
     assert long.level == "warn" and long.reason.startswith("The plan takes 17 min, longer")
+    assert C.check_plan(plan, 65).reason == "The plan takes 17 min of the 1 h 5 min session"
 
 
 # -- daylight -------------------------------------------------------------------------------
@@ -167,13 +193,48 @@ def test_open_hazard_reports_warn_and_are_named() -> None:
     (dict(score=82.0, confidence=75.0), "ok", "Venue score 82/100 (among the safest), "
                                              "confidence 75 %"),
     (dict(score=60.0), "warn", "(fair)"),
-    (dict(score=30.0), "warn", "(poor)"),
-    (dict(score=80.0, vetoed_by="traffic"), "warn", "held down by traffic: Busy road 20 m"),
+    (dict(score=50.0), "warn", "(fair)"),
     (dict(score=80.0, confidence=30.0), "warn", "mostly guessed"),
 ])
 def test_the_venue_score_and_confidence(kwargs: dict, level: str, text: str) -> None:
     check = C.check_score(venue(**kwargs)["properties"])
     assert check.level == level and text in check.reason
+
+
+def test_a_venue_below_50_is_refused_naming_its_weakest_criterion() -> None:
+    props = venue(score=0.0, scores={"traffic": 5.0, "flatness": 40.0, "room": 60.0})[
+        "properties"]
+    check = C.check_score(props)
+    assert check.level == "refuse"
+    assert check.reason.startswith("Venue score 0/100 (poor)")
+    assert "its weakest criterion is traffic (5/100): Busy road 20 m away" in check.reason
+    assert "choose another venue" in check.reason
+    assert C.check_score(venue(score=49.9)["properties"]).level == "refuse"
+
+
+def test_a_vetoed_venue_is_refused_whatever_its_score() -> None:
+    check = C.check_score(venue(score=80.0, vetoed_by="traffic")["properties"])
+    assert check.level == "refuse"
+    assert "held down by traffic (70/100): Busy road 20 m away" in check.reason
+
+
+@pytest.mark.parametrize("sport, says", [
+    ("tennis", "A net crosses the tennis court"),
+    ("soccer;basketball", "A hoop on a post stands at each end of the basketball court")])
+def test_a_court_is_refused_naming_its_net_or_hoops(sport: str, says: str) -> None:
+    """Whatever criterion is weakest, a court's check says what stands on it."""
+    props = venue(score=45.0, sport=sport, obstacles=f"{says}, 2 benches",
+                  scores={"traffic": 20.0, "obstacles": 30.0})["properties"]
+    check = C.check_score(props)
+    assert check.level == "refuse"
+    assert f"{says}, 2 benches; its weakest criterion is traffic (20/100)" in check.reason
+    weakest = venue(score=45.0, sport=sport, obstacles=says,
+                    scores={"traffic": 90.0, "obstacles": 30.0})["properties"]
+    assert C.check_score(weakest).reason.count(says) == 1
+    # Not a court: a football pitch names only its weakest criterion.
+    pitch = venue(score=45.0, sport="soccer", scores={"traffic": 90.0, "obstacles": 30.0})
+    assert "its weakest criterion is obstacles (30/100): 2 benches" in \
+        C.check_score(pitch["properties"]).reason
 
 
 # -- together -------------------------------------------------------------------------------
@@ -194,3 +255,31 @@ def test_every_check_in_order_with_the_worst_level() -> None:
                             build_plan("first-steps", FIELD))
     assert C.worst(tiny) == "refuse" and [c.name for c in C.refusals(tiny)] == ["fit"]
     assert C.worst([]) == "ok"
+    poor = C.session_checks(venue(score=0.0)["properties"], *HEL,
+                            at(HELSINKI, 2025, 6, 3, 18, 0), 60, 10, 20,
+                            build_plan("first-steps", FIELD))
+    assert [c.name for c in C.refusals(poor)] == ["score"]
+
+
+# -- the suggested start --------------------------------------------------------------------
+
+@pytest.mark.parametrize("where, zone, month, expected", [
+    (HEL, HELSINKI, 6, (10, 0)),  # long days: 10:00
+    (HEL, HELSINKI, 12, (10, 30)),  # sunrise about 09:24: light an hour before the start
+    (TROMSO, OSLO, 1, (11, 45)),  # about two hours of light: solar noon
+    (TROMSO, OSLO, 12, (11, 30)),  # polar night: solar noon, its lightest
+])
+def test_the_suggested_start_is_tomorrow_in_daylight_at_the_venue(where, zone, month,
+                                                                  expected) -> None:
+    now = at(ZoneInfo("UTC"), 2025, month, 20, 12, 0)
+    start = C.daylight_start(*where, zone, now)
+    assert (start.date().day, (start.hour, start.minute)) == (21, expected)
+    assert start.tzinfo is zone
+    if where == HEL:  # a two-hour session from it is all in daylight, even unlit
+        daylight = C.check_daylight(*where, start, start + C.LIGHT_AFTER, "no")
+        assert daylight.level == "ok" and daylight.reason.startswith("All in daylight")
+
+
+def test_tomorrow_is_the_venues() -> None:
+    late = at(ZoneInfo("UTC"), 2025, 6, 1, 23, 30)  # 02:30 on 2 June in Helsinki
+    assert C.daylight_start(*HEL, HELSINKI, late) == at(HELSINKI, 2025, 6, 3, 10, 0)

@@ -209,6 +209,35 @@ def test_a_venue_far_too_small_is_refused_with_its_reason(db: Store) -> None:
     assert {c.name: c.level for c in tight.checks}["fit"] == "warn"
 
 
+def test_a_poor_or_vetoed_venue_is_refused_with_its_reason(db: Store) -> None:
+    """A 0/100 park is not published with a warning: it is refused, naming why."""
+    with pytest.raises(InputError, match=r"cannot publish this session: score: Venue score "
+                                         r"0/100 \(poor\).*its weakest criterion is traffic"):
+        make(db, venue(kind="park", score=0.0, scores={"traffic": 0.0, "room": 60.0}))
+    with pytest.raises(InputError, match=r"score: .*held down by traffic"):
+        make(db, venue(score=80.0, vetoed_by="traffic"))
+    with pytest.raises(InputError, match=r"A net crosses the tennis court"):
+        make(db, venue(score=45.0, sport="tennis", obstacles="A net crosses the tennis court",
+                       scores={"obstacles": 30.0, "traffic": 90.0}))
+    assert rows(db) == []
+
+
+def test_a_tracks_mapped_lanes_make_room_for_the_group(db: Store) -> None:
+    """100 runners on a 400 m track: 16 m of lane each on 4 assumed lanes (tight), 32 m on
+    its 8 mapped lanes."""
+    assumed = make(db, track(400.0), group_size=100, capacity=100).checks[0]
+    assert assumed.level == "warn" and "4 lanes × 400 m lap, lanes assumed" in assumed.reason
+    mapped = make(db, track(400.0, lanes=8), group_size=100, capacity=100)
+    assert mapped.checks[0].level == "ok" and "8 lanes × 400 m lap)" in mapped.checks[0].reason
+    shown = mapped.session.checks(track(400.0, lanes="8"))[0]
+    assert shown.level == "ok"
+
+
+def test_a_group_larger_than_the_places_is_warned(db: Store) -> None:
+    fit = make(db, group_size=12, capacity=10).checks[0]
+    assert fit.level == "warn" and "2 would wait on the waitlist" in fit.reason
+
+
 def test_a_feature_that_is_not_a_venue_is_refused(db: Store) -> None:
     for feature in ({}, {"properties": {"id": "123"}, "geometry": FIELD["geometry"]},
                     {"properties": FIELD["properties"]}):

@@ -93,12 +93,11 @@ class SessionInfo:
     def cancelled(self) -> bool:
         return self.status == "cancelled"
 
-    def checks(self, venue: Mapping[str, Any], lanes: Optional[int] = None) -> list[Check]:
+    def checks(self, venue: Mapping[str, Any]) -> list[Check]:
         """The checks of this session against *venue* as it is now (its GeoJSON feature,
-        e.g. ``region.venue(self.venue_id, overlay)``)."""
+        e.g. ``region.venue(self.venue_id, overlay)``; a track's mapped lanes count)."""
         return session_checks(venue_properties(venue), self.lat, self.lon, self.start,
-                              self.duration_min, self.group_size, self.capacity, self.plan,
-                              lanes)
+                              self.duration_min, self.group_size, self.capacity, self.plan)
 
     def event(self, url: Optional[str] = None) -> CalendarEvent:
         """This session for :func:`venuefinder.sessions.ical.calendar`; *url* its page."""
