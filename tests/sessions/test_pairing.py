@@ -1,4 +1,4 @@
-"""Spotter pairing: in sign-up order, among the confirmed."""
+"""Spotter pairing: in sign-up order, among the confirmed; a pair stays while both stay."""
 
 from __future__ import annotations
 
@@ -28,11 +28,36 @@ def test_partner_works_both_ways() -> None:
     assert pairing.partner(3) is None and pairing.partner(99) is None
 
 
-def test_a_cancellation_re_pairs_those_after_it() -> None:
+def test_a_pair_stays_while_both_stay() -> None:
     before = pair_spotters([(1, N), (2, N), (3, S), (4, S)])
-    after = pair_spotters([(2, N), (3, S), (4, S)])  # 1 cancelled
-    assert before.pairs == ((1, 3), (2, 4)) and after.pairs == ((2, 3),)
-    assert after.spare == (4,)
+    assert before.pairs == ((1, 3), (2, 4))
+    after = pair_spotters([(2, N), (3, S), (4, S)], dict(before.pairs))  # 1 cancelled
+    assert after.pairs == ((2, 4),) and after.spare == (3,) and after.left == ()
+
+
+def test_a_runner_whose_spotter_left_says_so_and_takes_the_next_free_spotter() -> None:
+    before = pair_spotters([(1, N), (2, S), (3, N), (4, S), (5, S)])
+    assert before.pairs == ((1, 2), (3, 4)) and before.spare == (5,)
+    after = pair_spotters([(1, N), (3, N), (4, S), (5, S)], dict(before.pairs))  # 2 left
+    assert after.pairs == ((1, 5), (3, 4)) and after.left == ((1, 2),)
+    assert after.unpaired == () and after.spare == ()
+    # Nobody free: the runner waits, and the next spotter to come is theirs.
+    alone = pair_spotters([(1, N), (3, N), (4, S)], dict(before.pairs))
+    assert alone.pairs == ((3, 4),) and alone.unpaired == (1,) and alone.left == ((1, 2),)
+    later = pair_spotters([(1, N), (3, N), (4, S), (6, S)], dict(alone.pairs))
+    assert later.pairs == ((1, 6), (3, 4)) and later.left == ()
+
+
+def test_runners_without_a_spotter_take_free_ones_in_sign_up_order() -> None:
+    """A runner who lost their spotter and one still waiting: the earlier sign-up first."""
+    pairing = pair_spotters([(1, N), (2, N), (3, N), (5, S), (6, S)], {2: 4, 3: 5})
+    assert pairing.pairs == ((1, 6), (3, 5)) and pairing.unpaired == (2,)
+    assert pairing.left == ((2, 4),)
+
+
+def test_a_spotter_kept_twice_is_kept_once() -> None:
+    pairing = pair_spotters([(1, N), (2, N), (3, S)], {1: 3, 2: 3})
+    assert pairing.pairs == ((1, 3),) and pairing.unpaired == (2,) and pairing.left == ()
 
 
 def test_nobody_or_one_side_only() -> None:

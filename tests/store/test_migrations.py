@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, insert, text
+from sqlalchemy import inspect, insert, text, update
 from sqlalchemy.exc import DataError, IntegrityError
 
 from venuefinder.store.db import MIGRATIONS, downgrade, make_engine, open_store, upgrade
-from venuefinder.store.models import Base, Hazard, Vote
+from venuefinder.store.models import Base, ClubSession, Hazard, Signup, Vote
 from venuefinder.vocabulary.hazards import KINDS, SEVERITIES, STATUSES
 
 from .conftest import BACKENDS, NOW, backend_url
@@ -46,7 +46,7 @@ def test_the_migrations_ship_inside_the_package() -> None:
     package = Path(__import__("venuefinder").__file__).parent
     assert MIGRATIONS.is_relative_to(package)
     for name in ("env.py", "script.py.mako", "versions/0001_hazards.py",
-                 "versions/0002_sessions.py"):
+                 "versions/0002_sessions.py", "versions/0003_labels_and_spotters.py"):
         assert (MIGRATIONS / name).is_file()
 
 
@@ -139,6 +139,31 @@ def test_the_schema_refuses_a_bad_vote(empty_url: str) -> None:
         connection.execute(insert(Vote), [vote])
     with pytest.raises(IntegrityError), store.engine.begin() as connection:
         connection.execute(insert(Vote), [vote])  # one vote per (hazard, client, action)
+    store.engine.dispose()
+
+
+def test_the_sign_ups_table_keeps_its_rules_after_0003(empty_url: str) -> None:
+    """0003 rebuilds ``session_signups`` on SQLite (to add the spotter keys): its checks,
+    its session's foreign key and its index stay, and a spotter must be a sign-up."""
+    upgrade(empty_url)
+    store = open_store(empty_url)
+    session = dict(slug="s1", series="s1", occurrence=1, title="t", venue_id="way/1",
+                   lat=60.0, lon=25.0, tz="Europe/Helsinki", start_at=NOW,
+                   end_at=NOW.replace(hour=13), duration_min=60, group_size=1, capacity=5,
+                   confirmed=0, plan="{}", status="scheduled", token_hash="h", version=1,
+                   created_at=NOW, updated_at=NOW)
+    signup = dict(session_id=1, name="Ann", role="needs_spotter", status="confirmed",
+                  token_hash="h", created_at=NOW, updated_at=NOW)
+    with store.engine.begin() as connection:
+        connection.execute(insert(ClubSession), [session])
+        connection.execute(insert(Signup), [signup, {**signup, "role": "can_spot"}])
+        connection.execute(update(Signup).where(Signup.id == 1).values(spotter_id=2))
+    for bad in (dict(role="coach"), dict(status="gone"), dict(session_id=99),
+                dict(spotter_id=99), dict(left_spotter_id=99)):
+        with pytest.raises(IntegrityError), store.engine.begin() as connection:
+            connection.execute(insert(Signup), [{**signup, **bad}])
+    indexes = {i["name"] for i in inspect(store.engine).get_indexes("session_signups")}
+    assert "ix_session_signups_session_id_status_id" in indexes
     store.engine.dispose()
 
 

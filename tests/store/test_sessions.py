@@ -129,6 +129,29 @@ def test_an_unnamed_venue_is_called_by_its_label_in_the_calendar_too(db: Store) 
     assert str(event["LOCATION"]) == "Football pitch in Kaisaniemen puisto"
 
 
+def test_a_named_venue_is_called_by_its_label_on_pages_and_in_the_calendar(db: Store) -> None:
+    """``venue_name`` stays the OSM name (the JSON's ``venue.name``); the label is kept
+    beside it and is what the pages and the calendar's LOCATION say."""
+    label = "Töölön kenttä — football pitch"
+    s = make(db, venue(name="Töölön kenttä", label=label)).session
+    assert (s.venue_name, s.venue_label, s.venue_called) == ("Töölön kenttä", label, label)
+    event = icalendar.Calendar.from_ical(calendar([s.event()], "s")).walk("VEVENT")[0]
+    assert str(event["LOCATION"]) == label
+    assert S.get_session(db, s.slug).as_dict()["venue"] == {
+        "id": "way/100", "name": "Töölön kenttä", "label": label, "lat": s.lat, "lon": s.lon}
+
+
+def test_a_session_made_before_labels_were_kept_shows_its_name(db: Store) -> None:
+    slug = make(db).session.slug
+    downgrade(db, "0002")  # no venue_label column: as before labels were kept
+    upgrade(db)
+    s = S.get_session(db, slug).session
+    assert s.venue_label is None and s.venue_called == "Kaisaniemi field"
+    assert s.as_dict()["venue"]["label"] == "Kaisaniemi field"
+    event = icalendar.Calendar.from_ical(calendar([s.event()], "s")).walk("VEVENT")[0]
+    assert str(event["LOCATION"]) == "Kaisaniemi field"
+
+
 def test_a_start_with_an_offset_is_shown_in_the_venues_zone(db: Store) -> None:
     s = make(db, start="2025-06-03T15:00:00Z").session
     assert s.start.isoformat() == "2025-06-03T18:00:00+03:00"
@@ -346,12 +369,54 @@ def test_runners_are_paired_with_spotters_in_sign_up_order(db: Store) -> None:
     assert data["pairs"] == [{"needs_spotter": "p0", "can_spot": "p2"},
                              {"needs_spotter": "p1", "can_spot": "p4"}]
     assert data["unpaired"] == 1 and data["spare_spotters"] == 0
-    # p0 leaves: p5 is promoted and the pairs are made again in order.
+    # p0 leaves: p1 keeps p4; p0's spotter p2 is free for p3; p5 is promoted, spare.
     S.cancel_signup(db, slug, taken[0].signup.id, taken[0].cancel_token, NOW)
     data = S.get_session(db, slug).as_dict(FIELD)
-    assert data["pairs"] == [{"needs_spotter": "p1", "can_spot": "p2"},
-                             {"needs_spotter": "p3", "can_spot": "p4"}]
+    assert data["pairs"] == [{"needs_spotter": "p1", "can_spot": "p4"},
+                             {"needs_spotter": "p3", "can_spot": "p2"}]
     assert data["unpaired"] == 0 and data["spare_spotters"] == 1
+    assert data["spotter_left"] == []
+
+
+def test_a_confirmed_pair_never_changes_while_both_stay(db: Store) -> None:
+    """Whoever else leaves or comes, in any order."""
+    slug = make(db, capacity=8).session.slug
+    names = [("Ann", "needs_spotter"), ("Bea", "needs_spotter"), ("Cy", "can_spot"),
+             ("Dan", "can_spot"), ("Eve", "needs_spotter"), ("Fay", "can_spot")]
+    taken = {n: S.sign_up(db, slug, n, role, NOW) for n, role in names}
+    pairs = lambda: {p["needs_spotter"]: p["can_spot"]  # noqa: E731
+                     for p in S.get_session(db, slug).as_dict()["pairs"]}
+    assert pairs() == {"Ann": "Cy", "Bea": "Dan", "Eve": "Fay"}
+    S.cancel_signup(db, slug, taken["Ann"].signup.id, taken["Ann"].cancel_token, NOW)
+    assert pairs() == {"Bea": "Dan", "Eve": "Fay"}  # not Bea with Cy, Eve with Dan
+    S.sign_up(db, slug, "Gus", "needs_spotter", NOW)
+    assert pairs() == {"Bea": "Dan", "Eve": "Fay", "Gus": "Cy"}
+
+
+def test_when_a_spotter_cancels_the_page_says_whose_and_the_next_free_spotter_pairs(
+        db: Store) -> None:
+    new = make(db, capacity=4)
+    slug = new.session.slug
+    bea = S.sign_up(db, slug, "Bea", "needs_spotter", NOW)
+    cy = S.sign_up(db, slug, "Cy", "can_spot", NOW)
+    ann = S.sign_up(db, slug, "Ann", "needs_spotter", NOW)
+    dan = S.sign_up(db, slug, "Dan", "can_spot", NOW)
+    S.sign_up(db, slug, "Fay", "can_spot", NOW)  # waitlisted: the 5th of 4 places
+    assert (cy.pair.name, dan.pair.name) == ("Bea", "Ann")
+    done = S.cancel_signup(db, slug, cy.signup.id, cy.cancel_token, NOW)
+    assert [p.name for p in done.promoted] == ["Fay"]
+    detail = S.get_session(db, slug)
+    data = detail.as_dict()
+    assert data["spotter_left"] == ["Bea"]
+    assert data["pairs"] == [{"needs_spotter": "Bea", "can_spot": "Fay"},
+                             {"needs_spotter": "Ann", "can_spot": "Dan"}]
+    assert detail.spotter_left == (bea.signup.id,) and ann.signup.id not in detail.spotter_left
+    # Fay leaves too and nobody is free: Bea waits, and the page still says why.
+    fay = next(s for s in detail.signups if s.name == "Fay")
+    S.cancel_signup(db, slug, fay.id, new.edit_token, NOW)
+    data = S.get_session(db, slug).as_dict()
+    assert data["spotter_left"] == ["Bea"] and data["unpaired"] == 1
+    assert data["pairs"] == [{"needs_spotter": "Ann", "can_spot": "Dan"}]
 
 
 def test_the_api_views_of_what_was_made(db: Store) -> None:

@@ -21,6 +21,11 @@ from sqlalchemy.types import TypeDecorator
 
 from ..vocabulary.hazards import ACTIONS, CLIENT_MAX, DESCRIPTION_MAX, KINDS, SEVERITIES, STATUSES
 
+#: Largest hazard id the ``hazards.id`` column holds (``Integer``: 32-bit signed on
+#: PostgreSQL); a larger id names no hazard, and the store answers so without asking the
+#: database (which would overflow on PostgreSQL).
+HAZARD_ID_MAX = 2**31 - 1
+
 #: Deterministic constraint names, so later migrations (batch mode on SQLite) can name them.
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -170,8 +175,10 @@ class ClubSession(Base):
     """One session (one occurrence of a weekly series): where, when, the plan, the places.
 
     ``confirmed`` counts the confirmed sign-ups; the database itself refuses more than
-    ``capacity`` of them. The venue's name, point and zone are kept as they were when the
-    session was made, so its page and calendars stand even if the map changes. ``series``
+    ``capacity`` of them. The venue's name (OSM's, else its label), label (what the map
+    calls it; NULL for sessions made before labels were kept), point and zone are kept as
+    they were when the session was made, so its page and calendars stand even if the map
+    changes. ``series``
     is the slug of the series' first occurrence (its own for a single session); ``version``
     counts edits (the calendar's ``SEQUENCE`` + 1).
     """
@@ -186,6 +193,7 @@ class ClubSession(Base):
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     venue_id: Mapped[str] = mapped_column(String(32))
     venue_name: Mapped[Optional[str]] = mapped_column(String(VENUE_NAME_MAX))
+    venue_label: Mapped[Optional[str]] = mapped_column(String(VENUE_NAME_MAX))
     lat: Mapped[float] = mapped_column(Double)
     lon: Mapped[float] = mapped_column(Double)
     tz: Mapped[str] = mapped_column(String(64))
@@ -228,7 +236,11 @@ class ClubSession(Base):
 class Signup(Base):
     """One person's place (or place in the queue) at a session: a display name and a role,
     nothing else about them. Sign-up order is ``id`` order: sign-ups to one session are
-    inserted under its row lock, so ids grow in the order they were taken."""
+    inserted under its row lock, so ids grow in the order they were taken.
+
+    A confirmed runner who needs a spotter keeps theirs in ``spotter_id`` (a sign-up of the
+    same session) while both stay; ``left_spotter_id`` is the spotter who last cancelled on
+    them (:mod:`venuefinder.sessions.pairing`)."""
 
     __tablename__ = "session_signups"
 
@@ -240,6 +252,10 @@ class Signup(Base):
     token_hash: Mapped[str] = mapped_column(String(TOKEN_HASH_LEN))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    spotter_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("session_signups.id", ondelete="SET NULL"))
+    left_spotter_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("session_signups.id", ondelete="SET NULL"))
 
     __table_args__ = (
         CheckConstraint(_in("role", SIGNUP_ROLES), name="role"),

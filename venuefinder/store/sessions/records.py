@@ -47,7 +47,10 @@ class NewClub:
 @dataclass(frozen=True)
 class SessionInfo:
     """A session as shown (no token). ``start`` and ``end`` are in the venue's zone ``tz``;
-    ``meeting`` is ``(lat, lon)`` or None (meet at the venue's point ``lat``, ``lon``)."""
+    ``meeting`` is ``(lat, lon)`` or None (meet at the venue's point ``lat``, ``lon``).
+    ``venue_name`` is the venue's OSM name (else its label), ``venue_label`` what the map
+    calls it (None for a session made before labels were kept): pages and calendars say
+    :attr:`venue_called`."""
 
     slug: str
     series: str
@@ -56,6 +59,7 @@ class SessionInfo:
     title: str
     venue_id: str
     venue_name: Optional[str]
+    venue_label: Optional[str]
     lat: float
     lon: float
     tz: str
@@ -81,7 +85,8 @@ class SessionInfo:
         meeting = None if row.meeting_lat is None else (row.meeting_lat, row.meeting_lon)
         return cls(
             slug=row.slug, series=row.series, occurrence=row.occurrence, club=club_slug,
-            title=row.title, venue_id=row.venue_id, venue_name=row.venue_name, lat=row.lat,
+            title=row.title, venue_id=row.venue_id, venue_name=row.venue_name,
+            venue_label=row.venue_label, lat=row.lat,
             lon=row.lon, tz=row.tz, start=row.start_at.astimezone(tz),
             end=row.end_at.astimezone(tz), duration_min=row.duration_min,
             group_size=row.group_size, capacity=row.capacity, confirmed=row.confirmed,
@@ -93,6 +98,12 @@ class SessionInfo:
     def cancelled(self) -> bool:
         return self.status == "cancelled"
 
+    @property
+    def venue_called(self) -> str:
+        """What the session's pages and calendars call the venue: its label, else its name,
+        else its id."""
+        return self.venue_label or self.venue_name or f"Venue {self.venue_id}"
+
     def checks(self, venue: Mapping[str, Any]) -> list[Check]:
         """The checks of this session against *venue* as it is now (its GeoJSON feature,
         e.g. ``region.venue(self.venue_id, overlay)``; a track's mapped lanes count)."""
@@ -103,7 +114,7 @@ class SessionInfo:
         """This session for :func:`venuefinder.sessions.ical.calendar`; *url* its page."""
         return CalendarEvent(
             uid=f"{self.slug}@venuefinder", title=self.title,
-            venue=self.venue_name or f"Venue {self.venue_id}", start=self.start,
+            venue=self.venue_called, start=self.start,
             end=self.end, lat=self.lat, lon=self.lon, meeting=self.meeting,
             meeting_note=self.meeting_note, plan=self.plan, notes=self.notes,
             cancelled=self.cancelled, sequence=self.version - 1, stamp=self.updated_at,
@@ -116,8 +127,8 @@ class SessionInfo:
         return {
             "slug": self.slug, "series": self.series, "occurrence": self.occurrence,
             "club": self.club, "title": self.title,
-            "venue": {"id": self.venue_id, "name": self.venue_name, "lat": self.lat,
-                      "lon": self.lon},
+            "venue": {"id": self.venue_id, "name": self.venue_name,
+                      "label": self.venue_called, "lat": self.lat, "lon": self.lon},
             "tz": self.tz, "start": self.start.isoformat(), "end": self.end.isoformat(),
             "duration_min": self.duration_min, "group_size": self.group_size,
             "capacity": self.capacity, "confirmed": self.confirmed,
@@ -148,12 +159,14 @@ class SignupInfo:
 
 @dataclass(frozen=True)
 class SessionDetail:
-    """A session with its sign-ups (confirmed and waitlisted, in sign-up order) and the
-    spotter pairs among the confirmed (keys: sign-up ids)."""
+    """A session with its sign-ups (confirmed and waitlisted, in sign-up order), the
+    spotter pairs among the confirmed (keys: sign-up ids) and the confirmed runners whose
+    spotter left them (sign-up ids, in sign-up order)."""
 
     session: SessionInfo
     signups: tuple[SignupInfo, ...]
     pairing: Pairing
+    spotter_left: tuple[int, ...] = ()
 
     def signup(self, signup_id: int) -> Optional[SignupInfo]:
         return next((s for s in self.signups if s.id == signup_id), None)
@@ -167,7 +180,8 @@ class SessionDetail:
                 checks: Optional[Sequence[Check]] = None) -> dict[str, Any]:
         """The API's session: :meth:`SessionInfo.as_dict` plus ``checks`` (when given),
         ``signups``, ``pairs`` (display names), ``unpaired`` (runners still without a
-        spotter) and ``spare_spotters``."""
+        spotter), ``spare_spotters`` and ``spotter_left`` (display names of the runners
+        whose spotter cancelled on them)."""
         data = self.session.as_dict(venue)
         if checks is not None:
             data["checks"] = [c.as_dict() for c in checks]
@@ -177,6 +191,7 @@ class SessionDetail:
                          for r, s in self.pairing.pairs]
         data["unpaired"] = len(self.pairing.unpaired)
         data["spare_spotters"] = len(self.pairing.spare)
+        data["spotter_left"] = [self.signup(r).name for r in self.spotter_left]  # type: ignore
         return data
 
 

@@ -11,21 +11,26 @@ Rules:
   waitlisted are promoted in sign-up order, in the same transaction. The confirmed are
   therefore always the first ``capacity`` of the sign-ups not cancelled, in sign-up order.
   The capacity cannot go below the confirmed count.
+* **Spotters** (:mod:`venuefinder.sessions.pairing`): every change of the confirmed pairs
+  them again from the pairs kept (``Signup.spotter_id``), in the same transaction: a pair
+  stays while both stay; a runner whose spotter cancels keeps who left
+  (``left_spotter_id``, the page says so) and takes the next free spotter.
 * **Edits** take the same row lock: a change of the session and sign-ups arriving meanwhile
   both stay. An edit changes only the fields it names.
 * **Tokens** (:mod:`.tokens`): a session's edit token (one per weekly series) edits or
   cancels it and may cancel any of its sign-ups; a sign-up's cancel token cancels that
   sign-up; a club's edit token is needed to add a session to the club.
-* **Checks** (:mod:`venuefinder.sessions.checks`): a session whose checks refuse (the venue far
-  too small for the group or the plan) is not created, nor edited into being; warnings do
-  not stop it. The web shows :meth:`~.records.SessionInfo.checks` of the venue as it is now.
+* **Checks** (:mod:`venuefinder.sessions.checks`): a session whose checks refuse (the venue
+  far too small for the group or the plan, below 50 or vetoed) is not created, nor edited
+  into being; warnings do not stop it. The web shows
+  :meth:`~.records.SessionInfo.checks` of the venue as it is now.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +39,7 @@ from ...clock import aware
 from ...errors import ForbiddenError, InputError, NotFoundError
 from ...meeting import venue_point
 from ...sessions.checks import session_checks
-from ...sessions.pairing import ROLES, pair_spotters
+from ...sessions.pairing import ROLES, Pairing, pair_spotters
 from ...sessions.plans import Plan, VenueRoom, build_plan
 from ...sessions.timezones import parse_start, venue_zone, weekly, zone
 from ..db import Store
@@ -143,8 +148,9 @@ def create_session(store: Store, venue: Mapping[str, Any], *, title: str,
     Parameters
     ----------
     venue
-        The venue's GeoJSON feature (``region.venue(id, overlay)``): its id, name, point
-        and zone are kept; its properties feed the plan and the checks.
+        The venue's GeoJSON feature (``region.venue(id, overlay)``): its id, name, label,
+        point and zone are kept; its properties feed the plan and the checks (a track's
+        mapped ``lanes`` among them).
     title
         One line, at most :data:`~venuefinder.store.models.TITLE_MAX` characters.
     start
@@ -183,8 +189,8 @@ def create_session(store: Store, venue: Mapping[str, Any], *, title: str,
     properties = venue_properties(venue)
     venue_id = venue_id_of(properties)
     # An unnamed venue is called by its label (``Lawn by Unioninkatu``), never "Venue way/1".
-    venue_name = " ".join(str(properties.get("name") or properties.get("label") or "")
-                          .split())[:VENUE_NAME_MAX] or None
+    venue_name = _venue_text(properties.get("name") or properties.get("label"))
+    venue_label = _venue_text(properties.get("label"))
     lat, lon = venue_point(venue_geometry(venue))
     tz = venue_zone(lat, lon)
     fields = dict(
@@ -217,7 +223,8 @@ def create_session(store: Store, venue: Mapping[str, Any], *, title: str,
             row = ClubSession(
                 slug=slug, series=rows[0].slug if rows else slug, occurrence=k + 1,
                 club_id=None if club_row is None else club_row.id, venue_id=venue_id,
-                venue_name=venue_name, lat=lat, lon=lon, tz=tz.key, start_at=when,
+                venue_name=venue_name, venue_label=venue_label, lat=lat, lon=lon,
+                tz=tz.key, start_at=when,
                 end_at=when + timedelta(minutes=fields["duration_min"]), confirmed=0,
                 meeting_lat=None if meeting is None else meeting[0],
                 meeting_lon=None if meeting is None else meeting[1],
@@ -341,6 +348,7 @@ def update_session(store: Store, slug: str, token: Optional[str],
                                   row.duration_min, row.group_size, row.capacity,
                                   Plan.from_record(json.loads(row.plan))))
         _promote(session, row, now)
+        _pair(session, row)
         row.version += 1
         row.updated_at = now
         session.flush()
@@ -414,6 +422,7 @@ def sign_up(store: Store, slug: str, name: str, role: str,
                         token_hash=hash_token(token), created_at=now, updated_at=now)
         session.add(signup)
         session.flush()
+        _pair(session, row)
         detail = _detail(session, row)
         position = None
         if not confirmed:
@@ -451,8 +460,10 @@ def cancel_signup(store: Store, slug: str, signup_id: int, token: Optional[str],
             if signup.status == "confirmed":
                 row.confirmed -= 1
             signup.status, signup.updated_at = "cancelled", now
+            signup.spotter_id = None  # their spotter is free for the next runner
             session.flush()
             promoted = _promote(session, row, now)
+            _pair(session, row)
         return CancelledSignup(SignupInfo.of(signup),
                                tuple(SignupInfo.of(s) for s in promoted))
 
@@ -474,14 +485,42 @@ def _promote(session: "Session", row: ClubSession, now: datetime) -> list[Signup
     return list(waiting)
 
 
+def _pair(session: "Session", row: ClubSession) -> None:
+    """Pair the confirmed again from the pairs kept, and keep the new pairs and who lost
+    their spotter (the caller holds the lock)."""
+    confirmed = session.scalars(select(Signup).where(
+        Signup.session_id == row.id, Signup.status == "confirmed").order_by(Signup.id)).all()
+    pairing = _pairing(confirmed)
+    left = dict(pairing.left)
+    for signup in confirmed:
+        if signup.role == "needs_spotter":
+            signup.spotter_id = pairing.partner(signup.id)  # type: ignore[assignment]
+            signup.left_spotter_id = left.get(signup.id, signup.left_spotter_id)
+    session.flush()
+
+
+def _pairing(confirmed: Sequence[Signup]) -> Pairing:
+    """The pairs of the *confirmed* (in sign-up order), keeping those kept."""
+    return pair_spotters([(s.id, s.role) for s in confirmed],
+                         {s.id: s.spotter_id for s in confirmed if s.spotter_id is not None})
+
+
 def _detail(session: "Session", row: ClubSession) -> SessionDetail:
     signups = session.scalars(select(Signup).where(
         Signup.session_id == row.id, Signup.status != "cancelled").order_by(Signup.id)).all()
+    confirmed = [s for s in signups if s.status == "confirmed"]
+    left = tuple(s.id for s in confirmed if s.left_spotter_id is not None)
     infos = tuple(SignupInfo.of(s) for s in signups)
-    pairing = pair_spotters([(s.id, s.role) for s in infos if s.status == "confirmed"])
     # Confirmed first, then the waitlist, each in sign-up order.
     ordered = tuple(sorted(infos, key=lambda s: s.status != "confirmed"))
-    return SessionDetail(SessionInfo.of(row, _club_slug(session, row)), ordered, pairing)
+    return SessionDetail(SessionInfo.of(row, _club_slug(session, row)), ordered,
+                         _pairing(confirmed), left)
+
+
+def _venue_text(value: object) -> Optional[str]:
+    """A venue's name or label as kept: one line, spaces collapsed, at most
+    :data:`~venuefinder.store.models.VENUE_NAME_MAX` characters; None for none."""
+    return " ".join(str(value or "").split())[:VENUE_NAME_MAX] or None
 
 
 def _session(session: "Session", slug: object, lock: bool) -> ClubSession:
