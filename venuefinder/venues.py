@@ -241,7 +241,12 @@ def select_roads(features: "gpd.GeoDataFrame") -> "gpd.GeoDataFrame":
 
 
 def parse_maxspeed(values: "pd.Series") -> "pd.Series":
-    """OSM ``maxspeed`` → km/h: ``"50"``, ``"30 mph"``, ``"FI:urban"`` (50), else NaN."""
+    """OSM ``maxspeed`` → km/h: ``"50"``, ``"30 mph"``, ``"FI:urban"`` (50), else NaN.
+
+    Zone values read as their limit, as ``zone:maxspeed``, ``maxspeed:type`` and
+    ``source:maxspeed`` give them: ``DE:zone30``, ``DE:zone:30``, ``DE:30`` (30);
+    in countries that sign miles an hour, ``GB:zone20`` is 20 mph.
+    """
     import pandas as pd
 
     text = values.astype("string").str.strip().str.lower()
@@ -251,7 +256,11 @@ def parse_maxspeed(values: "pd.Series") -> "pd.Series":
     zones = {"urban": 50.0, "rural": 80.0, "walk": 7.0, "living_street": 20.0,
              "motorway": 120.0, "trunk": 100.0}
     zone = text.str.extract(r"^[a-z]{2}:(\w+)")[0].map(zones).astype(float)
-    return number.fillna(zone)
+    limit = text.str.extract(r"^([a-z]{2}):(?:zone:?)?(\d+(?:\.\d+)?)$")
+    in_zone = pd.to_numeric(limit[1], errors="coerce").astype(float)
+    mph_countries = ("gb", "uk", "us", "lr", "mm")  # their zones are signed in mph
+    in_zone = in_zone.where(~limit[0].isin(mph_countries), in_zone * 1.609)
+    return number.fillna(zone).fillna(in_zone)
 
 
 def pd_to_metres(values: "pd.Series") -> "pd.Series":

@@ -17,8 +17,7 @@ from pyproj import Transformer
 from venuefinder.routes.graph import WalkGraph, build_graph
 from venuefinder.sources import ReadStats
 from venuefinder.sources.dem import Elevation
-from venuefinder.sources.walkways import Walkways, way_role
-from venuefinder.vocabulary import WALKWAY_TAG_KEYS
+from venuefinder.sources.walkways import TAG_KEYS, Walkways, way_role
 
 CRS = ProjCRS.from_epsg(3067)
 #: Central Helsinki in EPSG:3067; hand-made points are metres east and north of it.
@@ -82,7 +81,7 @@ class Map:
                 continue
             rows.append({"way_id": way_id, "role": role, "start": len(refs),
                          "stop": len(refs) + len(ids),
-                         **{k: tags.get(k) for k in WALKWAY_TAG_KEYS}})
+                         **{k: tags.get(k) for k in TAG_KEYS}})
             refs.extend(ids)
         xy = np.array([self._xy[i] for i in refs], dtype=float)
         lon, lat = _TO_WGS84.transform(X0 + xy[:, 0], Y0 + xy[:, 1])

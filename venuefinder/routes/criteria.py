@@ -6,10 +6,13 @@ Score: a weighted mean of criteria, each 0–100 (:data:`WEIGHTS`):
 * ``flatness``: half the flatness criterion's score of the 90th-percentile grade, half that
   of the steepest descent in the running direction (left out without a DEM);
 * ``traffic``: share of the length away from busy roads, less a quarter of the share
-  beside any road (a pavement) and twice the share on roads;
+  beside any road (a pavement), each street a loop may follow its ``weight`` times its
+  share (:data:`~venuefinder.vocabulary.roads.LOOP_STREETS`: a sidewalk a quarter, a
+  living street half…; each named in the reason) and twice the share on other roads;
 * ``crossings``: ``100·exp(−p/10)`` with ``p`` the crossing points per km (each road
   class's ``crossing_points`` in :data:`~venuefinder.vocabulary.roads.ROAD_CLASSES`,
-  halved at lights);
+  halved at lights); along a street, the side streets are what is crossed
+  (:func:`~venuefinder.routes.graph.crossed`);
 * ``surface``: the surface criterion's scores, length-weighted (unmapped: 55);
 * ``lit``: share lit, unmapped counting half (weighs more when light is asked for);
 * ``retracing``: 100 with nothing run twice, 0 at a quarter of the length;
@@ -33,8 +36,8 @@ from ..scoring.flatness import slope_to_score
 from ..scoring.hazards import HIGH_SEVERITY_CAP
 from ..vocabulary import LIT_YES
 from ..vocabulary.hazards import KIND_LABELS
-from ..vocabulary.roads import ROAD_CLASSES
-from .graph import NEAR_TRAFFIC_M, ROAD_NEAR_M
+from ..vocabulary.roads import LOOP_STREETS, ROAD_CLASSES
+from .graph import NEAR_TRAFFIC_M, ROAD_NEAR_M, crossed
 from .profile import Profile
 
 if TYPE_CHECKING:
@@ -76,6 +79,10 @@ CROSSING_MERGE_M = 30.0
 MAX_CROSSING_WARNINGS = 8
 #: The way there mentions stretches along roads from this length.
 MIN_ROAD_STRETCH_M = 20.0
+#: Weight of a stretch on a road that is no street a loop may follow, in the traffic score.
+ROAD_WEIGHT = 2.0
+#: At most this many streets a loop follows are named in the traffic reason.
+MAX_STREETS_SAID = 4
 
 
 def route_score(scores: dict[str, float], lit: bool, walk: "Walk", capped: bool) -> float:
@@ -181,10 +188,13 @@ def judge_traffic(graph: "WalkGraph", edges: np.ndarray, lengths: np.ndarray, en
     busy = float((graph.edge_values("busy_share")[edges] * lengths).sum())
     roadside = float((graph.edge_values("road_share")[edges] * lengths).sum())
     road = graph.edge_values("kind")[edges] == "road"
+    street = graph.edge_values("street")[edges]
+    weight = np.where(street != "", [LOOP_STREETS[k].weight if k else 0.0 for k in street],
+                      np.where(road, ROAD_WEIGHT, 0.0))
     motor = float(lengths[road].sum())
-    share_busy, share_motor = busy / total, motor / total
+    share_busy = busy / total
     scores["traffic"] = 100.0 * max(0.0, 1.0 - share_busy - ROADSIDE_WEIGHT * roadside / total
-                                    - 2.0 * share_motor)
+                                    - float((weight * lengths).sum()) / total)
     text = (f"{1 - share_busy:.0%} of it more than {NEAR_TRAFFIC_M:.0f} m from busy roads"
             if busy >= 1 else "away from busy roads all the way")
     if roadside >= 1:
@@ -198,8 +208,12 @@ def judge_traffic(graph: "WalkGraph", edges: np.ndarray, lengths: np.ndarray, en
                 by_name[name] = by_name.get(name, 0.0) + w
         if by_name:
             text += f"; beside {max(by_name, key=by_name.get)} for the most part"
-    if motor >= 1:
-        text += f"; {motor:.0f} m on roads"
+    followed = _streets_said(graph, edges, lengths, street)
+    if followed:
+        text += "; " + followed
+    other = float(lengths[road & (street == "")].sum())
+    if other >= 1:
+        text += f"; {other:.0f} m on roads"
     reasons["traffic"] = text
     if there_only and motor >= 1:
         names = graph.edge_values("name")[edges]
@@ -218,22 +232,42 @@ def judge_traffic(graph: "WalkGraph", edges: np.ndarray, lengths: np.ndarray, en
                             f"{_km(ends[first] - lengths[first])}")
 
 
+def _streets_said(graph: "WalkGraph", edges: np.ndarray, lengths: np.ndarray,
+                  street: np.ndarray) -> str:
+    """``600 m along the sidewalk of Hauptstraße, 400 m along a living street``: the
+    streets a route follows (their stretches summed per street), longest first."""
+    names = graph.edge_values("name")[edges]
+    by: dict[str, float] = {}
+    for kind, name, length in zip(street, names, lengths):
+        if kind:
+            said = LOOP_STREETS[kind].said(name if isinstance(name, str) else None)
+            by[said] = by.get(said, 0.0) + float(length)
+    ranked = sorted(by.items(), key=lambda kv: -kv[1])
+    parts = [f"{length:.0f} m along {said}" for said, length in ranked[:MAX_STREETS_SAID]]
+    rest = sum(length for _, length in ranked[MAX_STREETS_SAID:])
+    if rest >= 1:
+        parts.append(f"{rest:.0f} m along other streets")
+    return ", ".join(parts)
+
+
 def judge_crossings(graph: "WalkGraph", edges: np.ndarray, rev: np.ndarray, ends: np.ndarray,
                total: float, there_only: bool, scores: dict[str, float],
                reasons: dict[str, str], warnings: list[str]) -> int:
     """Road crossings on the way: score, reason and warnings; returns how many.
 
+    At each node the road crossed is judged relative to the ways walked into and out of
+    it (:func:`~venuefinder.routes.graph.crossed`): along a street, its side streets.
     Nodes of one road met within :data:`CROSSING_MERGE_M` (the two carriageways of an
     avenue, a crossing way's ends) are one crossing.
     """
     head = np.where(rev, graph.edge_values("u")[edges], graph.edge_values("v")[edges])[:-1]
-    classes = graph.node_values("crossing_class")[head]
+    classes, names = crossed(graph, head, edges[:-1], edges[1:])
     at = np.flatnonzero(classes != "")
     if there_only:  # joining, following and leaving a road is not crossing it
         kind = graph.edge_values("kind")[edges]
         at = at[(kind[at] != "road") & (kind[at + 1] != "road")]
     signalled = graph.node_values("signalled")[head[at]]
-    names = graph.node_values("crossing_name")[head[at]]
+    names = names[at]
     crossings: list[dict[str, Any]] = []
     for i, name, cls, light in zip(at, names, classes[at], signalled):
         points = CROSSING_POINTS.get(cls, 0.0) * (SIGNALLED_SHARE if light else 1.0)

@@ -30,7 +30,12 @@ Edge attributes (:attr:`WalkGraph.edges`)
 ``loop_ok``             a loop may use it: a path without motor traffic one may run
                         backwards on (:data:`~venuefinder.vocabulary.RUNNABLE_PATH_CLASSES`,
                         or a road closed to motor vehicles; a cycleway only with foot
-                        access), a lap ring, or a link
+                        access), a street that may carry a loop (``street``), a lap ring,
+                        or a link
+``street``              the kind of street a loop may follow where no footway is mapped
+                        beside it (:data:`~venuefinder.vocabulary.roads.LOOP_STREETS`:
+                        a pedestrian street, a road with a sidewalk tagged, a living
+                        street, a residential street at 30 km/h or less); else empty
 ``walk_ok``             the way there may use it: ``loop_ok``, steps and corridors, any
                         cycleway open to feet, and roads but motorways and trunk roads
 ``road_class``          for a road, its class (:data:`~venuefinder.vocabulary.roads.
@@ -49,8 +54,13 @@ Edge attributes (:attr:`WalkGraph.edges`)
                         the nearest busy road to an edge beside one: name, class
 Node attributes (:attr:`WalkGraph.nodes`): ``osm_id`` (``-1`` for none), ``x``, ``y``,
 ``lon``, ``lat``, and for a node where a walkable way meets a motor road
-``crossing_class`` (the worst class there; else empty), ``crossing_name`` and
-``signalled`` (a mapped crossing with lights).
+``crossing_class`` (the worst class there; else empty) and ``crossing_name``;
+``signalled``: a crossing with lights is mapped at a node on a motor road.
+
+**Crossings are judged relative to the way walked** (:func:`crossed`): at a node, the
+roads crossed are those meeting there other than the ways walked into and out of it;
+walking along a street across a junction crosses the side street, not the street walked,
+and a path across a road crosses the road (a node's ``crossing_class``).
 """
 
 from __future__ import annotations
@@ -63,10 +73,11 @@ from typing import TYPE_CHECKING, Any, Optional
 import numpy as np
 
 from ..scoring.surface import SMOOTHNESS_CAPS, SURFACE_SCORES
-from ..venues import local_crs, pd_to_metres
+from ..venues import local_crs, parse_maxspeed, pd_to_metres
 from ..vocabulary import (EXCLUDED_ACCESS, EXCLUDED_SPORTS, FOOT_ALLOWED, MOTOR_ROAD_CLASSES,
                           PATH_CLASSES, RUNNABLE_PATH_CLASSES, first_value)
-from ..vocabulary.roads import BUSY_CLASSES, NO_WALK_CLASSES, ROAD_CLASSES
+from ..vocabulary.roads import (BUSY_CLASSES, LOOP_STREETS, NO_WALK_CLASSES, ROAD_CLASSES,
+                                SEPARATE_SIDEWALK, SIDEWALK_TAGS, SPEED_KEYS)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -258,6 +269,7 @@ def build_graph(walkways: "Walkways", crs: Optional["CRS"] = None,
         "loop_ok": edge_flags["loop_ok"][edge_run],
         "walk_ok": edge_flags["walk_ok"][edge_run],
         "road_class": edge_flags["road_class"][edge_run],
+        "street": edge_flags["street"][edge_run],
         "length_m": along[last] - along[first],
     })
     edges["surface_score"] = surface_scores(edges)
@@ -319,12 +331,46 @@ def _edge_flags(ways: "pd.DataFrame") -> dict[str, np.ndarray]:
     runnable = (role == "path") & np.isin(
         highway, [*RUNNABLE_PATH_CLASSES, *MOTOR_ROAD_CLASSES]) & (
         (highway != "cycleway") | foot_open)
-    loop_ok = (runnable | ring) & ~shut
     road_class = np.where(role == "road", ways["highway"].astype(object).map(
         MOTOR_ROAD_CLASSES).fillna("").to_numpy(dtype=object), "").astype(object)
+    street = street_kinds(ways)
+    loop_ok = (runnable | ring | (street != "")) & ~shut
     walk_ok = ~shut & (loop_ok | ((role == "path") & np.isin(highway, list(PATH_CLASSES)))
                        | ((role == "road") & ~np.isin(road_class, NO_WALK_CLASSES)))
-    return {"loop_ok": loop_ok, "walk_ok": walk_ok, "road_class": road_class}
+    return {"loop_ok": loop_ok, "walk_ok": walk_ok, "road_class": road_class,
+            "street": street}
+
+
+def street_kinds(ways: "pd.DataFrame") -> np.ndarray:
+    """Per way (its tags as columns, missing keys are fine), the kind of street a loop
+    may follow (:data:`~venuefinder.vocabulary.roads.LOOP_STREETS`, the first it fits),
+    ``""`` for none: not such a street, too fast, or its sidewalk a way of its own."""
+    import pandas as pd
+
+    def column(key: str) -> "pd.Series":
+        return first_value(ways[key] if key in ways
+                           else pd.Series(None, index=ways.index, dtype=object))
+
+    highway = column("highway").to_numpy(dtype=object, na_value="")
+    sidewalk = np.zeros(len(ways), dtype=bool)
+    separate = np.zeros(len(ways), dtype=bool)
+    for key, values in SIDEWALK_TAGS.items():
+        value = column(key)
+        sidewalk |= value.isin(values).to_numpy(dtype=bool)
+        separate |= (value == SEPARATE_SIDEWALK).to_numpy(dtype=bool, na_value=False)
+    speed = pd.Series(np.nan, index=ways.index)
+    for key in SPEED_KEYS:  # the sign's limit first, then the zone's
+        if key in ways:
+            speed = speed.fillna(parse_maxspeed(ways[key]))
+    speed_kmh = speed.to_numpy(dtype=float)
+    kind = np.full(len(ways), "", dtype=object)
+    for name, rule in reversed(LOOP_STREETS.items()):  # the first row it fits wins
+        fits = np.isin(highway, list(rule.highways)) & (sidewalk if rule.sidewalk
+                                                        else ~separate)
+        if rule.max_speed_kmh is not None:
+            fits &= speed_kmh <= rule.max_speed_kmh
+        kind[fits] = name
+    return kind
 
 
 def _pieces(cut: np.ndarray, run: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -368,8 +414,8 @@ def _metres(values: "pd.Series") -> np.ndarray:
 def _add_crossings(nodes: "pd.DataFrame", node_of: np.ndarray, inv: np.ndarray,
                    run: np.ndarray, ways: "pd.DataFrame", flags: dict[str, np.ndarray],
                    tagged: "pd.DataFrame") -> None:
-    """Mark the nodes where a walkable way meets a motor road: the road's worst class,
-    its name, and whether a crossing with lights is mapped there."""
+    """Mark the nodes where a walkable way meets a motor road (the road's worst class and
+    its name), and the nodes on a motor road where a crossing with lights is mapped."""
     rank = {c: i for i, c in enumerate(CLASS_ORDER)}
     road_class = flags["road_class"][run]
     on_road = road_class != ""
@@ -393,7 +439,62 @@ def _add_crossings(nodes: "pd.DataFrame", node_of: np.ndarray, inv: np.ndarray,
     nodes["crossing_class"] = crossing_class
     nodes["crossing_name"] = crossing_name
     lights = tagged.loc[tagged["signalled"], "node_id"].to_numpy()
-    nodes["signalled"] = (crossing_class != "") & np.isin(nodes["osm_id"].to_numpy(), lights)
+    on_a_road = np.zeros(len(nodes), dtype=bool)
+    on_a_road[node[road_pos]] = True
+    nodes["signalled"] = on_a_road & np.isin(nodes["osm_id"].to_numpy(), lights)
+
+
+def crossed(graph: WalkGraph, node: np.ndarray, edge_in: np.ndarray,
+            edge_out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The road crossed at each *node* by a walk arriving along edge *edge_in* and leaving
+    along *edge_out*: the worst of the roads meeting there but the streets walked (a road
+    edge's way, and every way of the same name: a street is often split at its junctions).
+
+    Returns
+    -------
+    (road class, name) per node: ``""`` and ``""`` where no road is crossed.
+    """
+    indptr, arms = _road_arms(graph)
+    way = graph.edge_values("way_id")
+    road_class = graph.edge_values("road_class")
+    names = graph.edge_values("name")
+    node = np.asarray(node, dtype=np.int64)
+    walked = []  # per side: the way id, and the name of a named road ("" for none)
+    for edge in (np.asarray(edge_in, dtype=np.int64), np.asarray(edge_out, dtype=np.int64)):
+        named = (road_class[edge] != "") & np.array(
+            [isinstance(n, str) for n in names[edge]], dtype=bool)
+        walked.append((way[edge], np.where(named, names[edge], "").astype(object)))
+    start, count = indptr[node], indptr[node + 1] - indptr[node]
+    found = np.full(len(node), -1, dtype=np.int64)
+    # The arms of a node are listed worst class first: the first one not walked is crossed.
+    for k in range(int(count.max()) if len(node) else 0):
+        open_ = (found < 0) & (k < count)
+        arm = arms[np.where(open_, start + k, 0)]
+        take = open_.copy()
+        for way_walked, name_walked in walked:
+            take &= (way[arm] != way_walked) & ((name_walked == "") | (names[arm] != name_walked))
+        found[take] = arm[take]
+    hit = found >= 0
+    cls = np.where(hit, road_class[np.maximum(found, 0)], "").astype(object)
+    name = np.where(hit, names[np.maximum(found, 0)], "").astype(object)
+    name[~np.array([isinstance(n, str) for n in name], dtype=bool)] = ""
+    return cls, name
+
+
+def _road_arms(graph: WalkGraph) -> tuple[np.ndarray, np.ndarray]:
+    """The motor-road edges at every node, worst class first, as ``(indptr, edges)``: node
+    ``n``'s are ``edges[indptr[n]:indptr[n + 1]]`` (built once per graph)."""
+    if "road_arms" not in graph._cache:
+        rank = {c: i for i, c in enumerate(CLASS_ORDER)}
+        road_class = graph.edge_values("road_class")
+        roads = np.flatnonzero(road_class != "")
+        ends = np.concatenate([graph.edge_values("u")[roads], graph.edge_values("v")[roads]])
+        edge = np.concatenate([roads, roads])
+        ranks = np.array([rank[c] for c in road_class[edge]], dtype=np.int64)
+        order = np.lexsort((ranks, ends))
+        counts = np.bincount(ends, minlength=len(graph.nodes))
+        graph._cache["road_arms"] = (np.concatenate([[0], np.cumsum(counts)]), edge[order])
+    return graph._cache["road_arms"]
 
 
 def _link_rings(nodes: "pd.DataFrame", edges: "pd.DataFrame", coords: np.ndarray,
@@ -433,7 +534,8 @@ def _link_rings(nodes: "pd.DataFrame", edges: "pd.DataFrame", coords: np.ndarray
     u, v, length = (np.array(a) for a in zip(*links))
     extra = pd.DataFrame({"u": u.astype(np.int64), "v": v.astype(np.int64), "way_id": -1,
                           "kind": "link", "loop_ok": True, "walk_ok": True,
-                          "road_class": "", "length_m": length, "width_m": np.nan})
+                          "road_class": "", "street": "", "length_m": length,
+                          "width_m": np.nan})
     edges = pd.concat([edges, extra], ignore_index=True)
     for key in ("highway", "name", "surface", "smoothness", "lit", "footway"):
         edges[key] = edges[key].astype(object)

@@ -1,8 +1,11 @@
-"""Loops: closed runs of an asked length from a point, over ways without motor traffic.
+"""Loops: closed runs of an asked length from a point, over ways without motor traffic
+and, where a town maps no footway beside them, quiet streets.
 
 How a loop is found, on the safety costs of :mod:`.network` (profile ``loop``: footways,
-paths, tracks, pedestrian streets, cycleways with foot access, lap rings; a road only
-crossed at a shared node):
+paths, tracks, pedestrian streets, cycleways with foot access, lap rings, and the streets
+of :data:`~venuefinder.vocabulary.roads.LOOP_STREETS`: with a sidewalk tagged, living
+streets, residential streets at 30 km/h or less, each dearer than a footway; any other
+road only crossed at a shared node):
 
 1. **Polygon loops.** For each of :data:`BEARINGS` directions, a circle through the start
    carries three waypoints (a square with the start as its fourth corner), each snapped to
@@ -18,10 +21,11 @@ crossed at a shared node):
    a shorter polygon loop is run 2, 3, … times (up to :data:`MAX_LAPS`, while fewer
    loops than asked differ enough or the best misses the length by more than 5 %).
    **Islands.** In a town a loop crosses a street every block; a park, a shore promenade
-   or a campus whose paths cross no road is an island. Of the :data:`ISLANDS` nearest
-   within the approach's reach that can hold the length in :data:`ISLAND_MAX_LAPS` laps,
-   polygon loops inside the island (laps of at least :data:`MIN_ISLAND_LAP_M`) are run
-   as many times as make the length, with the way there run out and back.
+   or a campus whose paths cross no road (and follow none) is an island. Of the
+   :data:`ISLANDS` nearest within the approach's reach that can hold the length in
+   :data:`ISLAND_MAX_LAPS` laps, polygon loops inside the island (laps of at least
+   :data:`MIN_ISLAND_LAP_M`) are run as many times as make the length, with the way
+   there run out and back.
 3. **Choice.** Every candidate within :data:`TOLERANCE` of the length is judged
    (:func:`~venuefinder.routes.route.assess`, which also picks the direction to run it);
    the best are kept, best first, skipping one that shares more than :data:`MAX_SHARED` of
@@ -467,12 +471,17 @@ def _island_walks(graph: "WalkGraph", net: Network, source: int, cost: np.ndarra
     of a polygon loop inside it as make the length (see the module docstring)."""
     from scipy.sparse.csgraph import connected_components
 
-    crossing = graph.node_values("crossing_class") != ""
-    if not crossing.any():  # the whole network is one: the polygon loops are these
+    if "on_road" not in graph._cache:  # nodes a road touches: crossed, or a street's
+        on_road = np.zeros(len(graph.nodes), dtype=bool)
+        road = graph.edge_values("kind") == "road"
+        on_road[graph.edge_values("u")[road]] = on_road[graph.edge_values("v")[road]] = True
+        graph._cache["on_road"] = on_road
+    on_road = graph._cache["on_road"]
+    if not on_road[net.nodes].any():  # the whole network is one: the polygon loops are these
         return
     x, y = graph.nodes.loc[net.nodes[source], ["x", "y"]].to_numpy(dtype=float)
     island = Network(graph, "loop", lit=light, hazards=hits, center=(x, y),
-                     radius_m=asked / 2.0 + 50.0, closed=crossing)
+                     radius_m=asked / 2.0 + 50.0, closed=on_road)
     if island.size < 3:
         return
     _, label = connected_components(island.matrix, directed=False)

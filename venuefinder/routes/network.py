@@ -9,8 +9,10 @@ in that the way there may follow a road, at a cost (its class's ``walk_factor`` 
 ======================  ==========  ====================================================
 what                    factor      why
 ======================  ==========  ====================================================
-footway, path, track,   1.0         made for people on foot, no motor traffic
-pedestrian street
+footway, path, track    1.0         made for people on foot, no motor traffic
+a street carrying a     1.1–2.0     pedestrian street, sidewalk, living street, 30 km/h
+loop                                street: its ``factor`` in :data:`~venuefinder.
+                                    vocabulary.roads.LOOP_STREETS` (both profiles)
 running track ring      0.9         built for running, level and even
 bridleway               1.1         horses churn it
 cycleway                1.3         fast bicycles come from behind a backward runner
@@ -29,7 +31,9 @@ hazard within 15 m      2, 5, 50    low, medium, high severity (high: avoid)
 
 Crossing a road costs its class's ``crossing_cost_m`` metres
 (:data:`~venuefinder.vocabulary.roads.ROAD_CLASSES`), halved where a crossing with lights
-is mapped.
+is mapped. What is crossed is judged relative to the way walked
+(:func:`~venuefinder.routes.graph.crossed`): arriving along a street at a junction costs
+the crossing of the side street, arriving along a path the crossing of the road.
 
 Routing runs on ``scipy.sparse.csgraph.dijkstra`` over a CSR matrix of the part of the
 graph a request may reach (:class:`Network`); a loop's legs raise the cost of the edges
@@ -46,7 +50,8 @@ import numpy as np
 from ..errors import InputError, SourceError
 from ..scoring.hazards import REACH_M as HAZARD_REACH_M
 from ..vocabulary import LIT_YES
-from ..vocabulary.roads import ROAD_CLASSES
+from ..vocabulary.roads import LOOP_STREETS, ROAD_CLASSES
+from .graph import crossed
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,6 +68,8 @@ KIND_FACTORS: dict[str, float] = {"track": 0.9, "field": 1.0, "link": 1.5}
 #: Factor by road class for the way there (classes not listed are never walked).
 ROAD_FACTORS: dict[str, float] = {c: rule.walk_factor for c, rule in ROAD_CLASSES.items()
                                   if rule.walk_factor is not None}
+#: Factor of a street a loop may follow, by its kind (for both profiles).
+STREET_FACTORS: dict[str, float] = {k: rule.factor for k, rule in LOOP_STREETS.items()}
 BUSY_FACTOR = 0.5
 ROADSIDE_FACTOR = 0.2
 BAD_SURFACE_BELOW = 45.0
@@ -165,6 +172,8 @@ def _edge_factors(graph: "WalkGraph", profile: str, lit: bool) -> np.ndarray:
     road = kind == "road"
     factor[road] = (edges["road_class"].map(ROAD_FACTORS).fillna(np.inf).to_numpy(float)[road]
                     if profile == "walk" else np.inf)
+    street = edges["street"].map(STREET_FACTORS).to_numpy(float)
+    factor = np.where(np.isnan(street), factor, street)
     factor *= 1.0 + BUSY_FACTOR * graph.edge_values("busy_share")
     factor *= 1.0 + ROADSIDE_FACTOR * graph.edge_values("road_share")
     factor[graph.edge_values("surface_score") < BAD_SURFACE_BELOW] *= BAD_SURFACE_FACTOR
@@ -184,14 +193,20 @@ def grade_factor(downhill_pct: np.ndarray, uphill_pct: np.ndarray) -> np.ndarray
     return 1.0 + DOWNHILL_PER_PCT * down + UPHILL_PER_PCT * up
 
 
-def crossing_costs(graph: "WalkGraph") -> np.ndarray:
-    """Metres of cost for arriving at each node (a road crossing), 0 elsewhere; computed
-    once per graph."""
+def crossing_costs(graph: "WalkGraph") -> tuple[np.ndarray, np.ndarray]:
+    """Metres of cost for arriving along each edge at its ``u`` and at its ``v``: the road
+    crossed there (:func:`~venuefinder.routes.graph.crossed`, relative to the edge's way),
+    0 where none is; computed once per graph."""
     if "crossing_costs" not in graph._cache:
-        nodes = graph.nodes
-        cost = np.array(nodes["crossing_class"].map(CROSSING_COST_M).fillna(0.0), dtype=float)
-        cost[nodes["signalled"].to_numpy(dtype=bool)] *= SIGNALLED_DISCOUNT
-        graph._cache["crossing_costs"] = cost
+        edges = np.arange(len(graph.edges))
+        signalled = graph.node_values("signalled").astype(bool)
+        costs = []
+        for end in (graph.edge_values("u"), graph.edge_values("v")):
+            cls, _ = crossed(graph, end, edges, edges)
+            cost = np.array([CROSSING_COST_M.get(c, 0.0) for c in cls], dtype=float)
+            cost[signalled[end]] *= SIGNALLED_DISCOUNT
+            costs.append(cost)
+        graph._cache["crossing_costs"] = tuple(costs)
     return graph._cache["crossing_costs"]
 
 
@@ -242,9 +257,9 @@ class Network:
         length = graph.edge_values("length_m")[ids]
         down_uv = -graph.edge_values("min_grade_pct")[ids]
         up_uv = graph.edge_values("max_grade_pct")[ids]
-        cross = crossing_costs(graph)
-        forward = length * factor[ids] * grade_factor(down_uv, up_uv) + cross[v[ids]]
-        backward = length * factor[ids] * grade_factor(up_uv, down_uv) + cross[u[ids]]
+        at_u, at_v = crossing_costs(graph)
+        forward = length * factor[ids] * grade_factor(down_uv, up_uv) + at_v[ids]
+        backward = length * factor[ids] * grade_factor(up_uv, down_uv) + at_u[ids]
         tail = np.concatenate([lu, lv])
         head = np.concatenate([lv, lu])
         cost = np.maximum(np.concatenate([forward, backward]), 1e-3)  # csgraph: 0 = no arc

@@ -39,6 +39,7 @@ import numpy as np
 from ..errors import SourceError
 from ..vocabulary import (CROSSING_NODE_TAGS, LAP_LEISURE, MOTOR_ROAD_CLASSES, PATH_CLASSES,
                           SIGNALLED_CROSSINGS, WALKWAY_TAG_KEYS)
+from ..vocabulary.roads import STREET_TAG_KEYS
 from . import ReadStats
 from .osm_file import _first_line, check_extract_path
 from .overpass import (_check_query, _overpass_hook, _status_is_readable,
@@ -52,6 +53,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: Tags read of every way: the walkway's, and those telling which streets may carry a loop
+#: (:data:`~venuefinder.vocabulary.roads.LOOP_STREETS`).
+TAG_KEYS: tuple[str, ...] = (*WALKWAY_TAG_KEYS, *STREET_TAG_KEYS)
 #: Roles of a row of :attr:`Walkways.ways`.
 ROLES: tuple[str, ...] = ("path", "road", "track", "field")
 #: The osmnx filters of :func:`fetch_walkways`: every highway, and the lap rings.
@@ -69,7 +73,7 @@ class Walkways:
         One row per run of located nodes (a clipped way may give several): ``way_id``
         (int64), ``role`` (one of :data:`ROLES`), ``start`` and ``stop`` (the run's
         nodes are ``node_ids[start:stop]``), and the tags of
-        :data:`~venuefinder.vocabulary.WALKWAY_TAG_KEYS` (text; NaN when missing).
+        :data:`TAG_KEYS` (text; NaN when missing).
     node_ids, lon, lat
         The runs' node references and locations, run after run (a node shared by two
         ways appears once per way).
@@ -127,8 +131,8 @@ def read_walkways(path: Path, progress: Optional[Callable[[int], None]] = None) 
                 tags = obj.tags
                 nodes = obj.nodes
                 closed = len(nodes) > 2 and nodes[0].ref == nodes[-1].ref
-                values = [tags.get(k) for k in WALKWAY_TAG_KEYS]
-                role = way_role(dict(zip(WALKWAY_TAG_KEYS, values)), closed)
+                values = [tags.get(k) for k in TAG_KEYS]
+                role = way_role(dict(zip(TAG_KEYS, values)), closed)
                 if role is not None:
                     # Fixed-point x, y: no exception, and no float, for a missing node.
                     builder.add(obj.id, role, values, [(n.ref, n.x, n.y) for n in nodes])
@@ -166,7 +170,7 @@ def _add_relation_rings(builder: "_Builder", path: Path) -> None:
     for relation in relations:
         if relation.tags.get("type") != "multipolygon":
             continue
-        tags_of[relation.id] = [relation.tags.get(k) for k in WALKWAY_TAG_KEYS]
+        tags_of[relation.id] = [relation.tags.get(k) for k in TAG_KEYS]
         for member in relation.members:
             if member.type == "w" and member.role in ("outer", ""):
                 members[member.ref] = relation.id
@@ -183,7 +187,7 @@ def _add_relation_rings(builder: "_Builder", path: Path) -> None:
                 [(n.ref, n.x, n.y) for n in way.nodes])
     for relation_id, pieces in parts.items():
         values = tags_of[relation_id]
-        role = way_role(dict(zip(WALKWAY_TAG_KEYS, values)), True)
+        role = way_role(dict(zip(TAG_KEYS, values)), True)
         if role is None:
             continue
         for ring in _joined_rings(pieces):
@@ -295,14 +299,14 @@ class _Builder:
         sizes = run_size[good_run]
         bounds = np.concatenate([[0], np.cumsum(sizes)])
         rows = run_way[good_run]
-        tag_array = np.empty((len(self.tags), len(WALKWAY_TAG_KEYS)), dtype=object)
+        tag_array = np.empty((len(self.tags), len(TAG_KEYS)), dtype=object)
         if self.tags:
             tag_array[:] = self.tags
         columns: dict[str, Any] = {
             "way_id": np.asarray(self.way_ids, dtype=np.int64)[rows],
             "role": np.asarray(self.roles, dtype=object)[rows],
             "start": bounds[:-1], "stop": bounds[1:],
-            **{key: tag_array[rows, i] for i, key in enumerate(WALKWAY_TAG_KEYS)}}
+            **{key: tag_array[rows, i] for i, key in enumerate(TAG_KEYS)}}
         stats.features = len(rows)
         crossings = pd.DataFrame({"node_id": np.asarray(crossing_ids, dtype=np.int64),
                                   "signalled": np.asarray(signalled, dtype=bool)})
@@ -335,9 +339,9 @@ def walkways_from_osmnx(graph: "nx.MultiDiGraph") -> Walkways:
     nodes = graph.nodes
     for way_id, nexts in successor.items():
         tags = tags_of[way_id]
-        values = [_tag_text(tags.get(k)) for k in WALKWAY_TAG_KEYS]
+        values = [_tag_text(tags.get(k)) for k in TAG_KEYS]
         for chain, closed in _chains(nexts):
-            role = way_role(dict(zip(WALKWAY_TAG_KEYS, values)), closed)
+            role = way_role(dict(zip(TAG_KEYS, values)), closed)
             if role is not None:
                 builder.add(way_id, role, values, [
                     (n, round(nodes[n]["x"] * COORDINATE_PRECISION),
@@ -402,7 +406,7 @@ def fetch_walkways(lat: float, lon: float, radius_m: float, settings: "Settings"
         # osmnx keeps only the tags named here; the session lock is held, so setting and
         # restoring them cannot race another caller.
         saved = ox.settings.useful_tags_way, ox.settings.useful_tags_node
-        ox.settings.useful_tags_way = list(WALKWAY_TAG_KEYS)
+        ox.settings.useful_tags_way = list(TAG_KEYS)
         ox.settings.useful_tags_node = ["highway", "crossing"]
         try:
             graph = ox.graph_from_point((lat, lon), dist=radius_m, dist_type="bbox",

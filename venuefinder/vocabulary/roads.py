@@ -26,6 +26,29 @@ scores its *floor* (a quiet service lane at the edge is less bad than a primary 
 may walk a road's edge or unmapped pavement at *walk ×* its length, never a motorway or a
 trunk road; crossing one costs *cross m* metres of detour in routing and *points* per km
 in a route's crossings score (both halved at lights).
+
+Streets that may carry a loop (:data:`LOOP_STREETS`), where a town maps no separate
+footway beside them; the first row a way fits is its kind:
+
+============= ============================================ ====== ====== =====================
+street        which ways                                   factor weight said
+============= ============================================ ====== ====== =====================
+pedestrian    ``highway=pedestrian``                       1.1    0.1    a pedestrian street
+sidewalk      a road but a motorway or a trunk road, with  1.3    0.25   the sidewalk of …
+              a sidewalk tagged on it
+living_street ``highway=living_street``                    1.5    0.5    a living street
+slow_street   ``highway=residential|unclassified`` at      2.0    0.75   a street of 30 km/h
+              30 km/h or less                                            or less
+============= ============================================ ====== ====== =====================
+
+Why: a separate footway (factor 1, weight 0) is the runner's own; a pedestrian street has
+delivery vans and crowds; a sidewalk is a footway a kerb away from the cars; on a living
+street cars come at walking pace over the same ground; on a quiet 30 km/h street the runner
+shares the carriageway with them. *factor* multiplies the routing cost of running along
+it (the roadside and busy-road factors still apply); *weight* is the share of its length
+taken off a route's traffic score (a stretch on any other road takes twice its length).
+A way whose sidewalk is mapped as a way of its own (``sidewalk=separate``) is none of
+these: its runners are on that footway.
 """
 
 from __future__ import annotations
@@ -89,3 +112,58 @@ BUSY_CLASSES: tuple[str, ...] = tuple(c for c, rule in ROAD_CLASSES.items() if r
 #: Road classes a walker may not follow even on the way there.
 NO_WALK_CLASSES: tuple[str, ...] = tuple(
     c for c, rule in ROAD_CLASSES.items() if not rule.walkable)
+
+
+@dataclass(frozen=True)
+class LoopStreet:
+    """A kind of street a loop may follow (see the module's second table)."""
+
+    #: ``highway=*`` values of this kind.
+    highways: frozenset[str]
+    #: The way must have a sidewalk tagged (:data:`SIDEWALK_TAGS`).
+    sidewalk: bool
+    #: The way's speed limit must be at most this (km/h); None: any.
+    max_speed_kmh: Optional[float]
+    #: Cost factor of running along it (a separate footway: 1).
+    factor: float
+    #: Share of its length taken off a route's traffic score (a separate footway: 0).
+    weight: float
+    #: How a reason names a stretch of it: of a named street (``{name}``), of an unnamed one.
+    named: str
+    unnamed: str
+
+    def said(self, name: Optional[str]) -> str:
+        """What a reason calls a stretch of this street."""
+        return self.named.format(name=name) if name else self.unnamed
+
+
+#: Street kind → what it is, best first: a way is of the first kind it fits.
+LOOP_STREETS: dict[str, LoopStreet] = {
+    "pedestrian": LoopStreet(frozenset({"pedestrian"}), False, None, 1.1, 0.1,
+                             "{name}, a pedestrian street", "a pedestrian street"),
+    "sidewalk": LoopStreet(
+        frozenset(h for h, c in MOTOR_ROAD_CLASSES.items() if ROAD_CLASSES[c].walkable),
+        True, None, 1.3, 0.25, "the sidewalk of {name}", "a street's sidewalk"),
+    "living_street": LoopStreet(frozenset({"living_street"}), False, None, 1.5, 0.5,
+                                "{name}, a living street", "a living street"),
+    "slow_street": LoopStreet(frozenset({"residential", "unclassified"}), False, 30.0, 2.0,
+                              0.75, "{name} (30 km/h or less)",
+                              "a street of 30 km/h or less"),
+}
+#: Tags saying a sidewalk runs on a way, ``key → values``; ``sidewalk=separate`` (the
+#: footway is a way of its own) is not one of them.
+SIDEWALK_TAGS: dict[str, frozenset[str]] = {
+    "sidewalk": frozenset({"both", "left", "right", "yes"}),
+    "sidewalk:both": frozenset({"yes"}),
+    "sidewalk:left": frozenset({"yes"}),
+    "sidewalk:right": frozenset({"yes"}),
+}
+#: The value of any of the :data:`SIDEWALK_TAGS` keys saying the sidewalk is its own way.
+SEPARATE_SIDEWALK = "separate"
+#: Keys saying a street's speed limit, first found first: the sign's, then the zone's
+#: (``zone:maxspeed=DE:30``, ``maxspeed:type=DE:zone30``, ``source:maxspeed=DE:zone30``).
+SPEED_KEYS: tuple[str, ...] = ("maxspeed", "zone:maxspeed", "maxspeed:type",
+                               "source:maxspeed")
+#: Tags the walking graph reads of a street to tell its kind (beyond ``highway`` and
+#: ``maxspeed``).
+STREET_TAG_KEYS: tuple[str, ...] = (*SIDEWALK_TAGS, *SPEED_KEYS[1:])
