@@ -46,7 +46,7 @@ from sqlalchemy import ColumnElement, func, or_, select, true
 from ..clock import aware
 from ..errors import ConflictError, InputError, NotFoundError
 from .db import REPORT_LOCK, Store
-from .models import Hazard, Vote
+from .models import HAZARD_ID_MAX, Hazard, Vote
 from ..vocabulary.hazards import (
     CLIENT_MAX, DEDUPE_RADIUS_M, DESCRIPTION_MAX, EXPIRY, FLAGS_TO_HIDE, GONE_TO_RESOLVE,
     HAZARD_QUERY_MAX_RADIUS_M, KINDS, SEVERITIES,
@@ -515,6 +515,17 @@ def _client(client: object) -> str:
 
 
 def _id(hazard_id: object) -> int:
+    """*hazard_id* as an int the ``hazards.id`` column can hold.
+
+    Raises
+    ------
+    InputError
+        Not a whole number.
+    NotFoundError
+        Outside 1 to :data:`~.models.HAZARD_ID_MAX`: no hazard can have it.
+    """
     if isinstance(hazard_id, bool) or not isinstance(hazard_id, (int, np.integer)):
         raise InputError(f"a hazard id is a whole number, not {hazard_id!r}")
+    if not 1 <= hazard_id <= HAZARD_ID_MAX:
+        raise NotFoundError(f"no hazard {hazard_id}")
     return int(hazard_id)

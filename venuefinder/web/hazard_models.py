@@ -23,7 +23,9 @@ from .models import Latitude, Longitude, RequestModel, ResponseModel, radius_typ
 #: Largest radius ``GET /api/hazards`` answers (m): the map asks for its view's reports.
 MAX_HAZARD_RADIUS_M = 5_000.0
 DEFAULT_HAZARD_RADIUS_M = 1_000.0
-#: Largest id a hazard can have (the store's 64-bit key).
+#: Largest id the API parses (a signed 64-bit whole number); beyond it is a 400. Smaller
+#: ids past the store's column (:data:`venuefinder.store.models.HAZARD_ID_MAX`) are no
+#: hazard: the store answers them 404.
 MAX_ID = 2**63 - 1
 
 
