@@ -156,6 +156,37 @@ def test_bad_input_exits_2_with_one_line(runner: CliRunner, args, message):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("args, message", [
+    (["venues", "--near", "abc,24.9"], "Invalid value for '--near'"),
+    (["route", "--near", NEAR, "--length", "3,000"], "'3,000' is not a valid float"),
+    (["route", "--near", NEAR, "--alternatives", "1.5"], "'1.5' is not a valid integer"),
+    (["venues", "--near", NEAR, "--limit", "1e3"], "'1e3' is not a valid integer"),
+    (["venues"], "Missing option '--near'"),
+    (["--bogus"], "No such option '--bogus'"),
+    (["nope"], "No such command 'nope'"),
+])
+def test_usage_errors_are_the_one_error_line(runner: CliRunner, args, message):
+    """Click's own usage errors too: one line as the README promises, not click's
+    three-line block (Usage, Try, Error)."""
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("venuefinder: error: ") and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Usage:" not in result.stderr
+
+
+@pytest.mark.parametrize("url", ["sqlite:///" + "x" * 5000, "y" * 5000, "z" * 5000 + "://"])
+def test_a_huge_store_url_is_cut_in_the_error(runner: CliRunner, url: str):
+    result = runner.invoke(main, ["venues", "--near", NEAR, "--store", url])
+    assert result.exit_code in (1, 2), result.output
+    assert len(result.stderr.strip().splitlines()) == 1 and len(result.stderr) < 300
+    assert "…" in result.stderr
+
+
+def test_a_huge_bad_value_is_cut_in_the_error(runner: CliRunner):
+    result = runner.invoke(main, ["venues", "--near", NEAR, "--limit", "9" * 5000 + "x"])
+    assert result.exit_code == 2 and len(result.stderr) < 500
+
+
 def test_unreadable_dem_exits_2(runner: CliRunner, tmp_path: Path):
     junk = tmp_path / "dem.tif"
     junk.write_text("not a raster")

@@ -13,15 +13,18 @@ import logging
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NoReturn, Optional
 
 import click
 
 from ..errors import InputError, VenuefinderError
-from ..validate import parse_lat_lon
+from ..validate import clip, parse_lat_lon
 
 EXIT_SOURCE = 1
 EXIT_INPUT = 2
+#: Longest error line printed (a last guard: messages quote what they echo clipped already,
+#: but click's usage errors quote a bad value whole).
+MAX_ERROR_CHARS = 400
 
 
 def _commands() -> ModuleType:
@@ -48,18 +51,40 @@ def _run(action: Callable[[], None]) -> None:
         sys.exit(0)  # `venuefinder venues ... | head` is fine
 
 
-def _fail(message: str, code: int) -> None:
-    click.echo(f"venuefinder: error: {message}", err=True)
+def _fail(message: str, code: int) -> NoReturn:
+    line = " ".join(message.split())  # one line, whatever the message held
+    click.echo(f"venuefinder: error: {clip(line, MAX_ERROR_CHARS)}", err=True)
     sys.exit(code)
 
 
+def _usage_failure(exc: click.ClickException) -> NoReturn:
+    """A usage error (bad option value, missing option, unknown command) as the one error
+    line, naming the command's help, instead of click's three-line block."""
+    message = exc.format_message().rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        message += f" (see '{ctx.command_path} --help')"
+    _fail(message, exc.exit_code)
+
+
 class _Group(click.Group):
-    """Turns any unexpected exception into one line and exit 1 instead of a traceback."""
+    """Turns usage errors into one line (exit 2) and any unexpected exception into one line
+    and exit 1, instead of click's block or a traceback."""
+
+    def make_context(self, info_name: Optional[str], args: list[str],
+                     parent: Optional[click.Context] = None, **extra: Any) -> click.Context:
+        # The group's own options and its command name are parsed here.
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.ClickException as exc:
+            _usage_failure(exc)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+        except click.ClickException as exc:  # a command's options, parsed here
+            _usage_failure(exc)
+        except (click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except Exception as exc:  # last resort: a bug must not print a traceback at users
             logging.getLogger(__name__).debug("unexpected error", exc_info=True)

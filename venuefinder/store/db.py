@@ -39,6 +39,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import InputError, SourceError
+from ..validate import clip
 from .models import StoreVersion
 
 #: How long a SQLite writer waits for the write lock before giving up.
@@ -48,6 +49,9 @@ _WRITE = "venuefinder_write"
 #: PostgreSQL advisory lock keys (arbitrary 64-bit numbers private to venuefinder).
 REPORT_LOCK = 0x76660001
 MIGRATION_LOCK = 0x76660000
+#: Most characters of a database URL an error message quotes (a path's worth; the rest of
+#: a longer one is cut, see :func:`venuefinder.validate.clip`).
+URL_ECHO_CHARS = 120
 #: Alembic's script folder, shipped inside the package.
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -116,7 +120,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise InputError(f"not a database URL: {url!r}") from exc
+        raise InputError(f"not a database URL: {clip(url, URL_ECHO_CHARS)!r}") from exc
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         engine = create_engine(parsed, **kwargs)
@@ -127,7 +131,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         return create_engine(parsed, pool_pre_ping=True, **kwargs)
-    raise InputError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+    raise InputError(f"unsupported database {clip(backend, URL_ECHO_CHARS)!r}: use sqlite:/// "
+                     "or postgresql://")
 
 
 def open_store(url: str, **kwargs: Any) -> Store:
@@ -154,7 +159,7 @@ def connect_store(url: str, **kwargs: Any) -> Store:
         store.version()
     except (SQLAlchemyError, OSError) as exc:
         store.engine.dispose()
-        shown = make_url(url).render_as_string(hide_password=True)
+        shown = clip(make_url(url).render_as_string(hide_password=True), URL_ECHO_CHARS)
         detail = " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
         raise SourceError(f"cannot open the store at {shown}: {detail}") from None
     return store
