@@ -42,6 +42,7 @@ class Map:
         self.ways: list[tuple[int, list[int], dict[str, str]]] = []
         self.relations: list[tuple[int, list[tuple[int, str]], dict[str, str]]] = []
         self.crossings: list[tuple[int, bool]] = []
+        self.node_tags: dict[int, dict[str, str]] = {}
 
     def node(self, x: float, y: float) -> int:
         key = (round(x, 3), round(y, 3))
@@ -68,6 +69,11 @@ class Map:
         self.relations.append((relation_id, members, tags))
         return relation_id
 
+    def peak(self, x: float, y: float, ele: float) -> None:
+        """Map a summit with its height (``natural=peak``, ``ele``): one of the extract's
+        own heights."""
+        self.node_tags[self.node(x, y)] = {"natural": "peak", "ele": f"{ele:g}"}
+
     def signals(self, x: float, y: float) -> None:
         """Map a crossing with lights at an existing point."""
         self.crossings.append((self._ids[(round(x, 3), round(y, 3))], True))
@@ -87,9 +93,13 @@ class Map:
         lon, lat = _TO_WGS84.transform(X0 + xy[:, 0], Y0 + xy[:, 1])
         crossings = pd.DataFrame({"node_id": np.array([c[0] for c in self.crossings], np.int64),
                                   "signalled": np.array([c[1] for c in self.crossings], bool)})
+        peaks = [(*self._xy[i], float(tags["ele"])) for i, tags in self.node_tags.items()]
+        peak_xy = np.array(peaks, dtype=float).reshape(-1, 3)
+        peak_lon, peak_lat = _TO_WGS84.transform(X0 + peak_xy[:, 0], Y0 + peak_xy[:, 1])
         return Walkways(ways=pd.DataFrame(rows), node_ids=np.array(refs, dtype=np.int64),
                         lon=np.asarray(lon), lat=np.asarray(lat), crossings=crossings,
-                        stats=ReadStats(features=len(rows)))
+                        stats=ReadStats(features=len(rows)),
+                        heights=np.column_stack([peak_lon, peak_lat, peak_xy[:, 2]]))
 
     def write_osm(self, path: Path) -> Path:
         """The map as an OSM XML file (WGS84), for the extract reader."""
@@ -98,7 +108,10 @@ class Map:
         lines = ["<?xml version='1.0' encoding='UTF-8'?>", '<osm version="0.6">']
         for node_id, (x, y) in self._xy.items():
             lat, lon = latlon(x, y)
-            lines.append(f'  <node id="{node_id}" lat="{lat:.8f}" lon="{lon:.8f}" version="1"/>')
+            tags = "".join(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>"
+                           for k, v in self.node_tags.get(node_id, {}).items())
+            lines.append(f'  <node id="{node_id}" lat="{lat:.8f}" lon="{lon:.8f}" '
+                         f'version="1">{tags}</node>')
         for way_id, ids, tags in self.ways:
             lines.append(f'  <way id="{way_id}" version="1">')
             lines += [f'    <nd ref="{i}"/>' for i in ids]

@@ -369,16 +369,52 @@ def test_without_a_loop_the_nearest_laps_are_named():
         "away: 5 laps)")
 
 
-def test_without_a_dem_a_hilly_area_says_the_direction_could_not_be_chosen():
+def rectangle_with_peaks(*peaks: tuple[float, float, float]) -> Map:
+    """A 1 km footway rectangle and summits ``(x, y, ele)`` mapped near it."""
     m = Map()
     m.way([(0, 0), (400, 0), (400, 100), (0, 100), (0, 0)], step=10, highway="footway")
-    graph = m.graph()
-    (flat,) = find_loops(graph, *latlon(0, 0), 1000, alternatives=1)
+    for peak in peaks:
+        m.peak(*peak)
+    return m
+
+
+def test_without_a_dem_a_hilly_area_says_the_direction_could_not_be_chosen():
+    flat_graph = rectangle_with_peaks((600, 0, 40.0), (-600, 0, 30.0)).graph()
+    (flat,) = find_loops(flat_graph, *latlon(0, 0), 1000, alternatives=1)
     assert flat.reasons["flatness"] == "no elevation data to judge hills"
     assert not any("hilly" in w for w in flat.warnings)
-    (hilly,) = find_loops(graph, *latlon(0, 0), 1000, alternatives=1,
-                          relief="heights 1,020–1,480 m within 2 km")
+    # 460 m between heights 1,020 and 1,480 m 1.2 km apart: 38 % on average, hilly.
+    hilly_graph = rectangle_with_peaks((600, 0, 1480.0), (-600, 0, 1020.0)).graph()
+    (hilly,) = find_loops(hilly_graph, *latlon(0, 0), 1000, alternatives=1)
     assert hilly.reasons["flatness"] == ("no elevation data, and the area is hilly (heights "
                                          "1,020–1,480 m within 2 km)")
     assert hilly.warnings[0].startswith("hilly area: the direction to run could not be chosen")
     assert "--dem" not in " ".join(hilly.reasons.values())
+    # Heights 3 km away speak for their own area, not this one.
+    far = rectangle_with_peaks((3_000, 0, 1480.0), (-3_000, 0, 1020.0)).graph()
+    assert find_loops(far, *latlon(0, 0), 1000, alternatives=1)[0].reasons["flatness"] == (
+        "no elevation data to judge hills")
+
+
+def test_with_a_dem_the_extracts_heights_are_not_asked():
+    graph = rectangle_with_peaks((600, 0, 1480.0), (-600, 0, 1020.0)).graph(
+        dem_of(lambda x, y: 0.01 * x))
+    (loop,) = find_loops(graph, *latlon(0, 0), 1000, alternatives=1)
+    assert loop.reasons["flatness"].startswith("climbs ")
+    assert not any("hilly" in w for w in loop.warnings)
+
+
+def test_the_extracts_heights_are_read_with_the_ways_and_cached(tmp_path):
+    """Summits and contours from the extract reach the walking graph (and its disk cache),
+    where routes judge hills by them."""
+    from venuefinder.config import Settings
+    from venuefinder.routes import load_or_build_graph
+
+    m = rectangle_with_peaks((600, 0, 1480.0))
+    m.way([(-600, -50), (-600, 50)], contour="elevation", ele="1020")
+    path = m.write_osm(tmp_path / "hills.osm")
+    settings = Settings(source=str(path), cache_dir=tmp_path / "cache")
+    for graph in (load_or_build_graph(settings, path), load_or_build_graph(settings, path)):
+        assert sorted(set(graph.spot_heights[:, 2])) == [1020.0, 1480.0]
+        assert len(graph.spot_heights) >= 3  # the summit and each node of the contour
+        assert graph.relief(X0, 6_672_000.0) == "heights 1,020–1,480 m within 2 km"

@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Bump when the cached files' content or meaning changes.
-FORMAT = 1
-_ARRAYS = ("coords", "coord_offsets", "heights", "height_offsets")
+FORMAT = 2
+_ARRAYS = ("coords", "coord_offsets", "heights", "height_offsets", "spot_heights")
 #: The code a cached graph depends on: what reads the ways and what builds the graph.
 CODE_ROOTS = ("venuefinder.sources.walkways", "venuefinder.routes.graph")
 

@@ -72,6 +72,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
+from ..heights import describe_relief, relief_near
 from ..scoring.surface import SMOOTHNESS_CAPS, SURFACE_SCORES
 from ..venues import local_crs, parse_maxspeed, pd_to_metres
 from ..vocabulary import (EXCLUDED_ACCESS, EXCLUDED_SPORTS, FOOT_ALLOWED, MOTOR_ROAD_CLASSES,
@@ -120,6 +121,9 @@ class WalkGraph:
     heights, height_offsets
         Every edge's height profile from ``u`` to ``v`` at equal steps (at most
         :data:`PROFILE_STEP_M`), NaN where no DEM speaks, ragged like ``coords``.
+    spot_heights
+        The extract's own heights of the ground (summits, places, contours…), one row
+        each: metric x, y and metres; what :meth:`relief` judges hills by without a DEM.
     info
         Source, DEM and what was read, for reasons and logs.
     """
@@ -131,6 +135,7 @@ class WalkGraph:
     coord_offsets: np.ndarray
     heights: np.ndarray
     height_offsets: np.ndarray
+    spot_heights: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
     info: dict[str, Any] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -145,6 +150,25 @@ class WalkGraph:
     def has_heights(self) -> bool:
         """Whether a DEM gave heights to any edge."""
         return bool(np.isfinite(self.heights).any())
+
+    def relief(self, x: float, y: float) -> Optional[str]:
+        """What the extract's own heights say of the area around the metric point (*x*,
+        *y*) when it is hilly (:func:`venuefinder.heights.describe_relief`, by the rule of
+        :func:`venuefinder.heights.relief_near`), None when they show no hills."""
+        if not len(self.spot_heights):
+            return None
+        if "spot_heights" not in self._cache:
+            import geopandas as gpd
+
+            self._cache["spot_heights"] = gpd.GeoDataFrame(
+                {"ele": self.spot_heights[:, 2]},
+                geometry=gpd.points_from_xy(self.spot_heights[:, 0], self.spot_heights[:, 1]),
+                crs=self.crs)
+        import shapely
+
+        near = relief_near(self._cache["spot_heights"], np.array([shapely.Point(x, y)]))
+        row = near.iloc[0]
+        return describe_relief(row["low"], row["high"]) if row["hilly"] else None
 
     def edge_values(self, column: str) -> np.ndarray:
         """An edge column as a numpy array (text as objects, NaN when missing), converted
@@ -278,9 +302,13 @@ def build_graph(walkways: "Walkways", crs: Optional["CRS"] = None,
     coord_offsets = np.concatenate([[0], np.cumsum(counts)])
     edges, coords, coord_offsets = _link_rings(nodes, edges, coords, coord_offsets)
 
+    spot = walkways.heights
+    spot_x, spot_y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(
+        spot[:, 0], spot[:, 1])
     graph = WalkGraph(crs=crs, nodes=nodes, edges=edges, coords=coords,
                       coord_offsets=coord_offsets, heights=np.zeros(0, np.float32),
-                      height_offsets=np.zeros(len(edges) + 1, np.int64))
+                      height_offsets=np.zeros(len(edges) + 1, np.int64),
+                      spot_heights=np.column_stack([spot_x, spot_y, spot[:, 2]]).reshape(-1, 3))
     sample_x, sample_y = _profiles(graph)
     graph.heights = (_sample(dem, sample_x, sample_y) if dem is not None
                      else np.full(len(sample_x), np.nan, np.float32))

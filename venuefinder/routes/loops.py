@@ -114,7 +114,7 @@ def check_loop_request(lat: float, lon: float, length_m: float, alternatives: in
 def find_loops(graph: "WalkGraph", lat: float, lon: float, length_m: float, *,
                lit: bool = False, alternatives: int = MAX_ALTERNATIVES,
                hazards: Optional["pd.DataFrame"] = None,
-               after_sunset: bool = False, relief: Optional[str] = None) -> list[Route]:
+               after_sunset: bool = False) -> list[Route]:
     """Safe loops from a point, best first.
 
     Parameters
@@ -133,11 +133,10 @@ def find_loops(graph: "WalkGraph", lat: float, lon: float, length_m: float, *,
         Open hazard reports (``id``, ``kind``, ``severity``, ``lat``, ``lon``), avoided.
     after_sunset
         The run starts after sunset there (:func:`venuefinder.routes.sun.is_dark`).
-    relief
-        What the extract's own heights say of a hilly area around the start
-        (:func:`venuefinder.heights.describe_relief` where
-        :func:`venuefinder.heights.is_hilly`), None when they show no hills: without a
-        DEM, each loop then warns that its direction could not be chosen.
+
+    Without a DEM, where the extract's own heights say the start's area is hilly
+    (:meth:`~venuefinder.routes.graph.WalkGraph.relief`), each loop warns that its
+    direction could not be chosen.
 
     Returns
     -------
@@ -159,6 +158,7 @@ def find_loops(graph: "WalkGraph", lat: float, lon: float, length_m: float, *,
     hits = hazard_hits(graph, hazards)
     light = lit or after_sunset
     x, y = graph.nodes.loc[start, ["x", "y"]].to_numpy(dtype=float)
+    relief = graph.relief(x, y)
     # No point of a loop of length L lies farther than L/2 from its start.
     net = Network(graph, "loop", lit=light, hazards=hits, center=(x, y),
                   radius_m=length_m / 2.0 + 50.0)

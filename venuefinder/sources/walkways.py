@@ -17,7 +17,11 @@ What is read (tags from :mod:`venuefinder.vocabulary`):
   run round as laps; and the outer rings of such multipolygon relations, under the
   relation's id made negative;
 * nodes tagged ``highway=crossing|traffic_signals`` (with ``crossing=*``), to tell a
-  crossing with lights from one without.
+  crossing with lights from one without;
+* the extract's own heights of the ground (:mod:`venuefinder.vocabulary.heights`: summits,
+  passes, survey points, signposts and settlements with an ``ele``, and the nodes of
+  contour lines), so that a route can tell a hilly area without a DEM
+  (:mod:`venuefinder.heights`). osmnx's graph of an Overpass answer holds none.
 
 Clipping is handled, and counted, as in :mod:`.osm_file`: a way with nodes outside the
 extract keeps each run of consecutive located nodes as its own row ("trimmed"); a way with
@@ -30,7 +34,7 @@ libosmium's own pass).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
@@ -39,6 +43,7 @@ import numpy as np
 from ..errors import SourceError
 from ..vocabulary import (CROSSING_NODE_TAGS, LAP_LEISURE, MOTOR_ROAD_CLASSES, PATH_CLASSES,
                           SIGNALLED_CROSSINGS, WALKWAY_TAG_KEYS)
+from ..vocabulary.heights import HEIGHT_TAG_PAIRS, height_of
 from ..vocabulary.roads import STREET_TAG_KEYS
 from . import ReadStats
 from .osm_file import _first_line, check_extract_path
@@ -81,6 +86,8 @@ class Walkways:
         Tagged crossing nodes: ``node_id`` (int64) and ``signalled`` (bool).
     stats
         What was read, trimmed and dropped.
+    heights
+        The extract's heights of the ground, one row each: lon, lat, metres.
     """
 
     ways: "pd.DataFrame"
@@ -89,6 +96,7 @@ class Walkways:
     lat: np.ndarray
     crossings: "pd.DataFrame"
     stats: ReadStats
+    heights: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
 
 
 def read_walkways(path: Path, progress: Optional[Callable[[int], None]] = None) -> Walkways:
@@ -112,21 +120,27 @@ def read_walkways(path: Path, progress: Optional[Callable[[int], None]] = None) 
 
     check_extract_path(path)
     wanted = sorted({*(("highway", c) for c in (*PATH_CLASSES, *MOTOR_ROAD_CLASSES)),
-                     *(("leisure", v) for v in LAP_LEISURE)})
+                     *(("leisure", v) for v in LAP_LEISURE), *HEIGHT_TAG_PAIRS})
     processor = (
         osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
         .with_locations()
         .with_filter(TagFilter(*wanted).enable_for(osmium.osm.WAY))
-        .with_filter(TagFilter(*CROSSING_NODE_TAGS).enable_for(osmium.osm.NODE)))
+        .with_filter(TagFilter(*CROSSING_NODE_TAGS, *HEIGHT_TAG_PAIRS)
+                     .enable_for(osmium.osm.NODE)))
     builder = _Builder()
     crossing_ids: list[int] = []
     signalled: list[bool] = []
+    heights: list[tuple[float, float, float]] = []
     seen = 0
     try:
         for obj in processor:
             seen += 1
             if progress is not None and seen % 20_000 == 0:
                 progress(20_000)
+            height = height_of(obj.tags)
+            if height is not None:  # a summit, pass, place…, or every node of a contour
+                heights += [(n.lon, n.lat, height) for n in
+                            (obj.nodes if obj.is_way() else [obj]) if n.location.valid()]
             if obj.is_way():
                 tags = obj.tags
                 nodes = obj.nodes
@@ -136,7 +150,7 @@ def read_walkways(path: Path, progress: Optional[Callable[[int], None]] = None) 
                 if role is not None:
                     # Fixed-point x, y: no exception, and no float, for a missing node.
                     builder.add(obj.id, role, values, [(n.ref, n.x, n.y) for n in nodes])
-            elif obj.is_node():
+            elif ("highway", obj.tags.get("highway")) in CROSSING_NODE_TAGS:
                 crossing_ids.append(obj.id)
                 signalled.append(obj.tags.get("crossing") in SIGNALLED_CROSSINGS
                                  or obj.tags.get("highway") == "traffic_signals")
@@ -146,6 +160,7 @@ def read_walkways(path: Path, progress: Optional[Callable[[int], None]] = None) 
         progress(seen % 20_000)
     _add_relation_rings(builder, path)
     walkways = builder.finish(crossing_ids, signalled, seen)
+    walkways.heights = np.array(heights, dtype=float).reshape(-1, 3)
     if walkways.ways.empty:
         raise SourceError(f"{path.name} holds no paths, roads or tracks to route on")
     log.info("%s walkways: %s", path.name, walkways.stats.summary())
