@@ -51,7 +51,7 @@ def report(x: float, y: float, severity: str = "high", kind: str = "pothole",
     point = gpd.GeoSeries(gpd.points_from_xy([x], [y]), crs=CRS).to_crs("EPSG:4326")[0]
     return {"id": 1, "kind": kind, "severity": severity, "lat": point.y, "lon": point.x,
             "confirmations": 3, "created_at": NOW - timedelta(days=2),
-            "expires_at": None, **extra}
+            "expires_at": None, "reporter": 1, **extra}
 
 
 def centre(region: Region) -> tuple[float, float]:
@@ -186,3 +186,20 @@ def test_reports_are_read_again_only_when_the_store_version_moves():
     version[0] = 2
     assert reports.view() is not first and len(reads) == 2
     assert reports.view().venue("way/1", NOW)["properties"]["hazard_count"] == 1
+
+
+def test_one_clients_flood_counts_once_and_two_clients_can_veto():
+    region = scored_region()
+    fresh = {"confirmations": 1, "created_at": NOW}
+    one = LiveView(region, overlay(report(X0 + 50, Y0 + 350, **fresh))).venue(
+        "way/1", NOW)["properties"]
+    flood = [report(X0 + 5 + 3 * i, Y0 + 350, id=i, **fresh) for i in range(29)]
+    many = LiveView(region, overlay(*flood)).venue("way/1", NOW)["properties"]
+    assert many["score"] == one["score"] and many["hazard_count"] == 1
+    assert many["vetoed_by"] is None and "28 more by the same person" in \
+        many["reasons"]["hazards"]
+    assert 40.0 < one["score"] < 90.0  # lowered at once, by one person's word
+    # A second client's report: now two people stand behind them, and the place is red.
+    second = report(X0 + 50, Y0 + 380, id=99, reporter=2, **fresh)
+    two = LiveView(region, overlay(*flood, second)).venue("way/1", NOW)["properties"]
+    assert two["vetoed_by"] == "hazards" and two["score"] < 20.0

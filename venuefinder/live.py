@@ -118,8 +118,8 @@ class LiveOverlay:
     ----------
     hazards
         Open reports (``id``, ``kind``, ``severity``, ``lat``, ``lon``, ``confirmations``,
-        ``created_at``, ``expires_at``…), as :func:`venuefinder.store.hazards.open_hazards_in_bbox`
-        gives.
+        ``created_at``, ``expires_at``, ``reporter``…), as
+        :func:`venuefinder.store.hazards.open_hazards_in_bbox` gives.
     crs
         The region's metric CRS.
     settings

@@ -18,7 +18,9 @@ from venuefinder.scoring.hazards import (
     HIGH_SEVERITY_CAP, HILL_SLOPE_PCT, KIND_WEIGHT, NO_REPORTS, PENALTY, REACH_M, hazard_scores,
     with_hill_reports,
 )
-from venuefinder.vocabulary.hazards import EXPIRY, KINDS, SEVERITIES
+from venuefinder.vocabulary.hazards import (
+    CONFIRMED_EXPIRY, CORROBORATING_CLIENTS, EXPIRY, KINDS, SEVERITIES, lifetime,
+)
 
 from .conftest import CRS, X0, Y0, make_venues
 
@@ -29,7 +31,8 @@ PITCHES = [box(X0 + i * 1000, Y0, X0 + i * 1000 + 100, Y0 + 60) for i in range(3
 
 
 def make_hazards(*rows: dict) -> pd.DataFrame:
-    """Report rows like the store's frame; ``x``/``y`` in EPSG:3067 become lat/lon."""
+    """Report rows like the store's frame; ``x``/``y`` in EPSG:3067 become lat/lon; each
+    row from a client of its own unless it names its ``reporter``."""
     records = []
     for i, row in enumerate(rows):
         row = dict(row)
@@ -37,15 +40,16 @@ def make_hazards(*rows: dict) -> pd.DataFrame:
         age = row.pop("age_days", 0.0)
         kind = row.get("kind", "pothole")
         seen = NOW - timedelta(days=age)
+        confirmations = row.get("confirmations", 1)
         record = {"id": i + 1, "kind": kind, "severity": "medium", "lat": lat, "lon": lon,
-                  "confirmations": 1, "created_at": seen, "seen_at": seen,
-                  "expires_at": None if EXPIRY[kind] is None else seen + EXPIRY[kind],
-                  "description": None}
+                  "confirmations": confirmations, "created_at": seen, "seen_at": seen,
+                  "expires_at": seen + lifetime(kind, confirmations), "description": None,
+                  "reporter": 100 + i}
         record.update(row)
         records.append(record)
     frame = pd.DataFrame(records, columns=["id", "kind", "severity", "lat", "lon",
                                            "confirmations", "created_at", "seen_at",
-                                           "expires_at", "description"])
+                                           "expires_at", "description", "reporter"])
     for column in ("created_at", "seen_at", "expires_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True)
     return frame
@@ -91,15 +95,20 @@ def test_one_report_can_count_for_two_venues() -> None:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_one_high_severity_report_scores_below_40_however_weak(kind: str) -> None:
-    # The weakest a report gets: unconfirmed and seen just before it would expire.
-    age = (EXPIRY[kind] or timedelta(days=5000)) / timedelta(days=1) - 0.01
+@pytest.mark.parametrize("confirmations", [1, 2])
+def test_one_high_severity_report_scores_below_40_however_weak(kind: str,
+                                                               confirmations: int) -> None:
+    # The weakest a report gets: seen just before it would expire.
+    age = lifetime(kind, confirmations) / timedelta(days=1) - 0.01
     result = score({"x": X0 + 50, "y": Y0 + 30, "kind": kind, "severity": "high",
-                    "age_days": age})
+                    "age_days": age, "confirmations": confirmations})
     assert result["score"][0] < 40.0
     assert bool(result["high_severity"][0]) and not result["high_severity"][1:].any()
-    assert result["cap"][0] == HIGH_SEVERITY_CAP
-    assert "high-severity" in result["cap_note"][0]
+    if confirmations == 1:  # one person's word: listed and counted, but no cap
+        assert result["cap"][0] == 100.0 and result["cap_note"][0] is None
+    else:
+        assert result["cap"][0] == HIGH_SEVERITY_CAP
+        assert "high-severity" in result["cap_note"][0]
 
 
 def test_severity_age_and_confirmations_order_the_scores() -> None:
@@ -210,7 +219,8 @@ def test_a_hill_report_replaces_built_level_with_the_slope_it_names() -> None:
 @pytest.mark.parametrize("severity, expected", [("low", 70.0), ("medium", 45.0),
                                                 ("high", 20.0)])
 def test_the_severity_names_the_slope(severity: str, expected: float) -> None:
-    result = hills({"x": X0 + 50, "y": Y0 + 30, "kind": "hill", "severity": severity})
+    result = hills({"x": X0 + 50, "y": Y0 + 30, "kind": "hill", "severity": severity,
+                    "confirmations": 2})
     assert result["score"][0] == expected == slope_to_score(HILL_SLOPE_PCT[severity])
     assert expected >= 20.0  # the veto threshold: one report alone never vetoes
 
@@ -230,10 +240,11 @@ def test_a_measurement_is_kept_after_the_report_and_a_lower_score_stays() -> Non
 def test_the_steepest_of_several_reports_counts_and_all_are_said() -> None:
     result = hills({"x": X0 + 50, "y": Y0 + 30, "kind": "hill", "severity": "low"},
                    {"x": X0 + 20, "y": Y0 + 10, "kind": "hill", "severity": "high",
-                    "age_days": 3})
+                    "age_days": 3, "confirmations": 2})
     assert result["score"][0] == 20.0
-    assert result["reason"][0].startswith("Reported here: steep hill, high, 3 days ago; "
-                                          "steep hill, low, today; scored as a 8% slope")
+    assert result["reason"][0].startswith("Reported here: steep hill, high, confirmed by 1, "
+                                          "3 days ago; steep hill, low, today; scored as a 8% "
+                                          "slope")
 
 
 def test_other_reports_leave_flatness_alone() -> None:
@@ -249,3 +260,90 @@ def test_the_hazard_line_of_a_hill_says_where_its_slope_counts() -> None:
                    {"x": X0 + 20, "y": Y0 + 10, "kind": "glass", "severity": "low"})
     assert result["reason"][0] == ("steep hill, medium, today (its slope counted in flatness); "
                                    "glass or debris, low, today")
+
+
+# --- one client cannot sink a venue alone ----------------------------------------------------
+
+def _spots(n: int, **row) -> list[dict]:
+    """*n* reports on pitch 0, 10 m apart (distinct spots), with *row*'s fields."""
+    return [{"x": X0 + 5 + 10 * (i % 10), "y": Y0 + 5 + 5 * (i // 10), **row}
+            for i in range(n)]
+
+
+def test_a_clients_reports_near_a_venue_count_once_its_worst() -> None:
+    one = score({"x": X0 + 50, "y": Y0 + 30, "severity": "high", "reporter": 7})
+    flood = score(*_spots(28, severity="high", reporter=7),
+                  {"x": X0 + 50, "y": Y0 + 30, "severity": "low", "reporter": 7})
+    assert flood["score"][0] == one["score"][0] and flood["penalty"][0] == one["penalty"][0]
+    assert flood["hazard_count"][0] == 1
+    assert flood["reason"][0] == ("pothole, high, today; 28 more by the same person (a "
+                                  "person's reports here count once: the worst)")
+    # Two clients: each counts, so their reports add up as before.
+    two = score({"x": X0 + 50, "y": Y0 + 30, "severity": "high", "reporter": 7},
+                {"x": X0 + 20, "y": Y0 + 10, "severity": "high", "reporter": 8})
+    assert two["hazard_count"][0] == 2 and two["score"][0] < one["score"][0]
+
+
+def test_the_worst_of_a_clients_reports_is_the_one_counted() -> None:
+    result = score({"x": X0 + 50, "y": Y0 + 30, "severity": "low", "reporter": 7},
+                   {"x": X0 + 20, "y": Y0 + 10, "kind": "glass", "severity": "high",
+                    "reporter": 7})
+    alone = score({"x": X0 + 20, "y": Y0 + 10, "kind": "glass", "severity": "high"})
+    assert result["score"][0] == alone["score"][0]
+    assert result["reason"][0].startswith("glass or debris, high, today; 1 more by the same")
+
+
+def test_one_client_never_vetoes_however_high_the_threshold() -> None:
+    venues = make_venues(*({"geometry": g} for g in PITCHES))
+    flood = make_hazards(*_spots(29, severity="high", reporter=7))
+    alone = hazard_scores(venues, flood, CRS, NOW, veto_below=60.0)
+    assert alone["score"][0] == 60.0 and alone["cap"][0] == 100.0
+    # The same reports by two clients, or one confirmed by another, may veto and cap.
+    two = make_hazards(*_spots(2, severity="high", reporter=7),
+                       {"x": X0 + 50, "y": Y0 + 30, "severity": "high", "reporter": 8})
+    confirmed = make_hazards({"x": X0 + 50, "y": Y0 + 30, "severity": "high",
+                              "confirmations": 2})
+    for hazards in (two, confirmed):
+        result = hazard_scores(venues, hazards, CRS, NOW, veto_below=60.0)
+        assert result["score"][0] < 60.0 and result["cap"][0] == HIGH_SEVERITY_CAP
+    assert CORROBORATING_CLIENTS == 2
+
+
+def test_the_cap_needs_two_clients_behind_high_reports() -> None:
+    # Two clients, but only one says high: no cap.
+    mixed = score({"x": X0 + 50, "y": Y0 + 30, "severity": "high", "reporter": 7},
+                  {"x": X0 + 20, "y": Y0 + 10, "severity": "low", "reporter": 8})
+    assert mixed["cap"][0] == 100.0 and bool(mixed["high_severity"][0])
+    both = score({"x": X0 + 50, "y": Y0 + 30, "severity": "high", "reporter": 7},
+                 {"x": X0 + 20, "y": Y0 + 10, "kind": "glass", "severity": "high",
+                  "reporter": 8})
+    assert both["cap"][0] == HIGH_SEVERITY_CAP
+
+
+def test_one_clients_high_hill_counts_as_medium_until_confirmed() -> None:
+    result = hills({"x": X0 + 50, "y": Y0 + 30, "kind": "hill", "severity": "high"})
+    assert result["score"][0] == 45.0 == round(float(slope_to_score(6.0)), 1)
+    assert result["reason"][0] == ("Reported here: steep hill, high, today; scored as a 6% "
+                                   "slope (8% once someone else confirms it) instead of the "
+                                   "guess (90)")
+    # A second client's own high report of the slope confirms it.
+    two = hills({"x": X0 + 50, "y": Y0 + 30, "kind": "hill", "severity": "high"},
+                {"x": X0 + 10, "y": Y0 + 10, "kind": "hill", "severity": "high"})
+    assert two["score"][0] == 20.0
+    # The same client twice does not.
+    same = hills({"x": X0 + 50, "y": Y0 + 30, "kind": "hill", "severity": "high",
+                  "reporter": 7},
+                 {"x": X0 + 10, "y": Y0 + 10, "kind": "hill", "severity": "high",
+                  "reporter": 7})
+    assert same["score"][0] == 45.0
+
+
+def test_an_unconfirmed_hill_fades_and_expires_like_other_reports() -> None:
+    assert EXPIRY["hill"] == timedelta(days=30) < CONFIRMED_EXPIRY["hill"]
+    venues = make_venues({"geometry": PITCHES[0]})
+    hazards = make_hazards({"x": X0 + 50, "y": Y0 + 30, "kind": "hill"})
+    assert hazard_scores(venues, hazards, CRS, NOW)["hazard_count"][0] == 1
+    later = NOW + EXPIRY["hill"]
+    assert hazard_scores(venues, hazards, CRS, later)["hazard_count"][0] == 0
+    static = flatness(BUILT_LEVEL)
+    assert with_hill_reports(static, venues, hazards, CRS, later) is static

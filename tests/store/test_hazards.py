@@ -20,9 +20,11 @@ from sqlalchemy import event, func, select
 
 from venuefinder.errors import ConflictError, InputError, NotFoundError
 from venuefinder.store import hazards as H
-from venuefinder.store.db import Store
+from venuefinder.store.db import Store, downgrade, upgrade
 from venuefinder.store.models import Hazard, Vote
-from venuefinder.vocabulary.hazards import EXPIRY, KINDS
+from venuefinder.vocabulary.hazards import (
+    CONFIRMED_EXPIRY, EXPIRY, KINDS, REPORT_BUDGET, REPORT_BUDGET_RADIUS_M, REPORT_BUDGET_WINDOW,
+)
 
 from .conftest import NOW
 
@@ -54,16 +56,15 @@ def near_ids(store: Store, when=NOW, **kwargs) -> list[int]:
 # -- expiry -------------------------------------------------------------------------------
 
 def test_vocabulary_is_complete() -> None:
-    assert set(EXPIRY) == set(KINDS)
-    assert EXPIRY["glass"] == timedelta(days=3) and EXPIRY["hill"] is None
+    assert set(EXPIRY) == set(KINDS) and set(CONFIRMED_EXPIRY) <= set(KINDS)
+    assert EXPIRY["glass"] == timedelta(days=3) and EXPIRY["hill"] == timedelta(days=30)
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_report_expires_by_its_kind(store: Store, kind: str) -> None:
     hazard, merged = report(store, kind=kind)
     assert merged is None and hazard.status == "open" and hazard.confirmations == 1
-    lifetime = EXPIRY[kind]
-    assert hazard.expires_at == (None if lifetime is None else NOW + lifetime)
+    assert hazard.expires_at == NOW + EXPIRY[kind]
     assert H.get_hazard(store, hazard.id) == hazard
 
 
@@ -156,9 +157,42 @@ def test_confirm_renews_the_lifetime_and_counts_each_client_once(store: Store) -
                               .where(Vote.action == "confirm")) == 2
 
 
-def test_a_never_expiring_report_stays_never_expiring(store: Store) -> None:
-    hazard, _ = report(store, kind="hill")
-    assert H.confirm(store, hazard.id, "b", NOW + timedelta(days=900)).expires_at is None
+def test_an_unconfirmed_hill_expires_and_a_confirmed_one_lives_longer(store: Store) -> None:
+    fake, _ = report(store, kind="hill", client="a")
+    assert fake.expires_at == NOW + timedelta(days=30)
+    with pytest.raises(ConflictError, match="expired"):
+        H.confirm(store, fake.id, "b", NOW + timedelta(days=30))
+    assert H.hazards_near(store, LAT, LON, 100.0, NOW + timedelta(days=30)) == []
+    # The same client saying it again renews it, but only by the unconfirmed lifetime.
+    real, _ = report(store, kind="hill", at=north(100.0), client="a", when=NOW)
+    day5 = NOW + timedelta(days=5)
+    assert H.confirm(store, real.id, "a", day5).expires_at == day5 + timedelta(days=30)
+    # A second client: a year from then.
+    day9 = NOW + timedelta(days=9)
+    confirmed = H.confirm(store, real.id, "b", day9)
+    assert confirmed.confirmations == 2
+    assert confirmed.expires_at == day9 + CONFIRMED_EXPIRY["hill"] == day9 + timedelta(days=365)
+
+
+def test_open_hills_get_their_lifetime_when_migrated(store: Store) -> None:
+    """0004: hills that never expired get ``seen_at`` plus their lifetime; down, never."""
+    downgrade(store, "0003")
+    old = NOW - timedelta(days=100)
+    with store.write() as session:
+        for reporter, confirmations, status in (("a", 1, "open"), ("b", 2, "open"),
+                                                 ("c", 1, "resolved")):
+            session.add(Hazard(kind="hill", severity="high", lat=LAT, lon=LON, status=status,
+                               confirmations=confirmations, flags=0, reporter=reporter,
+                               created_at=old, updated_at=old, seen_at=old, expires_at=None))
+    upgrade(store)
+    with store.read() as session:
+        expiries = [h.expires_at for h in session.scalars(select(Hazard).order_by(Hazard.id))]
+    assert expiries == [old + timedelta(days=30), old + timedelta(days=365), None]
+    assert [h.id for h, _ in H.hazards_near(store, LAT, LON, 10.0, NOW)] == [2]
+    downgrade(store, "0003")
+    with store.read() as session:
+        assert session.scalars(select(Hazard.expires_at)).all() == [None] * 3
+    upgrade(store)
 
 
 def test_only_an_open_report_can_be_confirmed(store: Store) -> None:
@@ -210,6 +244,9 @@ def test_hide_and_restore(store: Store) -> None:
     restored = H.restore(store, hazard.id, NOW)
     assert restored.status == "open" and restored.flags == 0
     assert near_ids(store) == [quiet.id, hazard.id]
+    # The admin's review counts once among those who say it is there.
+    assert restored.confirmations == 2
+    assert H.restore(store, hazard.id, NOW).confirmations == 2
     H.flag(store, hazard.id, "a", None, NOW)  # already counted before the review
     assert H.get_hazard(store, hazard.id).flags == 0
     assert H.hide(store, hazard.id, NOW).status == "hidden"
@@ -345,11 +382,55 @@ def test_open_hazards_in_bbox_is_a_frame_for_scoring(store: Store) -> None:
 
 def test_the_reporter_never_leaves_the_store(store: Store) -> None:
     hazard, _ = report(store, client="secret-hash")
+    report(store, kind="glass", client="secret-hash")
+    report(store, kind="dark", client="other-hash")
     assert "reporter" not in {f.name for f in dataclasses.fields(H.HazardReport)}
     assert "secret-hash" not in repr(hazard)
-    assert "reporter" not in H.open_hazards_in_bbox(store, 24, 60, 25, 61, NOW).columns
+    # The scoring frame says only which reports share a client.
+    frame = H.open_hazards_in_bbox(store, 24, 60, 25, 61, NOW)
+    assert frame["reporter"].tolist() == [0, 0, 1]
+    assert not frame.isin(["secret-hash", "other-hash"]).any().any()
     with store.read() as session:
         assert session.get(Hazard, hazard.id).reporter == "secret-hash"
+
+
+# -- the per-client budget ----------------------------------------------------------------
+
+def spread(i: int, metres: float = 40.0) -> tuple[float, float]:
+    """The *i*-th point of a line of distinct spots (no two merge) within the budget's area."""
+    return north(metres * i - 200.0)
+
+
+def test_a_client_has_a_daily_report_budget_per_area(store: Store) -> None:
+    start = NOW - timedelta(hours=3)
+    for i in range(REPORT_BUDGET):
+        report(store, at=spread(i), client="a", when=start + timedelta(minutes=i))
+    before = count(store), count(store, Vote), store.version()
+    with pytest.raises(H.ReportBudgetError, match=f"at most {REPORT_BUDGET}") as refused:
+        report(store, at=spread(REPORT_BUDGET), client="a")
+    # The first of them leaves the window 21 hours from now: one more is possible then.
+    assert refused.value.retry_after == REPORT_BUDGET_WINDOW - timedelta(hours=3)
+    assert isinstance(refused.value, InputError)
+    assert (count(store), count(store, Vote), store.version()) == before
+    # Confirming (also by reporting the same spot again) is not limited; others have theirs.
+    assert report(store, at=spread(3), client="a")[1] is not None
+    assert report(store, at=spread(3), client="b")[1] is not None
+    assert report(store, kind="glass", client="b")[1] is None
+    # Far enough away, or once the window has passed, the client may report again.
+    far = north(REPORT_BUDGET_RADIUS_M + 300.0)
+    assert report(store, at=far, client="a")[1] is None
+    later = start + REPORT_BUDGET_WINDOW
+    assert report(store, kind="glass", at=spread(REPORT_BUDGET), client="a",
+                  when=later)[1] is None
+
+
+def test_closed_reports_still_count_against_the_budget(store: Store) -> None:
+    for i in range(REPORT_BUDGET):
+        hazard, _ = report(store, at=spread(i), client="a")
+        H.mark_gone(store, hazard.id, "x", NOW)
+        H.mark_gone(store, hazard.id, "y", NOW)
+    with pytest.raises(H.ReportBudgetError):
+        report(store, at=spread(REPORT_BUDGET), client="a")
 
 
 # -- concurrency and durability -------------------------------------------------------------
@@ -394,6 +475,20 @@ def test_two_hundred_simultaneous_reports_of_distinct_spots_make_200_rows(
     results = _in_parallel(200, lambda i: report(store, at=north(40.0 * i), client=f"c{i}"))
     assert all(merged is None for _, merged in results)
     assert len({hazard.id for hazard, _ in results}) == 200 and count(store) == 200
+
+
+def test_simultaneous_reports_of_one_client_cannot_overdraw_its_budget(racy: Store) -> None:
+    store = racy
+
+    def attempt(i: int) -> bool:
+        try:
+            report(store, at=spread(i, 30.0), client="flood")
+        except H.ReportBudgetError:
+            return False
+        return True
+
+    results = _in_parallel(3 * REPORT_BUDGET, attempt)
+    assert results.count(True) == REPORT_BUDGET == count(store)
 
 
 def test_simultaneous_confirmations_count_each_client_once(racy: Store) -> None:

@@ -19,13 +19,23 @@ Rules (numbers in :mod:`.vocabulary`):
 * **Confirmations** count distinct clients who said the hazard is there, the reporter
   included, so a new report has 1. A client confirming again renews the lifetime (it is
   fresh news) but does not count twice. Only an open report can be confirmed; one that
-  expired or was resolved is reported anew.
+  expired or was resolved is reported anew. The lifetime is the kind's
+  (:func:`~venuefinder.vocabulary.hazards.lifetime`): longer for a hill once a second client
+  stands behind it.
+* **Budget**: a client adds at most :data:`REPORT_BUDGET` new reports within
+  :data:`REPORT_BUDGET_RADIUS_M` in :data:`REPORT_BUDGET_WINDOW` (whatever became of them);
+  one more raises :class:`ReportBudgetError`. Confirming, also by reporting again, is not
+  limited by it (a client counts once per report anyway). Checked in the report's write
+  transaction, under its lock, so simultaneous reports cannot overdraw it.
 * **Gone**: :data:`GONE_TO_RESOLVE` distinct clients resolve an open report.
 * **Flags**: :data:`FLAGS_TO_HIDE` distinct clients hide a report until an admin looks;
   :func:`restore` clears the flag count (the admin has reviewed those flags; the same
   clients cannot flag again) and reopens it, or resolves it if enough clients said gone.
+  The admin's review counts as one confirmation (:data:`ADMIN_CLIENT`): with the reporter,
+  two stand behind it, as the heaviest effects of a report need.
 * ``reporter`` (an opaque client id) is stored for dedupe and abuse handling and never
-  leaves this module: :class:`HazardReport` has no such field.
+  leaves this module: :class:`HazardReport` has no such field, and the scoring frame only
+  says which reports share a client (a number per frame).
 
 Spatial queries use a plain indexed ``(status, lat, lon)`` bounding box, then the exact
 WGS84 ellipsoidal distance (``pyproj.Geod``, vectorised) in Python. PostGIS is not needed
@@ -37,7 +47,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Optional, Sequence
 
 import numpy as np
@@ -48,8 +58,9 @@ from ..errors import ConflictError, InputError, NotFoundError
 from .db import REPORT_LOCK, Store
 from .models import HAZARD_ID_MAX, Hazard, Vote
 from ..vocabulary.hazards import (
-    CLIENT_MAX, DEDUPE_RADIUS_M, DESCRIPTION_MAX, EXPIRY, FLAGS_TO_HIDE, GONE_TO_RESOLVE,
-    HAZARD_QUERY_MAX_RADIUS_M, KINDS, SEVERITIES,
+    CLIENT_MAX, DEDUPE_RADIUS_M, DESCRIPTION_MAX, FLAGS_TO_HIDE, GONE_TO_RESOLVE,
+    HAZARD_QUERY_MAX_RADIUS_M, KINDS, REPORT_BUDGET, REPORT_BUDGET_RADIUS_M,
+    REPORT_BUDGET_WINDOW, SEVERITIES, lifetime,
 )
 
 if TYPE_CHECKING:
@@ -58,7 +69,11 @@ if TYPE_CHECKING:
 
 #: Columns of :func:`open_hazards_in_bbox` (what the ``hazards`` criterion reads).
 FRAME_COLUMNS: tuple[str, ...] = ("id", "kind", "severity", "lat", "lon", "confirmations",
-                                  "created_at", "seen_at", "expires_at", "description")
+                                  "created_at", "seen_at", "expires_at", "description",
+                                  "reporter")
+#: The client an admin's review confirms a report as: never a client id (those are
+#: SHA-256 hex digests), so it counts once beside any client.
+ADMIN_CLIENT = "admin"
 
 # Smallest metres per radian of latitude (the meridian's curvature radius at the equator)
 # and the equatorial radius, for bounding boxes that surely hold a radius; 1 % margin.
@@ -97,6 +112,15 @@ class HazardReport:
         return cls(row.id, row.kind, row.severity, row.lat, row.lon, row.description,
                    row.status, row.confirmations, row.flags, row.created_at, row.updated_at,
                    row.seen_at, row.expires_at)
+
+
+class ReportBudgetError(InputError):
+    """The client has used its :data:`REPORT_BUDGET` here; it may report again after
+    ``retry_after`` (a :class:`~datetime.timedelta`). The web answers it 429."""
+
+    def __init__(self, message: str, retry_after: timedelta) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -139,6 +163,8 @@ def report_hazard(store: Store, kind: str, severity: str, lat: float, lon: float
     ------
     InputError
         A bad kind, severity, coordinate, description, client or time.
+    ReportBudgetError
+        A new report past the client's budget here (nothing is stored).
     """
     now = aware(now)
     kind, severity = _choice(kind, KINDS, "kind"), _choice(severity, SEVERITIES, "severity")
@@ -154,6 +180,7 @@ def report_hazard(store: Store, kind: str, severity: str, lat: float, lon: float
             hazard.severity = max(hazard.severity, severity, key=SEVERITIES.index)
             hazard.description = hazard.description or description
             return HazardReport.of(hazard), hazard.id
+        _spend_budget(session, client, lat, lon, now)
         hazard = Hazard(kind=kind, severity=severity, lat=lat, lon=lon,
                         description=description, status="open", confirmations=1, flags=0,
                         reporter=client, created_at=now, updated_at=now, seen_at=now,
@@ -251,7 +278,8 @@ def hide(store: Store, hazard_id: int, now: Optional[datetime] = None) -> Hazard
 def restore(store: Store, hazard_id: int, now: Optional[datetime] = None) -> HazardReport:
     """Admin: the flags were reviewed and the report stands. Clears the flag count and
     reopens it, or resolves it if :data:`GONE_TO_RESOLVE` clients had said it was gone.
-    The lifetime is not renewed.
+    The admin counts once among its confirmations (:data:`ADMIN_CLIENT`); the lifetime is
+    not renewed.
 
     Raises
     ------
@@ -264,6 +292,8 @@ def restore(store: Store, hazard_id: int, now: Optional[datetime] = None) -> Haz
         gone = _count(session, hazard.id, "gone") >= GONE_TO_RESOLVE
         hazard.status = "resolved" if gone else "open"
         hazard.flags, hazard.updated_at = 0, now
+        if _vote(session, hazard, ADMIN_CLIENT, "confirm", None, now):
+            hazard.confirmations += 1
         return HazardReport.of(hazard)
 
 
@@ -320,7 +350,9 @@ def open_hazards_in_bbox(store: Store, west: float, south: float, east: float, n
     Returns
     -------
     pandas.DataFrame
-        One row per open report, columns :data:`FRAME_COLUMNS` (times tz-aware UTC).
+        One row per open report, columns :data:`FRAME_COLUMNS` (times tz-aware UTC;
+        ``reporter`` a number, the same for reports of the same client in this frame, never
+        the client's id).
 
     Raises
     ------
@@ -340,6 +372,7 @@ def open_hazards_in_bbox(store: Store, west: float, south: float, east: float, n
     with store.read() as session:
         rows = session.execute(query).all()
     frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=list(FRAME_COLUMNS))
+    frame["reporter"] = pd.factorize(frame["reporter"])[0].astype("int64")
     frame = frame.astype({"id": "int64", "confirmations": "int64", "lat": "float64",
                           "lon": "float64", "kind": object, "severity": object,
                           "description": object})
@@ -374,9 +407,27 @@ def _witness(session: "Session", hazard: Hazard, client: str, now: datetime) -> 
         hazard.confirmations += 1
     hazard.seen_at = max(hazard.seen_at, now)
     hazard.updated_at = now
-    renewed = _expiry(hazard.kind, now)
-    if hazard.expires_at is not None and renewed is not None:
-        hazard.expires_at = max(hazard.expires_at, renewed)
+    renewed = _expiry(hazard.kind, now, hazard.confirmations)
+    hazard.expires_at = max(hazard.expires_at or renewed, renewed)
+
+
+def _spend_budget(session: "Session", client: str, lat: float, lon: float,
+                  now: datetime) -> None:
+    """Raise :class:`ReportBudgetError` when *client* already added :data:`REPORT_BUDGET`
+    reports within :data:`REPORT_BUDGET_RADIUS_M` of the point in the last
+    :data:`REPORT_BUDGET_WINDOW`. The caller holds the report lock."""
+    since = now - REPORT_BUDGET_WINDOW
+    recent = _near(session, lat, lon, REPORT_BUDGET_RADIUS_M, lock=False,
+                   where=[Hazard.reporter == client, Hazard.created_at > since])
+    if len(recent) < REPORT_BUDGET:
+        return
+    # The budget frees up when enough of them have left the window for one more.
+    freed = sorted(h.created_at for h, _ in recent)[len(recent) - REPORT_BUDGET]
+    raise ReportBudgetError(
+        f"at most {REPORT_BUDGET} new hazard reports per client within "
+        f"{REPORT_BUDGET_RADIUS_M / 1000:g} km a day: this client has made {len(recent)} "
+        "here; confirming an existing report is still possible",
+        freed + REPORT_BUDGET_WINDOW - now)
 
 
 def _vote(session: "Session", hazard: Hazard, client: str, action: str,
@@ -456,9 +507,8 @@ def _expired(expires_at: Optional[datetime], now: datetime) -> bool:
     return expires_at is not None and expires_at <= now
 
 
-def _expiry(kind: str, now: datetime) -> Optional[datetime]:
-    lifetime = EXPIRY[kind]
-    return None if lifetime is None else now + lifetime
+def _expiry(kind: str, now: datetime, confirmations: int = 1) -> datetime:
+    return now + lifetime(kind, confirmations)
 
 
 def _choice(value: object, allowed: tuple[str, ...], what: str) -> str:
