@@ -367,6 +367,12 @@ def test_without_a_loop_the_nearest_laps_are_named():
     assert str(err.value).endswith(
         f"laps near: Eläintarhan kenttä (way/1000, {suggestion['distance'] / 1000:.1f} km "
         "away: 5 laps)")
+    # Called by a region's labels where it has them (the API's answer), the message too.
+    named = err.value.relabelled({"way/1000": "Athletics track Eläintarhan kenttä"})
+    assert named.suggestions == [{**suggestion, "label": "Athletics track Eläintarhan kenttä"}]
+    assert str(named) == str(err.value).replace("laps near: Eläintarhan kenttä",
+                                                "laps near: Athletics track Eläintarhan kenttä")
+    assert isinstance(named, NotFoundError) and named.reason == err.value.reason
 
 
 def rectangle_with_peaks(*peaks: tuple[float, float, float]) -> Map:

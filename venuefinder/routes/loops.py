@@ -164,10 +164,9 @@ def find_loops(graph: "WalkGraph", lat: float, lon: float, length_m: float, *,
                   radius_m=length_m / 2.0 + 50.0)
     source = net.local(start)
     if source < 0:  # its ways all lead out of reach of a loop this short
-        suggestions = lap_suggestions(graph, x, y, length_m)
         raise NoLoopError(f"no closed loop of {length_m:g} m from {lat:.5f},{lon:.5f}: "
-                          "the paths there are too long for it" + _suggested(suggestions),
-                          suggestions)
+                          "the paths there are too long for it",
+                          lap_suggestions(graph, x, y, length_m))
     cost, predecessors = net.search(source)
     lengths = graph.edge_values("length_m")
 
@@ -186,20 +185,26 @@ def find_loops(graph: "WalkGraph", lat: float, lon: float, length_m: float, *,
                          seen, lengths, length_m, light, hits, relief)
         chosen = _choose(routes, alternatives, lengths)
     if not chosen:
-        suggestions = lap_suggestions(graph, x, y, length_m)
         raise NoLoopError(f"no closed loop of {length_m:g} m (±{TOLERANCE:.0%}) from "
-                          f"{lat:.5f},{lon:.5f}: the paths there are too few"
-                          + _suggested(suggestions), suggestions)
+                          f"{lat:.5f},{lon:.5f}: the paths there are too few",
+                          lap_suggestions(graph, x, y, length_m))
     return chosen
 
 
 class NoLoopError(NotFoundError):
-    """No loop from a point; ``suggestions``: the nearest venues with laps
-    (:func:`lap_suggestions`)."""
+    """No loop from a point: *reason*, then the nearest venues with laps, ``suggestions``
+    (:func:`lap_suggestions`), named in the message."""
 
-    def __init__(self, message: str, suggestions: list[dict[str, Any]]) -> None:
-        super().__init__(message)
+    def __init__(self, reason: str, suggestions: list[dict[str, Any]]) -> None:
+        super().__init__(reason + _suggested(suggestions))
+        self.reason = reason
         self.suggestions = suggestions
+
+    def relabelled(self, labels: dict[str, str]) -> "NoLoopError":
+        """The same error with the suggestions called by *labels* (venue id → label) where
+        it names them (a region's labels, beside which the graph's are plain)."""
+        return NoLoopError(self.reason, [{**s, "label": labels.get(s["id"], s["label"])}
+                                         for s in self.suggestions])
 
 
 def lap_suggestions(graph: "WalkGraph", x: float, y: float,
