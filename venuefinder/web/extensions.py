@@ -22,14 +22,17 @@ from typing import TYPE_CHECKING, Optional
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from limits import parse_many
+from limits.errors import ConfigurationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+# checked_rate_limit: guards reads it from here.
+from ..config import checked_rate_limit, limit_off  # noqa: F401
 from ..errors import InputError
 from ..live import LiveReports, region_with_live
 from ..store.db import Store, connect_store
 from ..store.hazards import open_hazards_in_bbox
+from ..validate import clip
 from .state import LIVE_KEY
 
 if TYPE_CHECKING:
@@ -44,8 +47,6 @@ LIMITER_KEY = "venuefinder.limiter"
 #: once so that every worker and restart agrees.
 SECRET_FILE = "secret_key"
 SQLITE_FILE = "venuefinder.db"
-#: Rate-limit settings that switch a limit off (e.g. for benchmarks).
-RATE_LIMIT_OFF = frozenset({"", "0", "none", "off", "false", "disabled"})
 
 
 # -- the secret ---------------------------------------------------------------------------
@@ -137,50 +138,35 @@ def _dispose_after_fork(store: Store) -> None:
 
 # -- the rate limiter ---------------------------------------------------------------------
 
-def limit_off(value: Optional[str]) -> bool:
-    """Whether a rate-limit setting switches its limit off (``none``, ``off``, empty …)."""
-    return str(value or "").strip().lower() in RATE_LIMIT_OFF
-
-
 def rate_limit_enabled(settings: "Settings") -> bool:
     """Whether ``settings.rate_limit`` asks for a limit."""
     return not limit_off(settings.rate_limit)
-
-
-def checked_rate_limit(value: str, setting: str, example: str) -> str:
-    """*value* if it is a rate limit or switches one off; checked at start-up because
-    flask-limiter parses lazily and a typo would fail every request.
-
-    Raises
-    ------
-    InputError
-        Naming *setting* and an *example* of a limit.
-    """
-    if limit_off(value):
-        return value
-    try:
-        parse_many(value)
-    except ValueError:
-        raise InputError(f"{setting} {value!r} is not a rate limit such as '{example}' "
-                         "(or 'none' to switch it off)") from None
-    return value
 
 
 def init_limiter(app: Flask, settings: "Settings") -> None:
     """flask-limiter: one limit per client address and route (``settings.rate_limit``).
 
     In-memory storage is per process: behind gunicorn with N workers a client may get up to
-    N times the limit, which is acceptable for a guard against runaway clients.
+    N times the limit, which is acceptable for a guard against runaway clients. The settings
+    checked the limit's syntax (flask-limiter parses lazily: a typo would fail every request).
+
+    Raises
+    ------
+    InputError
+        The storage cannot be used (its client library is not installed).
     """
-    limits = ([checked_rate_limit(settings.rate_limit, "rate_limit", "600 per minute")]
-              if rate_limit_enabled(settings) else [])
-    app.extensions[LIMITER_KEY] = Limiter(
-        get_remote_address, app=app, default_limits=limits,
-        # memory:// is per worker; redis://… shares the counts between them.
-        storage_uri=settings.rate_limit_storage,
-        headers_enabled=True,
-        # Static files are cheap and a page load fetches several at once.
-        default_limits_exempt_when=lambda: request.endpoint == "static")
+    limits = [settings.rate_limit] if rate_limit_enabled(settings) else []
+    try:
+        app.extensions[LIMITER_KEY] = Limiter(
+            get_remote_address, app=app, default_limits=limits,
+            # memory:// is per worker; redis://… shares the counts between them.
+            storage_uri=settings.rate_limit_storage,
+            headers_enabled=True,
+            # Static files are cheap and a page load fetches several at once.
+            default_limits_exempt_when=lambda: request.endpoint == "static")
+    except ConfigurationError as exc:
+        raise InputError(f"rate_limit_storage {clip(settings.rate_limit_storage)!r} cannot be "
+                         f"used: {' '.join(str(exc).split())}") from None
 
 
 def get_limiter(app: Flask) -> Optional[Limiter]:

@@ -43,12 +43,25 @@ sit above the app's own (:data:`venuefinder.web.app.MAX_URL_BYTES` = 4096,
 the app's JSON 414/431, and only grossly oversized or malformed ones get gunicorn's HTML.
 """
 
+import sys
+
 import gevent
 from gevent import monkey
 
 monkey.patch_all()
 
-from venuefinder.web.app import MAX_HEADER_BYTES  # noqa: E402 (after patching)
+# After patching:
+from venuefinder.config import load_settings  # noqa: E402
+from venuefinder.errors import InputError  # noqa: E402
+from venuefinder.web.app import MAX_HEADER_BYTES  # noqa: E402
+
+try:
+    #: The settings, checked before gunicorn starts: a bad one is one line and exit 2 here,
+    #: not a traceback from every worker.
+    SETTINGS = load_settings()
+except InputError as exc:
+    print(f"venuefinder: error: {exc}", file=sys.stderr)
+    sys.exit(2)
 
 worker_class = "gevent"
 #: One worker per core of the 2-core machines the project runs on.
