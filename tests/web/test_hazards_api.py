@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from venuefinder.store.db import open_store
-from venuefinder.vocabulary.hazards import DESCRIPTION_MAX, KINDS
+from venuefinder.vocabulary.hazards import DESCRIPTION_MAX, KINDS, REPORT_BUDGET
 from venuefinder.web.guards import WRITE_LIMIT_KEY
 from venuefinder.web.extensions import STORE_KEY, store_url
 
@@ -339,6 +339,44 @@ def test_writes_are_rate_limited_per_client_with_retry_after(make_app) -> None:
     assert post(client, "/api/hazards/1/gone").status_code == 429
     assert report(client, addr="10.0.0.2", kind=next(kinds)).status_code == 201
     assert client.get("/api/hazards/1").status_code == 200
+
+
+def test_a_clients_report_budget_per_area_is_a_429_with_retry_after(make_app) -> None:
+    app = make_app(rate_limit="1000 per minute")
+    app.config[WRITE_LIMIT_KEY] = "none"
+    client = app.test_client()
+    spots = [{"lat": CENTER_LAT + i * 0.0004, "lon": CENTER_LON} for i in range(-5, 6)]
+    assert [report(client, **spot).status_code for spot in spots[:REPORT_BUDGET]] == \
+        [201] * REPORT_BUDGET
+    before = stored(app)
+    refused = report(client, **spots[REPORT_BUDGET])
+    assert refused.status_code == 429
+    assert refused.get_json()["error"] == "too_many_requests"
+    assert f"{REPORT_BUDGET} new hazard reports per client" in refused.get_json()["message"]
+    assert 0 < int(refused.headers["Retry-After"]) <= 24 * 3600
+    assert stored(app) == before
+    # Another client, or confirming an existing report, is not refused.
+    assert report(client, addr="10.0.0.2", **spots[REPORT_BUDGET]).status_code == 201
+    assert report(client, **spots[0]).status_code == 200
+    assert post(client, "/api/hazards/1/confirm").status_code == 200
+
+
+def test_one_client_cannot_sink_a_venue_but_two_can(client: FlaskClient) -> None:
+    before = kaivo(client)["score"]
+    assert report(client).status_code == 201
+    one = kaivo(client)
+    assert 0 < one["score"] < before and one["vetoed_by"] is None
+    # A hill also speaks to flatness (see the scoring tests): the flood leaves it out.
+    kinds = [k for k in KINDS if k != "hill"]
+    for i in range(1, REPORT_BUDGET):
+        assert report(client, kind=kinds[i % len(kinds)],
+                      lat=CENTER_LAT + i * 0.00004).status_code == 201
+    flood = kaivo(client)
+    assert flood["score"] == one["score"] and flood["hazard_count"] == 1
+    assert report(client, addr="10.0.0.2", kind="glass",
+                  lat=CENTER_LAT - 0.0003).status_code == 201
+    two = kaivo(client)
+    assert two["vetoed_by"] == "hazards" and two["hazard_count"] == 2
 
 
 def test_write_limit_can_be_switched_off(make_app) -> None:

@@ -30,17 +30,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 from functools import partial
 from typing import Any, Optional
 
 from flask import (Blueprint, Flask, Response, current_app, jsonify, redirect, request, session,
                    url_for)
-from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import Forbidden, TooManyRequests
 
 from ..errors import NotFoundError
 from ..store import hazards as service
 from ..vocabulary.hazards import (DEDUPE_RADIUS_M, DESCRIPTION_MAX, FLAGS_TO_HIDE, GONE_TO_RESOLVE,
-                                  KIND_LABELS, SEVERITIES)
+                                  KIND_LABELS, REPORT_BUDGET, REPORT_BUDGET_RADIUS_M,
+                                  SEVERITIES)
 from .extensions import client_id, get_store
 from .guards import WRITE_METHODS, bearer_token, check_csrf, csrf_token, limit_writes
 from .hazard_models import (MAX_HAZARD_RADIUS_M, AdminActionPath, EmptyBody, FlagBody,
@@ -55,6 +57,9 @@ admin_bp = Blueprint("hazards_admin", __name__, url_prefix="/admin")
 #: The admin page's operations: HTML, and errors that are pages saying why.
 admin_operation = partial(operation, tags=("admin", "pages"), ok_media_type="text/html",
                           error_media_type="text/html")
+#: The report budget in words (the API's description and its 429 say it).
+BUDGET = (f"{REPORT_BUDGET} new hazard reports per client within "
+          f"{REPORT_BUDGET_RADIUS_M / 1000:g} km a day")
 
 
 
@@ -93,12 +98,18 @@ def _require_admin() -> None:
            ok_status=201, ok_also=(200,), errors=(400,), tags=("hazards",),
            description=f"A report of the same kind within {DEDUPE_RADIUS_M:g} m of an open "
                        "one confirms it instead (200, `merged_into`). Rate-limited per "
-                       "client.",
+                       f"client, and at most {BUDGET} (429 with Retry-After).",
            ok_description="The new report (201), or the confirmed one with `merged_into` "
                           "(200).")
 def report(body: HazardBody) -> Response:
-    hazard, merged = service.report_hazard(get_store(), body.kind, body.severity,
-                                           body.lat, body.lon, body.description, client_id())
+    try:
+        hazard, merged = service.report_hazard(get_store(), body.kind, body.severity,
+                                               body.lat, body.lon, body.description,
+                                               client_id())
+    except service.ReportBudgetError as spent:
+        # A per-client limit, answered as the rate limits are (the describer's 429).
+        raise TooManyRequests(
+            BUDGET, retry_after=max(1, math.ceil(spent.retry_after.total_seconds()))) from None
     if merged is None:
         response = jsonify(hazard_json(hazard))
         response.status_code = 201
