@@ -10,9 +10,10 @@ measured, so a session there is refused.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from html import unescape
 from typing import Any, Callable
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -21,11 +22,13 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from venuefinder.region import Region
+from venuefinder.sessions.checks import check_daylight
 from venuefinder.store.models import Club, ClubSession, Signup
 
 from .regions import tiny_region_with_room
 
 SCRIPT = "<script>alert(1)</script>"
+HELSINKI = ZoneInfo("Europe/Helsinki")
 #: A day a week ahead: in the future, within a year, whatever day the tests run.
 DAY = (date.today() + timedelta(days=7)).isoformat()
 
@@ -107,14 +110,27 @@ def test_the_form_shows_the_venue_s_zone_suggested_meeting_point_and_plans(
         client: FlaskClient, region_with_room: Region) -> None:
     suggestion = region_with_room.meeting_point("way/1")
     body = assert_page(client.get("/sessions/new?venue=way/1"), 200,
-                       "Plan a group session at Kaivo Field", "Europe/Helsinki",
-                       suggestion.reason, "First steps (17:00)",
-                       "1:00 backwards at half speed ≈ 90 m ≈ one length of this venue's "
+                       "Plan a group session at Kaivo Field — football pitch",
+                       "Europe/Helsinki", suggestion.reason, "First steps (17 min)",
+                       "1 min backwards at half speed ≈ 90 m ≈ one length of this venue's "
                        "110 m longest straight run")
     assert f'value="{suggestion.lat:.6f}"' in body and f'value="{suggestion.lon:.6f}"' in body
     # Scripts only from files; data in JSON blocks.
     for tag in re.findall(r"<script[^>]*>", body):
         assert 'src="/static/' in tag or 'type="application/json"' in tag, tag
+
+
+def test_the_form_suggests_a_start_tomorrow_in_daylight_at_the_venue(
+        client: FlaskClient) -> None:
+    body = text(client.get("/sessions/new?venue=way/1"))
+    day = re.search(r'id="date" name="date" type="date" required value="([^"]+)"', body)
+    time = re.search(r'id="time" name="time" type="time" required value="([^"]+)"', body)
+    start = datetime.fromisoformat(f"{day.group(1)}T{time.group(1)}").replace(
+        tzinfo=HELSINKI)
+    assert start.date() == datetime.now(HELSINKI).date() + timedelta(days=1)
+    assert start.minute % 15 == 0
+    daylight = check_daylight(60.17, 24.94, start, start + timedelta(minutes=60), "no")
+    assert daylight.level == "ok", daylight.reason
 
 
 def test_without_a_venue_the_form_asks_for_one(client: FlaskClient) -> None:
@@ -147,9 +163,11 @@ def test_publishing_shows_the_edit_link_once_and_the_page_has_it_all(
     assert count(app, ClubSession) == 1
 
     page = assert_page(client.get(f"/s/{slug}"), 200, "Backwards on Tuesdays",
-                       "18:00–19:00 (Europe/Helsinki, UTC+0", "Kaivo Field",
+                       "18:00–19:00 (Europe/Helsinki, UTC+0",
+                       "At Kaivo Field — football pitch",
                        "Meet at 60.16950, 24.94000: By the gate", "Plan: First steps",
-                       "17:00 (17.0 min)", "Bring water", f"/s/{slug}.ics",
+                       '<td class="plan-total" colspan="2">17 min</td>', "6 × 1 min, 1 min walking recovery (12 min in all)",
+                       "Bring water", f"/s/{slug}.ics",
                        "0 of 12 places taken", "I need a spotter", "I can spot")
     assert token not in page  # the edit token is shown once, on publishing only
     checks = re.findall(r'data-check="(\w+)"><span class="level">(\w+)</span>', page)
@@ -166,6 +184,17 @@ def test_a_refused_session_is_not_published_and_the_checks_say_why(
                        "No usable room measured at this venue")
     assert re.search(r'class="check refuse" data-check="fit"', body)
     assert 'value="Backwards on Tuesdays"' in body  # the form keeps what was typed
+    assert count(app, ClubSession) == 0
+
+
+def test_a_poor_or_vetoed_venue_is_not_published_and_the_check_says_why(
+        client: FlaskClient, app: Flask) -> None:
+    """Busy Corner Park: 42/100, held down by traffic (a warning before: now refused)."""
+    response = client.post("/sessions/new", data={"csrf_token": csrf(client),
+                                                  **form(venue="way/2")})
+    body = assert_page(response, 400, "Not published", "Venue score 42/100 (poor)",
+                       "held down by traffic", "choose another venue")
+    assert re.search(r'class="check refuse" data-check="score"', body)
     assert count(app, ClubSession) == 0
 
 
@@ -210,8 +239,9 @@ def test_an_own_plan_adds_up(client: FlaskClient) -> None:
              "step_recovery": ["", "1", ""], "step_pace": ["walk", "half", ""]}
     slug, _ = create(client, plan="custom", **steps)
     # 10 min + 5 × (2 + 1) min
-    assert_page(client.get(f"/s/{slug}"), 200, "Plan: Own plan", "25:00 (25.0 min)",
-                "5 × 2:00, 1:00 walking recovery")
+    assert_page(client.get(f"/s/{slug}"), 200, "Plan: Own plan",
+                '<td class="plan-total" colspan="2">25 min</td>',
+                "5 × 2 min, 1 min walking recovery (15 min in all)")
 
 
 def test_an_own_plan_with_a_bad_step_says_which(client: FlaskClient) -> None:
@@ -292,6 +322,23 @@ def test_signing_up_pairs_a_runner_with_a_spotter(app: Flask, client: FlaskClien
     # Someone else sees who is coming, and nobody's cancel link.
     other = assert_page(app.test_client().get(f"/s/{slug}"), 200, f"Ann {SCRIPT}", "Bo")
     assert "/cancel?token=" not in other and 'id="you"' not in other
+
+
+def test_when_a_spotter_cancels_the_page_says_whose_and_the_next_free_one_spots(
+        app: Flask, client: FlaskClient) -> None:
+    slug, token = create(client)
+    for name, role in (("Bea", "needs_spotter"), ("Cy", "can_spot"), ("Ann", "needs_spotter"),
+                       ("Dan", "can_spot"), ("Eve", "can_spot")):
+        assert sign_up(app.test_client(), slug, name, role).status_code == 303
+    with app.extensions["venuefinder.store"].read() as session:
+        cy = session.scalar(select(Signup.id).where(Signup.name == "Cy"))
+    response = client.post(f"/s/{slug}/signups/{cy}/cancel",
+                           data={"csrf_token": csrf(client), "token": token})
+    assert response.status_code == 200
+    page = assert_page(client.get(f"/s/{slug}"), 200,
+                       "Bea's spotter left: Eve, the next free spotter, spots Bea now.",
+                       "Bea is spotted by Eve", "Ann is spotted by Dan")
+    assert "Ann's spotter left" not in page
 
 
 @pytest.mark.parametrize("data, reason", [

@@ -154,6 +154,7 @@ def test_a_session_is_made_with_the_contract_members(app: Flask, client: FlaskCl
     assert_schema(document, "Session", session)
     assert session["title"] == "Backwards at Kaivo" and session["status"] == "scheduled"
     assert session["venue"]["id"] == "way/1" and session["venue"]["name"] == "Kaivo Field"
+    assert session["venue"]["label"] == "Kaivo Field — football pitch"
     assert session["tz"] == "Europe/Helsinki"
     start = datetime.fromisoformat(session["start"])
     assert start.replace(tzinfo=None) == datetime.fromisoformat(start_in())
@@ -166,6 +167,7 @@ def test_a_session_is_made_with_the_contract_members(app: Flask, client: FlaskCl
     assert "110 m" in session["plan"]["steps"][1]["venue_hint"]
     assert [c["name"] for c in session["checks"]] == [c["name"] for c in body["checks"]]
     assert (session["signups"], session["pairs"], session["unpaired"]) == ([], [], 0)
+    assert session["spotter_left"] == []
     assert session["url"] == body["url"] and session["ics"] == body["ics"]
 
 
@@ -477,6 +479,25 @@ def test_sign_ups_fill_the_places_then_the_waitlist_and_pair_spotters(
     assert body["edit_token"] not in text
 
 
+def test_a_pair_stays_and_a_runner_whose_spotter_left_is_named(client: FlaskClient,
+                                                                document: dict) -> None:
+    slug = create(client, capacity=5)["slug"]
+    people = {name: sign_up(client, slug, name, role) for name, role in (
+        ("Ann", "needs_spotter"), ("Bo", "can_spot"), ("Cy", "needs_spotter"),
+        ("Dee", "can_spot"), ("Eve", "can_spot"))}
+    client.delete(f"/api/sessions/{slug}/signups/{people['Ann']['id']}",
+                  headers=bearer(people["Ann"]["cancel_token"]))
+    session = client.get(f"/api/sessions/{slug}").get_json()
+    assert_schema(document, "Session", session)
+    assert session["pairs"] == [{"needs_spotter": "Cy", "can_spot": "Dee"}]  # not Bo
+    client.delete(f"/api/sessions/{slug}/signups/{people['Dee']['id']}",
+                  headers=bearer(people["Dee"]["cancel_token"]))
+    session = client.get(f"/api/sessions/{slug}").get_json()
+    assert session["spotter_left"] == ["Cy"]
+    assert session["pairs"] == [{"needs_spotter": "Cy", "can_spot": "Bo"}]
+    assert session["spare_spotters"] == 1
+
+
 def test_cancelling_promotes_the_waitlist_in_sign_up_order(client: FlaskClient,
                                                            document: dict) -> None:
     body = create(client, capacity=2)
@@ -549,7 +570,7 @@ def test_the_session_calendar_has_location_geo_and_meeting_point(
     response = client.get(f"/s/{body['slug']}.ics")
     assert response.status_code == 200 and response.mimetype == "text/calendar"
     [event] = icalendar.Calendar.from_ical(response.data).walk("VEVENT")
-    assert str(event["LOCATION"]) == "Kaivo Field"
+    assert str(event["LOCATION"]) == "Kaivo Field — football pitch"  # its label
     assert (event["GEO"].latitude, event["GEO"].longitude) == (round(point["lat"], 6),
                                                                round(point["lon"], 6))
     assert reason in str(event["DESCRIPTION"])

@@ -2,7 +2,8 @@
 popup on the map, follows "Plan a group session here", fills the form (the meeting point
 clicked on the small map) and publishes; a second person opens the shared link and signs
 up as needing a spotter, a third as a spotter, and the page shows them paired with nobody
-left unpaired. The session's and the club's calendar files both parse.
+left unpaired. The session's and the club's calendar files both parse. The small map draws
+the extract's own basemap with tiles off, and when the tile server cannot be reached.
 
 The app serves the tiny region with Kaivo Field's room measured (tiles off: no request
 leaves 127.0.0.1) with a new SQLite store. Each person is a browser context of their own.
@@ -11,6 +12,7 @@ leaves 127.0.0.1) with a new SQLite store. Each person is a browser context of t
 from __future__ import annotations
 
 import re
+import socket
 from typing import Any, Iterator
 from urllib.request import urlopen
 
@@ -82,14 +84,20 @@ def test_plan_from_the_popup_share_sign_up_and_see_the_pair(server: LiveServer,
         assert page.inner_text("#tz") == "Europe/Helsinki"
         assert "Kaivo Gate" in page.input_value("#meeting_note")
 
-        # The form: the plan editor adds up, the meeting point is clicked on the map.
-        assert page.inner_text("#steps-total") == "17:00 (17 min)"
+        # The form: the plan editor adds up (durations as durations), the meeting point is
+        # clicked on the map.
+        assert page.inner_text("#steps-total") == "17 min"
         page.select_option("#plan", "build-up")
         page.fill('#steps tbody tr:nth-child(2) [name=step_minutes]', "2")
         assert page.input_value("#plan") == "custom"
-        assert page.inner_text("#steps-total") == "23:00 (23 min)"  # 5 + 6 × (2 + 1)
+        assert page.inner_text("#steps-total") == "23 min"  # 5 + 6 × (2 + 1)
+        page.fill('#steps tbody tr:nth-child(2) [name=step_minutes]', "10")
+        assert page.inner_text("#steps-total") == "1 h 11 min"  # 5 + 6 × (10 + 1)
         page.select_option("#plan", "first-steps")
-        assert page.inner_text("#steps-total") == "17:00 (17 min)"
+        assert page.inner_text("#steps-total") == "17 min"
+        assert page.evaluate("(m) => [45, 90, 3600, 3930].map(m.durationText)",
+                             module(page, "sessions.js")) == [
+            "45 s", "1 min 30 s", "1 h", "1 h 5 min 30 s"]
         page.wait_for_selector("#session-map.leaflet-container")
         box = page.locator("#session-map").bounding_box()
         page.locator("#session-map").click(position={"x": box["width"] / 2,
@@ -110,6 +118,18 @@ def test_plan_from_the_popup_share_sign_up_and_see_the_pair(server: LiveServer,
         share = page.get_attribute("#share-link", "href")
         assert re.fullmatch(rf"{re.escape(server.url)}/s/[\w-]{{12}}", share)
         assert "/edit?token=" in page.get_attribute("#edit-link", "href")
+
+        # The shared page: its map draws the extract's basemap (tiles are off), and each
+        # sign-up radio sits beside its words, on one line.
+        page.goto(share)
+        page.wait_for_selector("#session-map[data-basemap=drawn]")
+        assert page.locator("#session-map .leaflet-basemap-pane path").count() > 0
+        for role in ("needs_spotter", "can_spot"):
+            radio = page.locator(f"input[name=role][value={role}]").bounding_box()
+            label = page.locator(f"label.radio:has(input[value={role}])").bounding_box()
+            assert radio["width"] < 30 and label["height"] < 2.5 * radio["height"]
+            assert abs((radio["y"] + radio["height"] / 2)
+                       - (label["y"] + label["height"] / 2)) < 4
         assert organiser.errors == [] and organiser.outside(server.url) == []
 
         # Two people sign up from the shared link, each in their own browser.
@@ -142,3 +162,25 @@ def test_plan_from_the_popup_share_sign_up_and_see_the_pair(server: LiveServer,
     finally:
         for context in contexts:
             context.close()
+
+
+def test_the_small_map_draws_the_extract_when_tiles_are_unreachable(
+        make_app, browser: Any) -> None:  # noqa: F811
+    """As the map page does: a tile server that refuses leaves no grey field."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    live = LiveServer(make_app(tiny_region_with_room(usable_area_m2=12000.0),
+                               tiles=f"http://127.0.0.1:{dead}/{{z}}/{{x}}/{{y}}.png"))
+    context, page, recorder = _open(browser, f"{live.url}/sessions/new?venue=way/1")
+    try:
+        page.wait_for_selector("#session-map[data-basemap=drawn]")
+        assert page.locator("#session-map .leaflet-basemap-pane path").count() > 0
+        assert "Tiles unreachable" in page.inner_text("#session-map .leaflet-control-attribution")
+        assert any("/api/basemap?" in url for url in recorder.requests)
+        # Only the refused tiles failed.
+        assert [e for e in recorder.errors
+                if f":{dead}/" not in e and "ERR_CONNECTION_REFUSED" not in e] == []
+    finally:
+        context.close()
+        live.stop()

@@ -381,8 +381,8 @@ def venue_hint(step: Step, room: VenueRoom) -> Optional[str]:
 
 def duration_text(seconds: int) -> str:
     """A duration as one reads it: ``45 s``, ``17 min``, ``1 min 30 s``, ``1 h``,
-    ``1 h 5 min`` (never a clock time such as ``17:00``). The web's script
-    (``static/js/format.js``) writes them the same way."""
+    ``1 h 5 min`` (never a clock time such as ``17:00``). The session pages' script
+    (``web/static/sessions.js``, ``durationText``) writes them the same way."""
     hours, rest = divmod(int(round(seconds)), 3600)
     minutes, secs = divmod(rest, 60)
     parts = [f"{n} {unit}" for n, unit in ((hours, "h"), (minutes, "min"), (secs, "s")) if n]

@@ -14,7 +14,7 @@ page escapes what it shows).
 What a schema cannot say is checked by the store (:mod:`venuefinder.store.sessions`) and
 answered 400 with its reason: a start in the past or over a year ahead, a wall-clock time
 that a clock change skips or repeats, a check that refuses (the venue far too small for the
-group or the plan), an own plan over six hours, a meeting point over 500 m from the venue, a
+group or the plan, below 50 or vetoed), an own plan over six hours, a meeting point over 500 m from the venue, a
 capacity below the confirmed sign-ups.
 """
 
@@ -413,7 +413,10 @@ class PlanOut(ResponseModel):
 
 class VenueRef(ResponseModel):
     id: str = Field(pattern=VENUE_ID_PATTERN)
-    name: Optional[str]
+    name: Optional[str] = Field(description="Its OSM name (else, for an unnamed venue, its "
+                                            "label).")
+    label: str = Field(description="What the map calls it (the venue's label when the "
+                                   "session was made): what the pages and calendars say.")
     lat: float
     lon: float
 
@@ -458,9 +461,12 @@ class Session(ResponseModel):
     checks: list[CheckResult] = Field(description="Against the venue as it is now; empty "
                                                   "when the region no longer has it.")
     signups: list[SignupOut]
-    pairs: list[Pair]
+    pairs: list[Pair] = Field(description="Runners and their spotters, in the runners' "
+                                          "sign-up order; a pair stays while both stay.")
     unpaired: int = Field(ge=0, description="Confirmed runners still without a spotter.")
     spare_spotters: int = Field(ge=0)
+    spotter_left: list[str] = Field(description="Confirmed runners whose spotter cancelled "
+                                                "on them (each takes the next free spotter).")
     url: str = Field(description="The session's page.")
     ics: str = Field(description="Its iCalendar file.")
 

@@ -46,10 +46,10 @@ from pydantic import Field
 
 from ..errors import ForbiddenError, InputError, NotFoundError
 from ..meeting import MEETING_MAX_M, venue_point
-from ..sessions.checks import Check, check_run, session_checks
+from ..sessions.checks import Check, check_run, daylight_start, session_checks
 from ..sessions.pairing import ROLE_LABELS, ROLES
 from ..sessions.plans import (PACE_LABELS, TEMPLATES, TITLES, Plan, VenueRoom, build_plan,
-                              parse_steps)
+                              duration_text, parse_steps)
 from ..sessions.timezones import aware_now, parse_start, venue_zone
 from ..store import sessions as service
 from ..store.models import (CLUB_NAME_MAX, MAX_CAPACITY, MAX_DURATION_MIN, MAX_GROUP,
@@ -60,6 +60,7 @@ from .assets import missing_vendor_files
 from .errors import describe
 from .extensions import get_store
 from .guards import check_csrf, csrf_token, limit_writes
+from .mapview import BASEMAP_MIN_ZOOM
 from .models import RequestModel, VenueId
 from .openapi import operation
 from .pages import render_page
@@ -81,9 +82,10 @@ page_operation = partial(operation, tags=("pages",), ok_media_type="text/html",
 REMEMBERED_SIGNUPS = 20
 #: Blank step rows the form offers below a plan's steps, for an own plan without scripts.
 SPARE_STEP_ROWS = 2
-#: The form's first guesses.
-DEFAULTS: dict[str, Any] = {"time": "18:00", "duration_min": "60", "group_size": "8",
-                            "capacity": "12", "plan": "first-steps", "repeat_weeks": "1"}
+#: The form's first guesses (the start: tomorrow in daylight at the venue,
+#: :func:`~venuefinder.sessions.checks.daylight_start`).
+DEFAULTS: dict[str, Any] = {"duration_min": "60", "group_size": "8", "capacity": "12",
+                            "plan": "first-steps", "repeat_weeks": "1"}
 #: Role names as a list of who is coming says them.
 ROLE_SHORT = {"can_spot": "can spot", "needs_spotter": "needs a spotter"}
 
@@ -167,7 +169,9 @@ def _new_form(feature: Mapping[str, Any], form: Mapping[str, Any],
     lat, lon = venue_point(feature["geometry"])
     form = dict(form)
     tz = venue_zone(lat, lon)
-    form.setdefault("date", f"{aware_now(None).astimezone(tz) + timedelta(days=1):%Y-%m-%d}")
+    start = daylight_start(lat, lon, tz, aware_now(None))
+    form.setdefault("date", f"{start:%Y-%m-%d}")
+    form.setdefault("time", f"{start:%H:%M}")
     suggestion = None
     if "meeting_lat" not in form:  # first view: the suggested point, with its reason
         suggestion = current_region().meeting_point(properties["id"])
@@ -674,18 +678,20 @@ def _map_config(feature: Optional[Mapping[str, Any]], meeting: Optional[tuple[fl
                 centre: Optional[tuple[float, float]] = None,
                 pick: bool = False) -> dict[str, Any]:
     """What ``sessions.js`` draws: the venue's shape, the meeting point, the basemap
-    tiles; *pick*: a click moves the meeting point (the form's boxes)."""
+    tiles, and the extract's own basemap (its API, from which zoom) for when tiles are off
+    or unreachable, as on the map page; *pick*: a click moves the meeting point (the form's
+    boxes)."""
     settings = current_settings()
+    basemap = current_region().basemap
     return {"venue": None if feature is None else feature["geometry"],
             "point": None if centre is None else list(centre),
             "meeting": None if meeting is None else list(meeting), "pick": pick,
             "tiles": settings.tiles if settings.tiles_enabled else None,
-            "attribution": settings.tiles_attribution}
+            "attribution": settings.tiles_attribution,
+            "basemap": url_for("api.basemap") if basemap is not None and len(basemap)
+            else None,
+            "basemapMinZoom": BASEMAP_MIN_ZOOM}
 
 
-@bp.app_template_filter("clock")
-def _clock(seconds: int) -> str:
-    """``m:ss``, or ``h:mm:ss`` from an hour."""
-    hours, rest = divmod(int(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+# Durations on the pages read as the plan's text says them ("17 min", "1 h 5 min").
+bp.add_app_template_filter(duration_text, "duration")

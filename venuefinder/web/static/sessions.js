@@ -1,13 +1,15 @@
 /* venuefinder club-session pages (an ES module): the small map (venue and meeting point; on
- * the forms a click moves the meeting point into its boxes) and the plan editor (a template
- * fills the step rows; editing a row makes the plan the organiser's own; the total adds up
- * as typed).
+ * the forms a click moves the meeting point into its boxes; the extract's own basemap when
+ * tiles are off or unreachable, as on the map page) and the plan editor (a template fills
+ * the step rows; editing a row makes the plan the organiser's own; the total adds up as
+ * typed, a duration written as the server writes one).
  *
  * Everything it needs is in JSON blocks of the page (#vf-session-map, #vf-plans): no inline
  * script (the pages' Content-Security-Policy allows scripts from the app only). Without it,
  * or without Leaflet, the forms still work: the boxes are plain inputs.
  */
 
+import { extractBasemap } from "./js/basemap.js";
 import { $, readJSON } from "./js/dom.js";
 
 // ------------------------------------------------------------------------------- map
@@ -28,6 +30,10 @@ function drawMap(node, cfg) {
   if (bounds) map.fitBounds(bounds.pad(0.4), { maxZoom: 18 });
   else map.setView([0, 0], 2);
   if (shape) shape.addTo(map);
+  if (cfg.basemap) {
+    if (!cfg.tiles) map.attributionControl.addAttribution(cfg.attribution);
+    extractBasemap(map, cfg.basemap, cfg.basemapMinZoom, Boolean(cfg.tiles));
+  }
 
   let marker = null;
   function placeMeeting(lat, lon) {
@@ -68,10 +74,13 @@ export const sessionMap = mapConfig && mapNode && typeof L !== "undefined"
 const plans = readJSON("vf-plans");
 const select = $("plan"), steps = $("steps"), total = $("steps-total");
 
-function clock(seconds) {
-  const h = Math.floor(seconds / 3600), m = Math.floor(seconds % 3600 / 60), s = seconds % 60;
-  const pad = (n) => (n < 10 ? "0" : "") + n;
-  return h ? h + ":" + pad(m) + ":" + pad(s) : m + ":" + pad(s);
+/** A duration as the server writes one (sessions/plans.py duration_text): "45 s",
+ * "17 min", "1 min 30 s", "1 h 5 min"; never a clock time. */
+export function durationText(seconds) {
+  const whole = Math.round(seconds);
+  const parts = [[Math.floor(whole / 3600), "h"], [Math.floor(whole % 3600 / 60), "min"],
+                 [whole % 60, "s"]].filter(([n]) => n).map(([n, unit]) => n + " " + unit);
+  return parts.join(" ") || "0 min";
 }
 
 // Whole seconds per box, as the server counts them, so both totals agree.
@@ -89,7 +98,7 @@ function updateTotal() {
     if (!one) return;
     sum += (isFinite(repeat) && repeat > 0 ? repeat : 1) * (one + seconds(box("step_recovery")));
   });
-  total.textContent = clock(sum) + " (" + Math.round(sum / 6) / 10 + " min)";
+  total.textContent = durationText(sum);
 }
 
 function fill(name) {
