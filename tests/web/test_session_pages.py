@@ -166,7 +166,8 @@ def test_publishing_shows_the_edit_link_once_and_the_page_has_it_all(
                        "18:00–19:00 (Europe/Helsinki, UTC+0",
                        "At Kaivo Field — football pitch",
                        "Meet at 60.16950, 24.94000: By the gate", "Plan: First steps",
-                       '<td class="plan-total" colspan="2">17 min</td>', "6 × 1 min, 1 min walking recovery (12 min in all)",
+                       '<td class="plan-total" colspan="2">17 min</td>',
+                       "6 × 1 min, 1 min walking recovery (12 min in all)",
                        "Bring water", f"/s/{slug}.ics",
                        "0 of 12 places taken", "I need a spotter", "I can spot")
     assert token not in page  # the edit token is shown once, on publishing only

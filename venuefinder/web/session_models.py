@@ -14,8 +14,8 @@ page escapes what it shows).
 What a schema cannot say is checked by the store (:mod:`venuefinder.store.sessions`) and
 answered 400 with its reason: a start in the past or over a year ahead, a wall-clock time
 that a clock change skips or repeats, a check that refuses (the venue far too small for the
-group or the plan, below 50 or vetoed), an own plan over six hours, a meeting point over 500 m from the venue, a
-capacity below the confirmed sign-ups.
+group or the plan, below 50 or vetoed), an own plan over six hours, a meeting point over
+500 m from the venue, a capacity below the confirmed sign-ups.
 """
 
 from __future__ import annotations
