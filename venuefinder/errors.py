@@ -38,3 +38,9 @@ class ConflictError(VenuefinderError):
 class ForbiddenError(VenuefinderError, PermissionError):
     """The caller lacks the secret this needs (a session's edit token, a sign-up's cancel
     token): HTTP 403."""
+
+
+class StoreUnavailable(SourceError):
+    """The store cannot write now: its database is read-only, its disk is full, or its
+    server is out of resources or unreachable. CLI exit code 1, HTTP 503
+    (``store_unavailable``): nothing was written, and a later try may succeed."""

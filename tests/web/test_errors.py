@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from venuefinder.errors import InputError, NotFoundError, SourceError
+from venuefinder.errors import InputError, NotFoundError, SourceError, StoreUnavailable
 from venuefinder.region import Region
 from venuefinder.web.app import MAX_HEADER_BYTES, MAX_URL_BYTES, create_app, dev_server
 from venuefinder.web.errors import (DOMAIN_STATUS, MAX_MESSAGE_CHARS, describe,
@@ -226,6 +226,7 @@ def test_unexpected_exception_is_json_500_without_traceback(
     (InputError("bad value"), 400, "bad_request"),
     (NotFoundError("no such thing"), 404, "not_found"),
     (SourceError("extract unreadable"), 503, "source_unavailable"),
+    (StoreUnavailable("store unavailable: the disk is full"), 503, "store_unavailable"),
 ])
 def test_domain_errors_map_in_one_place(make_app, region: Region, exc: Exception, status: int,
                                         code: str) -> None:

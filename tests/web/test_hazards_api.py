@@ -15,12 +15,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from venuefinder.store.db import open_store
+from venuefinder.errors import StoreUnavailable
+from venuefinder.store.db import connect_store, open_store
 from venuefinder.vocabulary.hazards import DESCRIPTION_MAX, KINDS, REPORT_BUDGET
 from venuefinder.web.guards import WRITE_LIMIT_KEY
 from venuefinder.web.extensions import STORE_KEY, store_url
 
 from ..store.conftest import PG_ENV, _unavailable
+from ..store.test_db import make_read_only
 from .regions import CENTER_LAT, CENTER_LON
 
 TOKEN = "s3cret-admin-token"
@@ -310,6 +312,29 @@ def test_ids_past_the_column_are_404_on_every_route(make_app, any_database: str,
         page = client.post(f"/admin/hazards/{hazard_id}/{action}", data={"csrf_token": csrf},
                            headers=ADMIN)
         assert page.status_code == 404 and page.mimetype == "text/html"
+
+
+def test_a_store_that_stops_writing_answers_503(make_app, any_database: str) -> None:
+    """A database that turns read-only while serving (or a full disk, tested in
+    tests/store/test_db.py): every write is a 503 "store unavailable", reads still work."""
+    app = make_app(admin_token=TOKEN, database_url=any_database)
+    client = app.test_client()
+    hazard = report(client).get_json()
+    make_read_only(app.extensions[STORE_KEY].engine)
+    for answer in (report(client, lat=AT_KAIVO["lat"] + 0.01),
+                   post(client, f"/api/hazards/{hazard['id']}/confirm", addr="10.0.0.2")):
+        assert answer.status_code == 503, answer.get_json()
+        assert answer.get_json()["error"] == "store_unavailable"
+        assert answer.get_json()["message"].startswith("store unavailable: the database is "
+                                                       "read-only")
+    assert client.get(f"/api/hazards/{hazard['id']}").status_code == 200
+
+
+def test_a_read_only_database_stops_start_up(make_app, tmp_path) -> None:
+    path = tmp_path / "kept.db"
+    connect_store(f"sqlite:///{path}").engine.dispose()
+    with pytest.raises(StoreUnavailable, match="cannot write to the store at .*read-only"):
+        make_app(database_url=f"sqlite:///file:{path}?mode=ro&uri=true")
 
 
 def test_unknown_hazard_writes_are_404_and_store_nothing(app: Flask,

@@ -35,10 +35,10 @@ from typing import Any, Iterator, Optional, Union
 
 from sqlalchemy import Engine, create_engine, event, func, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import InputError, SourceError
+from ..errors import InputError, SourceError, StoreUnavailable
 from ..validate import clip
 from .models import StoreVersion
 
@@ -93,20 +93,74 @@ class Store:
             that may not exist yet. SQLite needs none: ``BEGIN IMMEDIATE`` already
             serialises writers.
         """
+        try:
+            with self.sessions() as session:
+                session.connection(execution_options={_WRITE: True})
+                if lock is not None and not self.is_sqlite:
+                    session.execute(select(func.pg_advisory_xact_lock(lock)))
+                yield session
+                session.execute(update(StoreVersion).where(StoreVersion.id == 1)
+                                .values(version=StoreVersion.version + 1))
+                session.commit()
+        except DBAPIError as exc:
+            reason = _cannot_write(exc)
+            if reason is None:
+                raise
+            raise StoreUnavailable(f"store unavailable: {reason}; nothing was written, try "
+                                   "again later") from exc
+
+    def check_writable(self) -> None:
+        """Try a write and roll it back (a server that cannot write stops at start-up
+        instead of failing every write).
+
+        Raises
+        ------
+        StoreUnavailable
+            The database is read-only (or cannot write for another reason it says, see
+            :data:`_CANNOT_WRITE`), in one line naming it (the password hidden).
+        """
         with self.sessions() as session:
-            session.connection(execution_options={_WRITE: True})
-            if lock is not None and not self.is_sqlite:
-                session.execute(select(func.pg_advisory_xact_lock(lock)))
-            yield session
-            session.execute(update(StoreVersion).where(StoreVersion.id == 1)
-                            .values(version=StoreVersion.version + 1))
-            session.commit()
+            try:
+                session.connection(execution_options={_WRITE: True})
+                session.execute(update(StoreVersion).where(StoreVersion.id == 1)
+                                .values(version=StoreVersion.version))
+            except DBAPIError as exc:
+                reason = _cannot_write(exc)
+                if reason is None:
+                    raise
+                shown = clip(self.engine.url.render_as_string(hide_password=True),
+                             URL_ECHO_CHARS)
+                raise StoreUnavailable(f"cannot write to the store at {shown}: "
+                                       f"{reason}") from exc
+            session.rollback()
 
     def version(self) -> int:
         """The store-wide write counter: changes after every committed write."""
         with self.read() as session:
             return int(session.scalar(select(StoreVersion.version)
                                       .where(StoreVersion.id == 1)) or 0)
+
+
+#: SQLSTATEs (PostgreSQL) and SQLite error names that mean the database cannot write now,
+#: by prefix, and what the error says of them.
+_CANNOT_WRITE = (
+    ("SQLITE_READONLY", "the database is read-only"),
+    ("SQLITE_FULL", "the disk is full"),
+    ("SQLITE_IOERR", "the disk failed to write"),
+    ("25006", "the database is read-only"),  # read_only_sql_transaction (a standby)
+    ("53100", "the disk is full"),  # disk_full: "could not extend file"
+    ("53", "the database server is out of resources"),
+    ("58030", "the disk failed to write"),  # io_error
+    ("08", "the database server cannot be reached"),  # connection_exception
+)
+
+
+def _cannot_write(exc: DBAPIError) -> Optional[str]:
+    """Why the database cannot write now, when *exc* says so (read-only, disk full, out of
+    resources, unreachable); None for any other error."""
+    orig = exc.orig
+    code = getattr(orig, "sqlite_errorname", None) or getattr(orig, "sqlstate", None) or ""
+    return next((reason for prefix, reason in _CANNOT_WRITE if code.startswith(prefix)), None)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

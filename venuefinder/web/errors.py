@@ -12,6 +12,7 @@ raised                                      status  ``error``
 :class:`~venuefinder.errors.NotFoundError`  404     ``not_found``
 :class:`~venuefinder.errors.ForbiddenError` 403     ``forbidden``
 :class:`~venuefinder.errors.ConflictError`  409     ``conflict``
+:class:`~venuefinder.errors.StoreUnavailable` 503   ``store_unavailable``
 :class:`~venuefinder.errors.SourceError`    503     ``source_unavailable``
 werkzeug ``HTTPException`` (404, 405, …)    its     from its name (``method_not_allowed``)
 anything else                               500     ``internal_error`` (no traceback)
@@ -33,7 +34,8 @@ from typing import NamedTuple
 from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
-from ..errors import ConflictError, ForbiddenError, InputError, NotFoundError, SourceError, VenuefinderError
+from ..errors import (ConflictError, ForbiddenError, InputError, NotFoundError, SourceError,
+                      StoreUnavailable, VenuefinderError)
 from ..validate import clip
 from .openapi import operation_of
 from .pages import render_page
@@ -46,6 +48,7 @@ DOMAIN_STATUS: tuple[tuple[type[VenuefinderError], int, str], ...] = (
     (NotFoundError, 404, "not_found"),
     (ForbiddenError, 403, "forbidden"),
     (ConflictError, 409, "conflict"),
+    (StoreUnavailable, 503, "store_unavailable"),
     (SourceError, 503, "source_unavailable"),
 )
 

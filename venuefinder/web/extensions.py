@@ -95,12 +95,18 @@ def init_store(app: Flask, settings: "Settings", region: "Region") -> "Region":
     Raises
     ------
     InputError, SourceError
-        A bad database URL, or a database that cannot be opened (start-up fails).
+        A bad database URL, or a database that cannot be opened or written (a read-only
+        file: :class:`~venuefinder.errors.StoreUnavailable`), so start-up fails.
     """
     os.makedirs(app.instance_path, exist_ok=True)
     url = store_url(settings, app.instance_path)
     _make_sqlite_folder(url)
     store = connect_store(url)
+    try:
+        store.check_writable()
+    except Exception:
+        store.engine.dispose()
+        raise
     _dispose_after_fork(store)
     region = region_with_live(region, settings)
     app.extensions[STORE_KEY] = store
