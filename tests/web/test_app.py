@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from flask import request
 
 from venuefinder.config import Settings
 from venuefinder.errors import SourceError
@@ -150,3 +151,56 @@ def test_skip_or_fail_fails_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception, match="no chromium"):
         skip_or_fail("no chromium")
+
+
+# -- behind a reverse proxy ---------------------------------------------------------------
+
+#: The proxy's own address, from which every request arrives.
+PROXY = "127.0.0.1"
+AT_KAIVO = {"kind": "pothole", "severity": "high", "lat": CENTER_LAT, "lon": CENTER_LON}
+
+
+def _gone_twice(make_app, proxies: int) -> str:
+    """A report, then "gone" from two clients that differ only in X-Forwarded-For; the
+    report's status after."""
+    client = make_app(trusted_proxies=proxies).test_client()
+    proxied = {"REMOTE_ADDR": PROXY}
+    hazard = client.post("/api/hazards", json=AT_KAIVO, environ_base=proxied,
+                         headers={"X-Forwarded-For": "198.51.100.7"}).get_json()
+    for address in ("203.0.113.1", "203.0.113.2"):
+        answer = client.post(f"/api/hazards/{hazard['id']}/gone", json={},
+                             environ_base=proxied, headers={"X-Forwarded-For": address})
+    return answer.get_json()["status"]
+
+
+def test_forwarded_addresses_are_ignored_without_trusted_proxies(make_app) -> None:
+    """By default anyone could forge X-Forwarded-For: the two are one client."""
+    assert _gone_twice(make_app, 0) == "open"
+
+
+def test_behind_one_proxy_each_forwarded_address_is_a_client(make_app) -> None:
+    assert _gone_twice(make_app, 1) == "resolved"
+
+
+def test_behind_one_proxy_rate_limits_are_per_real_client(make_app) -> None:
+    client = make_app(trusted_proxies=1, rate_limit="2 per minute").test_client()
+    url = f"/api/venues?lat={CENTER_LAT}&lon={CENTER_LON}"
+
+    def get(address: str, forged: str = "") -> int:
+        chain = f"{forged}, {address}" if forged else address
+        return client.get(url, environ_base={"REMOTE_ADDR": PROXY},
+                          headers={"X-Forwarded-For": chain}).status_code
+
+    assert [get("203.0.113.1") for _ in range(3)] == [200, 200, 429]
+    # Another client is not limited; a forged hop before the proxy's changes nothing.
+    assert get("203.0.113.2") == 200
+    assert get("203.0.113.1", forged="192.0.2.99") == 429
+
+
+@pytest.mark.parametrize("proxies, scheme", [(0, "http"), (1, "https")])
+def test_the_forwarded_scheme_counts_only_behind_a_proxy(make_app, proxies: int,
+                                                         scheme: str) -> None:
+    app = make_app(trusted_proxies=proxies)
+    app.add_url_rule("/scheme-probe", "scheme_probe", lambda: request.scheme)
+    answer = app.test_client().get("/scheme-probe", headers={"X-Forwarded-Proto": "https"})
+    assert answer.text == scheme

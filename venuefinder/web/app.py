@@ -22,6 +22,7 @@ from flask import Flask, Response, request
 from werkzeug import serving
 from werkzeug.exceptions import (RequestEntityTooLarge, RequestHeaderFieldsTooLarge,
                                  RequestURITooLarge)
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.serving import WSGIRequestHandler
 
 from .. import prepare
@@ -135,6 +136,7 @@ def create_app(settings: Optional[Settings] = None,
 
     init_routes(app, settings, load_now=serving)
     _register_cli(app)
+    _trust_proxies(app, settings.trusted_proxies)
 
     assets.warn_if_missing()
     log.info("venuefinder web app ready: %s, %d venues, tiles %s, rate limit %s",
@@ -142,6 +144,18 @@ def create_app(settings: Optional[Settings] = None,
              settings.tiles if settings.tiles_enabled else "off (own basemap)",
              settings.rate_limit if rate_limit_enabled(settings) else "off")
     return app
+
+
+def _trust_proxies(app: Flask, proxies: int) -> None:
+    """Behind *proxies* reverse proxies, the client is the address that many hops back in
+    ``X-Forwarded-For`` and the scheme the one in ``X-Forwarded-Proto`` (werkzeug's
+    ProxyFix): rate limits and the per-client counts (gone, flag) then see real clients.
+    With 0 the forwarded headers are ignored, as anyone can send them. ``X-Forwarded-Host``
+    is never trusted: a proxy passes the Host on, and absolute URLs come from it.
+    """
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies,  # type: ignore[method-assign]
+                                x_proto=proxies, x_host=0, x_port=0, x_prefix=0)
 
 
 def _reject_large_heads() -> None:
