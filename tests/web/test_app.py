@@ -204,3 +204,17 @@ def test_the_forwarded_scheme_counts_only_behind_a_proxy(make_app, proxies: int,
     app.add_url_rule("/scheme-probe", "scheme_probe", lambda: request.scheme)
     answer = app.test_client().get("/scheme-probe", headers={"X-Forwarded-Proto": "https"})
     assert answer.text == scheme
+
+
+# -- the session cookie -------------------------------------------------------------------
+
+@pytest.mark.parametrize("public_url, secure", [
+    (None, False), ("http://runs.example.org", False), ("https://runs.example.org", True)])
+def test_the_session_cookie_is_samesite_lax_and_secure_over_https(
+        make_app, public_url: str | None, secure: bool) -> None:
+    """The admin page's form puts a CSRF token in the session, which sets the cookie."""
+    client = make_app(public_url=public_url).test_client()
+    cookie = client.get("/admin/hazards").headers["Set-Cookie"]
+    flags = {part.strip().split("=")[0].lower(): part for part in cookie.split(";")}
+    assert flags["samesite"].strip() == "SameSite=Lax" and "httponly" in flags
+    assert ("secure" in flags) is secure

@@ -116,7 +116,7 @@ def create_app(settings: Optional[Settings] = None,
     app.json.sort_keys = False  # type: ignore[attr-defined]
     # The store (upgraded here, so serving always starts on the current schema) and the
     # live criteria's columns on the region.
-    init_secret(app)
+    init_secret(app, settings)
     region = init_store(app, settings, region)
     init_write_limit(app, settings)
     app.extensions[EXTENSION_KEY] = region

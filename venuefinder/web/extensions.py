@@ -51,14 +51,17 @@ SQLITE_FILE = "venuefinder.db"
 
 # -- the secret ---------------------------------------------------------------------------
 
-def init_secret(app: Flask) -> None:
+def init_secret(app: Flask, settings: "Settings") -> None:
     """Give *app* its secret (kept in the instance folder unless configured) and its
-    session cookie's flags."""
+    session cookie's flags: ``SameSite=Lax`` and ``HttpOnly`` always (set, not defaulted:
+    Flask defines every key, with no SameSite), ``Secure`` when the public URL is https."""
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.secret_key:
         app.secret_key = _instance_secret(Path(app.instance_path) / SECRET_FILE)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    public_url = settings.public_url
+    app.config.update(SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SECURE=public_url is not None
+                      and public_url.scheme == "https")
 
 
 def client_id() -> str:
