@@ -12,6 +12,7 @@ import pytest
 from pyproj import Transformer
 from shapely.geometry import box
 
+from venuefinder.config import Settings
 from venuefinder.errors import InputError
 from venuefinder.scoring.flatness import slope_to_score
 from venuefinder.scoring.hazards import (
@@ -25,6 +26,7 @@ from venuefinder.vocabulary.hazards import (
 from .conftest import CRS, X0, Y0, make_venues
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
+VETO = Settings().veto_below
 TO_WGS84 = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
 #: Three 100 m × 60 m pitches, 1 km apart.
 PITCHES = [box(X0 + i * 1000, Y0, X0 + i * 1000 + 100, Y0 + 60) for i in range(3)]
@@ -57,7 +59,7 @@ def make_hazards(*rows: dict) -> pd.DataFrame:
 
 def score(*rows: dict, venues=None) -> pd.DataFrame:
     venues = make_venues(*({"geometry": g} for g in PITCHES)) if venues is None else venues
-    return hazard_scores(venues, make_hazards(*rows), CRS, NOW)
+    return hazard_scores(venues, make_hazards(*rows), CRS, NOW, veto_below=VETO)
 
 
 def test_the_tables_cover_the_vocabulary() -> None:
@@ -154,29 +156,32 @@ def test_the_reason_lists_the_reports_worst_first() -> None:
 def test_expired_reports_in_a_stale_frame_do_not_count() -> None:
     hazards = make_hazards({"x": X0 + 50, "y": Y0 + 30, "kind": "glass"})
     venues = make_venues({"geometry": PITCHES[0]})
-    assert hazard_scores(venues, hazards, CRS, NOW)["hazard_count"][0] == 1
+    assert hazard_scores(venues, hazards, CRS, NOW, veto_below=VETO)["hazard_count"][0] == 1
     later = NOW + EXPIRY["glass"]
-    assert hazard_scores(venues, hazards, CRS, later)["score"][0] == 100.0
+    assert hazard_scores(venues, hazards, CRS, later, veto_below=VETO)["score"][0] == 100.0
 
 
 def test_bad_input_is_refused() -> None:
     venues = make_venues({"geometry": PITCHES[0]})
     with pytest.raises(InputError):
-        hazard_scores(venues, make_hazards({"x": X0, "y": Y0, "severity": "dire"}), CRS, NOW)
+        hazard_scores(venues, make_hazards({"x": X0, "y": Y0, "severity": "dire"}), CRS, NOW,
+                      veto_below=VETO)
     bad_kind = make_hazards({"x": X0, "y": Y0}).assign(kind="lava")
     with pytest.raises(InputError):
-        hazard_scores(venues, bad_kind, CRS, NOW)
+        hazard_scores(venues, bad_kind, CRS, NOW, veto_below=VETO)
     with pytest.raises(InputError):
-        hazard_scores(venues, make_hazards(), CRS, NOW.replace(tzinfo=None))
+        hazard_scores(venues, make_hazards(), CRS, NOW.replace(tzinfo=None),
+                      veto_below=VETO)
 
 
 def test_empty_venues_and_index_are_kept() -> None:
     venues = make_venues({"geometry": PITCHES[0]}, {"geometry": PITCHES[1]})
     venues.index = pd.Index(["way/7", "way/9"])
-    result = hazard_scores(venues, make_hazards({"x": X0 + 1050, "y": Y0 + 30}), CRS, NOW)
+    result = hazard_scores(venues, make_hazards({"x": X0 + 1050, "y": Y0 + 30}), CRS, NOW,
+                           veto_below=VETO)
     assert result.index.tolist() == ["way/7", "way/9"]
     assert result["hazard_count"].tolist() == [0, 1]
-    assert hazard_scores(venues.iloc[:0], make_hazards(), CRS, NOW).empty
+    assert hazard_scores(venues.iloc[:0], make_hazards(), CRS, NOW, veto_below=VETO).empty
     assert np.issubdtype(result["hazard_count"].dtype, np.integer)
 
 
@@ -342,8 +347,8 @@ def test_an_unconfirmed_hill_fades_and_expires_like_other_reports() -> None:
     assert EXPIRY["hill"] == timedelta(days=30) < CONFIRMED_EXPIRY["hill"]
     venues = make_venues({"geometry": PITCHES[0]})
     hazards = make_hazards({"x": X0 + 50, "y": Y0 + 30, "kind": "hill"})
-    assert hazard_scores(venues, hazards, CRS, NOW)["hazard_count"][0] == 1
+    assert hazard_scores(venues, hazards, CRS, NOW, veto_below=VETO)["hazard_count"][0] == 1
     later = NOW + EXPIRY["hill"]
-    assert hazard_scores(venues, hazards, CRS, later)["hazard_count"][0] == 0
+    assert hazard_scores(venues, hazards, CRS, later, veto_below=VETO)["hazard_count"][0] == 0
     static = flatness(BUILT_LEVEL)
     assert with_hill_reports(static, venues, hazards, CRS, later) is static

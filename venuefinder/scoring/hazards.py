@@ -65,7 +65,6 @@ from typing import TYPE_CHECKING, Optional
 import numpy as np
 
 from ..clock import aware
-from ..config import Settings
 from ..errors import InputError
 from ..vocabulary.hazards import CORROBORATING_CLIENTS, KIND_LABELS, KINDS, SEVERITIES, lifetime
 from .flatness import slope_to_score
@@ -136,12 +135,12 @@ def score_hazards(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.
         hazards = pd.DataFrame({c: [] for c in ("kind", "severity", "lat", "lon",
                                                 "confirmations", "created_at", "reporter")})
     return hazard_scores(venues, hazards, context.crs, context.extra.get("now"),
-                         context.settings.veto_below)
+                         veto_below=context.settings.veto_below)
 
 
 def hazard_scores(venues_metric: "gpd.GeoDataFrame", hazards: "pd.DataFrame",
-                  crs: "CRS | str", now: Optional[datetime] = None,
-                  veto_below: Optional[float] = None) -> "pd.DataFrame":
+                  crs: "CRS | str", now: Optional[datetime] = None, *,
+                  veto_below: float) -> "pd.DataFrame":
     """Score each venue by the open hazard reports on or within :data:`REACH_M` of it.
 
     Parameters
@@ -159,8 +158,8 @@ def hazard_scores(venues_metric: "gpd.GeoDataFrame", hazards: "pd.DataFrame",
     now
         Timezone-aware time of scoring; default now in UTC.
     veto_below
-        The settings' veto threshold (default: the default settings'): the least a venue
-        scores while one client alone stands behind its reports.
+        The settings' veto threshold: the least a venue scores while one client alone
+        stands behind its reports.
 
     Returns
     -------
@@ -181,8 +180,6 @@ def hazard_scores(venues_metric: "gpd.GeoDataFrame", hazards: "pd.DataFrame",
     import pandas as pd
 
     now = aware(now)
-    if veto_below is None:
-        veto_below = Settings.model_fields["veto_below"].default
     n = len(venues_metric)
     reports = _current(hazards, now)
     venue_idx, report_idx = _pairs(venues_metric, reports, crs)

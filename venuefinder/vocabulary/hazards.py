@@ -32,6 +32,7 @@ clients, and a client may add at most :data:`REPORT_BUDGET` new reports within
 from __future__ import annotations
 
 from datetime import timedelta
+
 #: Hazard kinds → the label a person reads (form, reasons).
 KIND_LABELS: dict[str, str] = {
     "pothole": "pothole",
