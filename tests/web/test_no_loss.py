@@ -38,10 +38,11 @@ REPORTS = 500
 THREADS = 16
 WORKERS = 4
 TOKEN = "no-loss-admin-token"
-#: Centre of the tiny extract's fields; reports go on a grid 55 m apart (more than the 25 m
-#: within which a report of the same kind confirms another instead of adding a row).
+#: Centre of the tiny extract's fields; reports go on a grid over 1 km apart (more than the
+#: 25 m within which a report of the same kind confirms another, and than the area of one
+#: client's daily report budget).
 LAT0, LON0 = 60.160, 24.920
-STEP_LAT, STEP_LON = 0.01, 0.02  # over 1 km apart: one client's daily budget is per area
+STEP_LAT, STEP_LON = 0.01, 0.02
 
 
 def grid_point(i: int) -> tuple[float, float]:
