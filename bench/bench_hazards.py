@@ -98,6 +98,8 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "VENUEFINDER_SOURCE": str(source), "VENUEFINDER_TILES": "none",
+               # wrk_hazards.lua names each report's client in X-Forwarded-For.
+               "VENUEFINDER_TRUSTED_PROXIES": "1",
                "VENUEFINDER_RATE_LIMIT": "none", "DATABASE_URL": url,
                "XDG_RUNTIME_DIR": str(instance)}
         app = f"venuefinder.web:create_app(instance_path={str(instance)!r})"
