@@ -38,6 +38,8 @@ FAST_REQUESTS = 20
 #: Each fast request must be answered within this; a server whose workers the slow clients
 #: hold never answers it.
 FAST_TIMEOUT_S = 5.0
+#: The server's body deadline in these tests (VENUEFINDER_BODY_TIMEOUT_S; 30 s by default).
+BODY_TIMEOUT_S = 2.0
 
 
 def _square(lat: float, lon: float, half_m: float) -> list[tuple[float, float]]:
@@ -100,6 +102,7 @@ def production_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]
     port = _free_port()
     env = {**os.environ, "VENUEFINDER_SOURCE": str(source), "VENUEFINDER_TILES": "none",
            "VENUEFINDER_CACHE_DIR": str(tmp_path / "cache"),
+           "VENUEFINDER_BODY_TIMEOUT_S": str(BODY_TIMEOUT_S),
            # gunicorn's control socket goes here rather than in ~/.gunicorn
            "XDG_RUNTIME_DIR": str(tmp_path)}
     log = (tmp_path / "gunicorn.log").open("wb")
@@ -192,6 +195,72 @@ def test_production_command_serves_others_during_slowloris(production_server: in
     assert answered == [200] * FAST_REQUESTS
     assert open_during_fast_requests == SLOW_CONNECTIONS
     assert slow.dropped >= SLOW_CONNECTIONS, "slow headers must time out (gunicorn keepalive)"
+
+
+def _stalled_body(port: int) -> socket.socket:
+    """A connection that sent a write's headers announcing 1,000 bytes, then 10, and
+    stalls."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(b"POST /api/hazards HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                 b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+                 b'{"kind": ')
+    return sock
+
+
+def _cut_after(sock: socket.socket, within: float) -> tuple[float, bytes]:
+    """Seconds until the server closed *sock* (at most *within*: then inf), and what it
+    answered before."""
+    start, answer = time.monotonic(), b""
+    sock.settimeout(0.1)
+    while time.monotonic() - start < within:
+        try:
+            data = sock.recv(65536)
+        except socket.timeout:
+            continue
+        except ConnectionResetError:
+            return time.monotonic() - start, answer
+        if not data:
+            return time.monotonic() - start, answer
+        answer += data
+    return math.inf, answer
+
+
+def test_a_stalled_body_is_cut_at_the_deadline_and_others_are_served(
+        production_server: int) -> None:
+    port = production_server
+    stalled = _stalled_body(port)
+    try:
+        start = time.monotonic()
+        # Meanwhile, normal requests are answered at once.
+        while time.monotonic() - start < BODY_TIMEOUT_S - 0.5:
+            began = time.monotonic()
+            assert _get(port, "/api/venues?lat=60.17&lon=24.94", FAST_TIMEOUT_S)[0] == 200
+            assert time.monotonic() - began < 1.0
+            time.sleep(0.2)
+        _, answer = _cut_after(stalled, BODY_TIMEOUT_S + 3)
+        cut_at = time.monotonic() - start
+    finally:
+        stalled.close()
+    assert BODY_TIMEOUT_S - 0.5 < cut_at < BODY_TIMEOUT_S + 3, "not cut at the deadline"
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408"), answer
+    assert json.loads(body)["error"] == "request_timeout"
+
+
+def test_a_client_may_stall_only_a_few_bodies_at_once(production_server: int) -> None:
+    """Beyond SLOW_BODIES_PER_CLIENT (4) per worker (2 workers), a client's new stalled
+    bodies are cut at once; other requests are still answered."""
+    stalled = [_stalled_body(port=production_server) for _ in range(12)]
+    try:
+        cut_at_once = 0
+        for sock in stalled:
+            waited, answer = _cut_after(sock, 0.3)
+            cut_at_once += waited < 0.3 and answer.startswith(b"HTTP/1.1 408")
+        assert cut_at_once >= 12 - 2 * 4
+        assert _get(production_server, "/api/openapi.json", FAST_TIMEOUT_S)[0] == 200
+    finally:
+        for sock in stalled:
+            sock.close()
 
 
 def _raw(port: int, request: bytes) -> tuple[int, str, bytes]:

@@ -56,6 +56,7 @@ DOMAIN_STATUS: tuple[tuple[type[VenuefinderError], int, str], ...] = (
 #: or is too vague to act on.
 _HTTP_MESSAGES = {
     404: "no such page or API endpoint; see /api/openapi.json",
+    408: "the request body did not arrive in time",
     413: "the request body is too large",
     414: "the request URL is too long",
     431: "the request headers are too large",

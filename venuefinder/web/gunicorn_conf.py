@@ -17,6 +17,19 @@ reading the next request by its keep-alive time): a slow client is dropped after
 the others are answered meanwhile. ``tests/web/test_production.py`` runs this command
 against 32 slow connections.
 
+Slow bodies
+-----------
+gunicorn reads a request's body only as the app asks for it, with no deadline: a client that
+announces 1,000 bytes, sends 10 and stalls held its greenlet and connection for good, and a
+few thousand of them made normal requests time out. :func:`pre_request` gives every body a
+deadline (:data:`body_timeout`, the ``VENUEFINDER_BODY_TIMEOUT_S`` setting, from the end of
+the headers): a read past it answers 408 and closes the connection. A client may have
+:data:`slow_bodies_per_client` bodies arriving at once per worker (the
+``VENUEFINDER_SLOW_BODIES_PER_CLIENT`` setting); beyond that a new one is cut at once.
+Bodies are at most 64 KiB (``VENUEFINDER_MAX_REQUEST_BYTES``), so even a slow phone sends
+one in well under a second: only stalled or dripping clients meet these limits. Behind a
+proxy that buffers bodies (nginx's default) they arrive at once and never count.
+
 A request is short CPU work (a spatial query on a region shared by the workers, about
 1 ms), so one request runs at a time per worker and :data:`workers` sets the parallelism;
 :func:`post_request` keeps the turns fair. A determined flood of connections still needs a
@@ -43,7 +56,11 @@ sit above the app's own (:data:`venuefinder.web.app.MAX_URL_BYTES` = 4096,
 the app's JSON 414/431, and only grossly oversized or malformed ones get gunicorn's HTML.
 """
 
+import socket
 import sys
+import time
+from collections import Counter
+from typing import Any, Callable, Optional
 
 import gevent
 from gevent import monkey
@@ -51,6 +68,8 @@ from gevent import monkey
 monkey.patch_all()
 
 # After patching:
+from werkzeug.exceptions import RequestTimeout  # noqa: E402
+
 from venuefinder.config import load_settings  # noqa: E402
 from venuefinder.errors import InputError  # noqa: E402
 from venuefinder.web.app import MAX_HEADER_BYTES  # noqa: E402
@@ -81,6 +100,102 @@ limit_request_line = 8190
 limit_request_fields = 100
 #: One header may use the app's whole header budget; the app answers beyond it in JSON.
 limit_request_field_size = MAX_HEADER_BYTES
+#: Seconds a request's body may take to arrive in full, from the end of its headers.
+body_timeout = SETTINGS.body_timeout_s
+#: Bodies one client address may have arriving at once, per worker.
+slow_bodies_per_client = SETTINGS.slow_bodies_per_client
+
+#: This worker's bodies still arriving, by client address (each worker has its own: the
+#: counter is empty when the master forks).
+_arriving: Counter[str] = Counter()
+
+
+class DeadlineBody:
+    """gunicorn's request body (``wsgi.input``) whose reads end at a deadline.
+
+    A read past the deadline cuts the request: the connection closes after the answer
+    (reads from it end), and the app gets werkzeug's 408, which it answers in JSON. A read
+    after the answer (gunicorn skipping an unread body before the next request) just ends.
+    """
+
+    def __init__(self, req: Any, client: str, deadline: float) -> None:
+        self.req, self.body, self.client, self.deadline = req, req.body, client, deadline
+        self.left = _content_length(req)
+        self.answered = self.released = False
+        _arriving[client] += 1
+
+    def read(self, size: Optional[int] = None) -> bytes:
+        return self._timed(self.body.read, b"", size)
+
+    def readline(self, size: Optional[int] = None) -> bytes:
+        return self._timed(self.body.readline, b"", size)
+
+    def readlines(self, size: Optional[int] = None) -> list[bytes]:
+        return self._timed(self.body.readlines, [], size)
+
+    def __iter__(self) -> "DeadlineBody":
+        return self
+
+    def __next__(self) -> bytes:
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+    def release(self) -> None:
+        """No longer arriving (read in full, cut, or the request answered)."""
+        if not self.released:
+            self.released = True
+            _arriving[self.client] -= 1
+            if _arriving[self.client] <= 0:
+                del _arriving[self.client]
+
+    def _timed(self, read: Callable[..., Any], empty: Any, size: Optional[int]) -> Any:
+        remaining = self.deadline - time.monotonic()
+        if remaining > 0:
+            with gevent.Timeout(remaining, False):  # False: leave the block silently
+                data = read(size)
+                if self.left is not None:
+                    self.left -= len(data) if isinstance(data, bytes) else sum(map(len, data))
+                if not data or (self.left is not None and self.left <= 0):
+                    self.release()
+                return data
+        return self._cut(empty)
+
+    def _cut(self, empty: Any) -> Any:
+        self.release()
+        self.req.must_close = True
+        try:
+            self.req.unreader.sock.shutdown(socket.SHUT_RD)
+        except OSError:  # already closed by the client
+            pass
+        if self.answered:
+            return empty
+        raise RequestTimeout("the request body did not arrive in time")
+
+
+def _content_length(req: Any) -> Optional[int]:
+    for name, value in req.headers:
+        if name == "CONTENT-LENGTH":
+            return int(value)  # gunicorn has checked it
+    return None
+
+
+def _has_body(req: Any) -> bool:
+    length = _content_length(req)
+    return bool(length) or (length is None and any(
+        name == "TRANSFER-ENCODING" for name, _ in req.headers))
+
+
+def pre_request(worker: object, req: Any) -> None:
+    """Give the request's body its deadline, or none at all when its client already has
+    :data:`slow_bodies_per_client` arriving in this worker (see the module's docstring)."""
+    if not _has_body(req):
+        return
+    client = str(req.peer_addr[0]) if isinstance(req.peer_addr, tuple) else str(req.peer_addr)
+    now = time.monotonic()
+    deadline = now if _arriving[client] >= slow_bodies_per_client else now + body_timeout
+    req.body = DeadlineBody(req, client, deadline)
 
 
 def when_ready(server: object) -> None:
@@ -90,9 +205,14 @@ def when_ready(server: object) -> None:
     gevent.sleep(0.05)
 
 
-def post_request(worker: object, req: object, environ: object, resp: object) -> None:
-    """Give the worker's other connections their turn after each request. A greenlet only
-    yields when a read would block, and a fast client's next request is already there: without
-    this, one keep-alive connection kept a worker to itself (measured with wrk, 2 connections
-    on 1 worker: p95 154 ms against 3.9 ms with it)."""
+def post_request(worker: object, req: Any, environ: object, resp: object) -> None:
+    """Release the request's body from the per-client count, then give the worker's other
+    connections their turn. A greenlet only yields when a read would block, and a fast
+    client's next request is already there: without this, one keep-alive connection kept a
+    worker to itself (measured with wrk, 2 connections on 1 worker: p95 154 ms against
+    3.9 ms with it)."""
+    body = getattr(req, "body", None)
+    if isinstance(body, DeadlineBody):
+        body.answered = True
+        body.release()
     gevent.sleep(0)
