@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from typing import Iterable, Optional
 
 from .errors import InputError
@@ -148,3 +149,102 @@ def check_kinds(kinds: Optional[Iterable[str]], known: Iterable[str]) -> Optiona
     if unknown:
         raise InputError(f"unknown kind {clip(', '.join(unknown))}; known: {', '.join(known)}")
     return wanted
+
+
+# -- text people write --------------------------------------------------------------------
+# Names, titles, notes, club names, hazard descriptions and flag reasons: one rule, used by
+# the web's request models (their patterns and checks) and by the store.
+
+#: Bidi embeddings and overrides (LRE, RLE, LRO, RLO), closed by PDF; and isolates (LRI, RLI,
+#: FSI), closed by PDI. An unclosed one turns the page's own words around it ("(rettops a
+#: sdeen) Alice"). LRM and RLM mark a direction without opening anything: they stay.
+BIDI_EMBEDDINGS = "\u202a\u202b\u202d\u202e"
+BIDI_PDF = "\u202c"
+BIDI_ISOLATES = "\u2066\u2067\u2068"
+BIDI_PDI = "\u2069"
+BIDI_CONTROLS = BIDI_EMBEDDINGS + BIDI_PDF + BIDI_ISOLATES + BIDI_PDI
+#: Characters no user text holds, as a regex class body: C0 controls, DEL, C1 controls and
+#: lone surrogates (they have no UTF-8: PostgreSQL refuses them). NUL among them, which
+#: PostgreSQL's text cannot hold.
+CONTROL_CLASS = r"\x00-\x1f\x7f-\x9f\ud800-\udfff"
+#: The same, for text of several lines: tab, line feed and carriage return allowed (line
+#: breaks are kept as line feeds, :func:`user_text`).
+TEXT_CONTROL_CLASS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
+#: What ``str.strip()`` removes outside the control characters (all of it is below U+3001).
+_SPACES = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace()
+                  and not re.match(f"[{CONTROL_CLASS}]", ch))
+#: White space and bidi controls as a regex class body, in ``\\uXXXX`` escapes (the patterns
+#: go into the OpenAPI document).
+_BLANK = "".join(f"\\u{ord(ch):04x}" for ch in _SPACES + BIDI_CONTROLS)
+#: One line, not blank: no control character, and something other than white space and bidi
+#: controls (which :func:`user_text` would leave empty).
+LINE_PATTERN = f"^[^{CONTROL_CLASS}]*[^{CONTROL_CLASS}{_BLANK}][^{CONTROL_CLASS}]*$"
+#: Text of several lines (possibly blank).
+TEXT_PATTERN = f"^[^{TEXT_CONTROL_CLASS}]*$"
+
+_LINE_CONTROL = re.compile(f"[{CONTROL_CLASS}]")
+_TEXT_CONTROL = re.compile(f"[{TEXT_CONTROL_CLASS}]")
+_LINE_BREAK = re.compile(r"\r\n?")
+_NOT_BLANK = re.compile(f"[^{_BLANK}\\s]")
+
+
+def user_text(value: object, what: str, lines: bool = False) -> str:
+    """Text a person wrote, as it is kept and shown: line breaks as line feeds (with
+    *lines*: a browser sends CRLF), unpaired bidi controls removed
+    (:func:`strip_unpaired_bidi`), NFC, trimmed; ``""`` when nothing but white space and bidi
+    controls is left. Checks characters only; lengths are the caller's.
+
+    Raises
+    ------
+    InputError
+        Not text, or a control character (NUL included): any with *lines* = False, any but
+        tab and line breaks with *lines*.
+    """
+    if not isinstance(value, str):
+        raise InputError(f"{what} must be text")
+    if lines:
+        text = line_feeds(value)
+        if _TEXT_CONTROL.search(text):
+            raise InputError(f"{what} must not contain control characters (line breaks and "
+                             "tabs are fine)")
+    else:
+        text = value
+        if _LINE_CONTROL.search(text):
+            raise InputError(f"{what} must be one line of text (no control characters)")
+    text = unicodedata.normalize("NFC", strip_unpaired_bidi(text)).strip()
+    return text if _NOT_BLANK.search(text) else ""
+
+
+def line_feeds(text: str) -> str:
+    """*text* with its line breaks as line feeds (CRLF and CR, as browsers and old Macs send
+    them, become LF)."""
+    return _LINE_BREAK.sub("\n", text)
+
+
+def strip_unpaired_bidi(text: str) -> str:
+    """*text* without the bidi controls that open nothing they close, or close nothing they
+    opened (Unicode's UAX #9 pairing: a PDF closes the innermost embedding unless an isolate
+    opened since; a PDI closes the innermost isolate and any embedding opened within it;
+    a paragraph's end closes everything). What stays is balanced within each line."""
+    drop: set[int] = set()
+    stack: list[tuple[int, bool]] = []  # (index, opens an isolate)
+    for i, ch in enumerate(text):
+        if ch in BIDI_EMBEDDINGS or ch in BIDI_ISOLATES:
+            stack.append((i, ch in BIDI_ISOLATES))
+        elif ch == BIDI_PDF:
+            if stack and not stack[-1][1]:
+                stack.pop()
+            else:
+                drop.add(i)
+        elif ch == BIDI_PDI:
+            if any(isolate for _, isolate in stack):
+                while not stack[-1][1]:  # embeddings left open inside the isolate
+                    drop.add(stack.pop()[0])
+                stack.pop()
+            else:
+                drop.add(i)
+        elif unicodedata.bidirectional(ch) == "B":  # a paragraph separator: a line break
+            drop.update(j for j, _ in stack)
+            stack.clear()
+    drop.update(j for j, _ in stack)
+    return "".join(ch for i, ch in enumerate(text) if i not in drop) if drop else text

@@ -85,7 +85,7 @@ def test_a_club_gets_a_readable_unique_slug_and_a_secret_token(db: Store) -> Non
     assert S.create_club(db, "Бег назад", NOW).club.slug.startswith("club-")
 
 
-@pytest.mark.parametrize("name", ["", "   ", "a\nb", "x" * 81, None, 5])
+@pytest.mark.parametrize("name", ["", "   ", "a\nb", "x" * 81, None, 5, "a\x00b", "\u202e"])
 def test_a_bad_club_name_is_refused(db: Store, name) -> None:
     with pytest.raises(InputError):
         S.create_club(db, name, NOW)
@@ -202,6 +202,9 @@ BAD_SESSIONS = {
     "long title": dict(title="x" * 121),
     "long notes": dict(notes="x" * 2001),
     "control character in notes": dict(notes="a\x00b"),
+    "NUL in the title": dict(title="a\x00b"),
+    "NUL in the meeting note": dict(meeting_note="gate\x00"),
+    "bidi controls alone as a title": dict(title=" \u202e\u2066\u2069 "),
     "unknown plan": dict(plan="marathon"),
     "junk in a step": dict(plan=[{"label": "walk", "minutes": 5, "speed": 9}]),
     "meeting point 2 km away": dict(meeting_point={"lat": 60.193, "lon": 24.945}),
@@ -219,6 +222,30 @@ def test_bad_input_raises_and_stores_nothing(db: Store, bad: dict) -> None:
     with pytest.raises(InputError):
         make(db, feature, **bad)
     assert rows(db) == []
+
+
+def test_text_is_kept_as_the_one_rule_makes_it(db: Store) -> None:
+    """Line breaks as line feeds (a browser sends CRLF; CR was refused), unpaired bidi
+    controls removed (a display name with a right-to-left override turned the page's own
+    words around it), NUL refused before anything is stored (PostgreSQL's text cannot
+    hold it)."""
+    new = make(db, notes="Bring water.\r\nMeet early.\rThanks", title="Run \u202eback")
+    assert new.session.notes == "Bring water.\nMeet early.\nThanks"
+    assert new.session.title == "Run back"
+    changed = S.update_session(db, new.session.slug, new.edit_token, notes="a\r\nb", now=NOW)
+    assert changed.session.notes == "a\nb"
+    signup = S.sign_up(db, new.session.slug, "Alice \u202e(needs a spotter)", "can_spot",
+                       now=NOW)
+    assert signup.signup.name == "Alice (needs a spotter)"
+    assert S.sign_up(db, new.session.slug, "\u2067Dana\u2069", "can_spot",
+                     now=NOW).signup.name == "\u2067Dana\u2069"
+    for bad in ("Al\x00ice", "\u202e "):
+        with pytest.raises(InputError):
+            S.sign_up(db, new.session.slug, bad, "can_spot", now=NOW)
+    with pytest.raises(InputError, match="control characters"):
+        S.update_session(db, new.session.slug, new.edit_token, notes="a\x00", now=NOW)
+    assert len(rows(db, Signup)) == 2
+    assert rows(db)[0].notes == "a\nb"
 
 
 def test_a_venue_far_too_small_is_refused_with_its_reason(db: Store) -> None:

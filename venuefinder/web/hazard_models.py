@@ -17,7 +17,8 @@ from pydantic import BeforeValidator, ConfigDict, Field
 
 from ..errors import InputError
 from ..vocabulary.hazards import DESCRIPTION_MAX, KINDS, SEVERITIES, STATUSES
-from ..validate import LAT_RANGE, LON_RANGE, check_latitude, check_longitude, clip
+from ..validate import (LAT_RANGE, LON_RANGE, TEXT_PATTERN, check_latitude, check_longitude,
+                        clip, user_text)
 from .models import Latitude, Longitude, RequestModel, ResponseModel, radius_type
 
 #: Largest radius ``GET /api/hazards`` answers (m): the map asks for its view's reports.
@@ -50,6 +51,8 @@ def _choice(allowed: tuple[str, ...], what: str) -> BeforeValidator:
 
 
 def _text(what: str) -> BeforeValidator:
+    """Free text as :func:`~venuefinder.validate.user_text` keeps it (no NUL or other
+    control character), at most :data:`DESCRIPTION_MAX` characters as sent."""
     def check(value: object) -> object:
         if value is None:
             return None
@@ -57,7 +60,7 @@ def _text(what: str) -> BeforeValidator:
             raise InputError(f"{what} must be text, not {type(value).__name__}")
         if len(value) > DESCRIPTION_MAX:
             raise InputError(f"{what} is {len(value)} characters; at most {DESCRIPTION_MAX}")
-        return value
+        return user_text(value, what, lines=True)
 
     return BeforeValidator(check)
 
@@ -91,7 +94,8 @@ class HazardBody(JsonBody):
     severity: Severity = Field(description="How bad: a high one keeps a venue out of green.")
     lat: JsonLatitude = Field(description="Latitude, -90..90.")
     lon: JsonLongitude = Field(description="Longitude, -180..180.")
-    description: Optional[Annotated[str, Field(max_length=DESCRIPTION_MAX),
+    description: Optional[Annotated[str, Field(max_length=DESCRIPTION_MAX,
+                                               pattern=TEXT_PATTERN),
                                     _text("description")]] = Field(
         None, description=f"Free text, at most {DESCRIPTION_MAX} characters (shown as text).")
 
@@ -99,7 +103,8 @@ class HazardBody(JsonBody):
 class FlagBody(JsonBody):
     """Body of ``POST /api/hazards/<id>/flag``."""
 
-    reason: Optional[Annotated[str, Field(max_length=DESCRIPTION_MAX), _text("reason")]] = \
+    reason: Optional[Annotated[str, Field(max_length=DESCRIPTION_MAX, pattern=TEXT_PATTERN),
+                               _text("reason")]] = \
         Field(None, description="Why the report is wrong or abusive (for the moderators).")
 
 

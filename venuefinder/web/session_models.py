@@ -8,8 +8,9 @@ Bodies are strict: numbers are JSON numbers (not text, not booleans), whole numb
 fraction (``10.0`` is 10, as in JSON Schema), NaN and infinities are refused, unknown members
 are an error.
 Text is checked as it was sent (its length and characters), so the document's limits are
-exactly the API's; the store then trims it and keeps it as text (``<script>`` included: a
-page escapes what it shows).
+exactly the API's, and passed on as :func:`venuefinder.validate.user_text` keeps it (line
+breaks as line feeds, unpaired bidi controls removed; ``<script>`` stays: a page escapes
+what it shows).
 
 What a schema cannot say is checked by the store (:mod:`venuefinder.store.sessions`) and
 answered 400 with its reason: a start in the past or over a year ahead, a wall-clock time
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BeforeValidator, ConfigDict, Field, ValidationError
@@ -37,9 +37,9 @@ from ..store.models import (CLUB_NAME_MAX, MAX_CAPACITY, MAX_DURATION_MIN, MAX_G
                             MEETING_NOTE_MAX, NAME_MAX, NOTES_MAX, SESSION_STATUSES,
                             SIGNUP_STATUSES, SLUG_MAX, TITLE_MAX)
 from ..store.sessions import MAX_REPEAT_WEEKS, MIN_DURATION_MIN
-from ..validate import clip
+from ..validate import LINE_PATTERN, TEXT_PATTERN, clip, user_text
 from .hazard_models import JsonBody, JsonLatitude, JsonLongitude
-from .models import PY_WHITESPACE, VENUE_ID_PATTERN, RequestModel, ResponseModel, VenueId
+from .models import VENUE_ID_PATTERN, RequestModel, ResponseModel, VenueId
 from .params import error_message
 
 #: A session's slug (``secrets.token_urlsafe(9)``) and a club's (``name-1a2b3c``).
@@ -56,12 +56,6 @@ MAX_SIGNUP_ID = 2**31 - 1
 #: Shortest step of an own plan: one second.
 MIN_STEP_MIN = 1 / 60
 
-_SPACE = "".join(f"\\u{ord(ch):04x}" for ch in PY_WHITESPACE)
-#: One line (no control character) with something other than white space in it.
-LINE_PATTERN = f"^[^\\x00-\\x1f\\x7f]*[^\\x00-\\x1f\\x7f{_SPACE}][^\\x00-\\x1f\\x7f]*$"
-#: Free text: lines, tabs, no other control character.
-NOTES_PATTERN = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"
-
 
 # -- field rules --------------------------------------------------------------------------
 
@@ -71,15 +65,14 @@ def _line(what: str, limit: int) -> Any:
     def check(value: object) -> object:
         if not isinstance(value, str):
             raise InputError(f"{what} must be text, not {_json_type(value)}")
-        if not value.strip():
+        text = user_text(value, what)
+        if not text:
             raise InputError(f"{what} must not be empty")
-        # The store counts the trimmed NFC form; a few characters grow under NFC.
-        length = max(len(value), len(unicodedata.normalize("NFC", value.strip())))
+        # The store counts the clean form; a few characters grow under NFC.
+        length = max(len(value), len(text))
         if length > limit:
             raise InputError(f"{what} is {length} characters; at most {limit}")
-        if any(ord(ch) < 0x20 or ord(ch) == 0x7f for ch in value):
-            raise InputError(f"{what} must be one line of text (no control characters)")
-        return value
+        return text
 
     return Annotated[str, Field(min_length=1, max_length=limit, pattern=LINE_PATTERN),
                      BeforeValidator(check)]
@@ -88,11 +81,11 @@ def _line(what: str, limit: int) -> Any:
 def _notes(value: object) -> object:
     if not isinstance(value, str):
         raise InputError(f"notes must be text, not {_json_type(value)}")
-    if len(value) > NOTES_MAX:
-        raise InputError(f"notes are {len(value)} characters; at most {NOTES_MAX}")
-    if any((ord(ch) < 0x20 and ch not in "\t\n\r") or ord(ch) == 0x7f for ch in value):
-        raise InputError("notes contain control characters")
-    return value
+    text = user_text(value, "notes", lines=True)
+    length = max(len(value), len(text))
+    if length > NOTES_MAX:
+        raise InputError(f"notes are {length} characters; at most {NOTES_MAX}")
+    return text
 
 
 def _whole(what: str, low: int, high: int) -> Any:
@@ -182,7 +175,7 @@ ClubName = _line("name", CLUB_NAME_MAX)
 DisplayName = _line("name", NAME_MAX)
 MeetingNote = _line("meeting_note", MEETING_NOTE_MAX)
 StepLabel = _line("label", LABEL_MAX)
-Notes = Annotated[str, Field(max_length=NOTES_MAX, pattern=NOTES_PATTERN),
+Notes = Annotated[str, Field(max_length=NOTES_MAX, pattern=TEXT_PATTERN),
                   BeforeValidator(_notes)]
 Start = _pattern("start", START_PATTERN, 32, "2025-06-03T18:00 or 2025-06-03T18:00+03:00")
 SessionSlug = _pattern("a session's address", SESSION_SLUG_PATTERN, 12, "Ab3_x-9QzK1m")

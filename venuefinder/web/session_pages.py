@@ -54,7 +54,7 @@ from ..sessions.timezones import aware_now, parse_start, venue_zone
 from ..store import sessions as service
 from ..store.models import (CLUB_NAME_MAX, MAX_CAPACITY, MAX_DURATION_MIN, MAX_GROUP,
                             MEETING_NOTE_MAX, NAME_MAX, NOTES_MAX, TITLE_MAX)
-from ..validate import parse_float, parse_int
+from ..validate import line_feeds, parse_float, parse_int
 from . import session_service
 from .assets import missing_vendor_files
 from .errors import describe
@@ -361,8 +361,9 @@ def _changes(info: "SessionInfo", form: Mapping[str, Any]) -> dict[str, Any]:
     current = _current_values(info)
     changes: dict[str, Any] = {}
     for name in ("title", "meeting_note", "notes"):
-        if form.get(name, "").strip() != current[name]:
-            changes[name] = form.get(name) or None
+        value = line_feeds(form.get(name, ""))
+        if value.strip() != current[name]:
+            changes[name] = value or None
     if (form.get("date"), form.get("time")) != (current["date"], current["time"]):
         changes["start"] = _start(form)
     for name, what in (("duration_min", "duration"), ("group_size", "expected group size"),
@@ -463,7 +464,7 @@ def _session_body(form: Mapping[str, Any], venue_id: str) -> SessionBody:
         group_size=_whole(form, "group_size", "expected group size"),
         capacity=_whole(form, "capacity", "capacity"), plan=_plan(form),
         meeting_point=_meeting(form), meeting_note=_text(form, "meeting_note"),
-        notes=_text(form, "notes"), club=form.get("club", "").strip() or None,
+        notes=_text(form, "notes", lines=True), club=form.get("club", "").strip() or None,
         repeat_weeks=_whole(form, "repeat_weeks", "weeks", default=1)), flat=False)
 
 
@@ -472,9 +473,12 @@ def _present(**members: Any) -> dict[str, Any]:
     return {name: value for name, value in members.items() if value is not None}
 
 
-def _text(form: Mapping[str, Any], name: str) -> Optional[str]:
-    """A text box as sent; None when it is blank."""
+def _text(form: Mapping[str, Any], name: str, lines: bool = False) -> Optional[str]:
+    """A text box as sent (a text area's line breaks, CRLF in a form, as line feeds with
+    *lines*); None when it is blank."""
     value = form.get(name, "")
+    if lines:
+        value = line_feeds(value)
     return value if value.strip() else None
 
 

@@ -1,34 +1,29 @@
 """Checks of the fields the session service functions take: each returns the clean value or
 raises :class:`~venuefinder.errors.InputError`.
 
-**Text** (names, titles, notes) is kept as given, trimmed and NFC-normalised; names and
-titles are one line. Nothing is escaped here: a page escapes what it shows (``<script>``
-stays text).
+**Text** (names, titles, notes) is kept as :func:`venuefinder.validate.user_text` makes it:
+trimmed, NFC, line breaks as line feeds, unpaired bidi controls removed; names and titles
+are one line, and no text holds a control character (NUL included). Nothing is escaped
+here: a page escapes what it shows (``<script>`` stays text).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Any, Mapping, Optional, Sequence
 
 from ...errors import InputError
 from ...meeting import MEETING_MAX_M, distance_to_venue
 from ...sessions.checks import Check, refusals
+from ...validate import user_text
 from ...vocabulary import is_venue_id
 from ..models import NOTES_MAX
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # keeps tab, newline, CR
 
 
 def one_line(value: object, what: str, limit: int) -> str:
     """Required text of one line, at most *limit* characters."""
-    if not isinstance(value, str) or not value.strip():
+    text = user_text(value, what) if isinstance(value, str) else ""
+    if not text:
         raise InputError(f"{what} is required")
-    text = unicodedata.normalize("NFC", value.strip())
-    if _CONTROL.search(text):
-        raise InputError(f"{what} must be one line of text")
     if len(text) > limit:
         raise InputError(f"{what} is {len(text)} characters; at most {limit}")
     return text
@@ -36,7 +31,7 @@ def one_line(value: object, what: str, limit: int) -> str:
 
 def optional_line(value: object, what: str, limit: int) -> Optional[str]:
     """:func:`one_line`, or None for None or blank text."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None or (isinstance(value, str) and not user_text(value, what)):
         return None
     return one_line(value, what, limit)
 
@@ -46,11 +41,7 @@ def notes_text(value: object) -> Optional[str]:
     characters; None for None or blank text."""
     if value is None:
         return None
-    if not isinstance(value, str):
-        raise InputError("notes must be text")
-    text = unicodedata.normalize("NFC", value.strip())
-    if _CONTROL_MULTILINE.search(text):
-        raise InputError("notes contain control characters")
+    text = user_text(value, "notes", lines=True)
     if len(text) > NOTES_MAX:
         raise InputError(f"notes are {len(text)} characters; at most {NOTES_MAX}")
     return text or None
