@@ -9,7 +9,7 @@
 
 import { $, el, readJSON } from "./dom.js";
 import { getJSON, isAbort, sendJSON } from "./http.js";
-import { map, viewRadius } from "./map.js";
+import { map, popupRoom, viewRadius } from "./map.js";
 import { setStatus } from "./page.js";
 
 const cfg = readJSON("vf-hazards");
@@ -106,7 +106,7 @@ function draw(features) {
     const marker = L.marker([p.lat, p.lon], { icon: icon(p), title: kindLabel(p.kind),
                                             alt: kindLabel(p.kind), riseOnHover: true });
     marker.hazardId = p.id;
-    marker.bindPopup(() => hazardCard(p), { maxWidth: 260 });
+    marker.bindPopup(() => hazardCard(p), { ...popupRoom(), maxWidth: 260 });
     layer.addLayer(marker);
   });
 }

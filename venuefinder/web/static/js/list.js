@@ -3,7 +3,7 @@
 import { $, el } from "./dom.js";
 import { formatDistance, kindLabel, nameOf, scoreClass } from "./format.js";
 import { getJSON, isAbort, query } from "./http.js";
-import { drawVenues, remember } from "./map.js";
+import { drawVenues, oneColumn, remember, scrollToMap } from "./map.js";
 import { chosenRadius, config, filterParams, radiusText, setStatus, state } from "./page.js";
 import { selectVenue } from "./select.js";
 
@@ -27,6 +27,21 @@ function renderList() {
     item.appendChild(button);
     results.appendChild(item);
   });
+}
+
+function inWindow(node) {
+  const box = node.getBoundingClientRect();
+  return box.top >= 0 && box.left >= 0 && box.bottom <= window.innerHeight &&
+    box.right <= window.innerWidth;
+}
+
+/** After a search, the answer on the screen: the first place of the list, with the map
+ * above it on a phone (the search box scrolled away), else within the sidebar's scroll. */
+export function revealFirst() {
+  const first = results.querySelector(".venue-item");
+  if (!first || inWindow(first)) return;
+  if (oneColumn()) scrollToMap();
+  if (!inWindow(first)) first.scrollIntoView({ block: "nearest" });
 }
 
 /**

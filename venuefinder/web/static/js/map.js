@@ -48,6 +48,12 @@ export function startMap(handlers) {
     byId: new Map()  // id -> {shape, marker}
   };
   addLegend();
+  // Leaflet measures its container only when the window resizes; the page's own layout can
+  // resize it too (the sidebar, fonts, the phone's address bar): measure again then, or
+  // popups pan against a stale size and open beyond the map's edge.
+  if (typeof ResizeObserver !== "undefined") {
+    new ResizeObserver(() => map.invalidateSize({ debounceMoveend: true })).observe(map.getContainer());
+  }
   map.on("moveend", debounce(() => { loadView(); loadBasemap(); }, 200));
   watchTiles();
   map.on("zoomend", drawVenues);
@@ -183,6 +189,38 @@ function restyle() {
   stackBySize();
 }
 
+/** The map's box, less what hides part of it: beyond the window's top or bottom (a phone
+ * scrolled), the header or any panel above it, and the controls drawn on it (zoom, legend).
+ * What a popup needs to open fully visible: autoPan paddings and the largest size that fits. */
+export function popupRoom() {
+  const box = map.getContainer().getBoundingClientRect();
+  const gap = 12;
+  let top = Math.max(box.top, 0), bottom = Math.min(box.bottom, window.innerHeight);
+  // Whatever lies over the map's top edge (a sticky header, a panel) hides it too.
+  const x = Math.min(Math.max(box.left + box.width / 2, 0), window.innerWidth - 1);
+  for (let y = Math.ceil(top); y < bottom; y += 8) {
+    const hit = document.elementFromPoint(x, y);
+    if (!hit || map.getContainer().contains(hit)) break;
+    top = y + 8;
+  }
+  // Controls sit above popups: keep the popup below the top corners' and above the bottom's.
+  const corners = map.getContainer().querySelectorAll(".leaflet-control");
+  corners.forEach((control) => {
+    const c = control.getBoundingClientRect();
+    if (!c.height) return;
+    if (control.closest(".leaflet-top")) top = Math.max(top, c.bottom);
+    else if (control.closest(".leaflet-bottom") && c.height > 24) bottom = Math.min(bottom, c.top);
+  });
+  const padTop = Math.round(top - box.top + gap), padBottom = Math.round(box.bottom - bottom + gap);
+  const height = Math.max(0, box.height - padTop - padBottom);
+  return {
+    autoPanPaddingTopLeft: [gap, padTop], autoPanPaddingBottomRight: [gap, padBottom],
+    // The popup's frame, close button and tip take about 50 px; its content scrolls beyond.
+    maxWidth: Math.max(160, Math.min(320, box.width - 2 * gap - 40)),
+    maxHeight: Math.max(120, height - 50)
+  };
+}
+
 /** The selected venue on the map: highlighted, and its card in a popup. *from* "list"
  * flies to it first; "panel" (a refresh with the popup closed) leaves the popup closed. */
 export function showVenue(id, feature, from) {
@@ -193,29 +231,32 @@ export function showVenue(id, feature, from) {
   const bounds = drawn.shape.getBounds();
   function openPopup() {
     if (state.selectedId !== id) return;  // another venue was chosen meanwhile
-    // On a phone the map is short: keep the popup inside it (its text scrolls) so that
-    // auto-pan can show all of it, name first.
-    const size = map.getSize();
-    state.popup = L.popup({ maxWidth: Math.min(320, size.x - 60),
-                            maxHeight: Math.max(160, size.y - 110), autoPanPadding: [16, 16] })
+    // Measured now, as the page lies: the popup pans into what is visible of the map.
+    state.popup = L.popup(popupRoom())
       .setLatLng(bounds.getCenter())
       .setContent(venueCard(feature))
       .openOn(map);
   }
   if (from === "list") {
-    // Focus the map on the place, then open the popup: opened during the fly-to, its
-    // auto-pan would be undone when the animation ends. On a phone the map is above the
-    // list: bring it into view.
+    // On a phone the map is above the list: bring it into view first (at once: the popup
+    // is measured against where the map will be), then focus the map on the place and open
+    // the popup: opened during the fly-to, its auto-pan would be undone when it ends.
+    if (oneColumn()) scrollToMap();
     map.once("moveend", openPopup);
     map.fitBounds(bounds, { maxZoom: 17, padding: [40, 40] });
-    if (window.matchMedia("(max-width: 899px)").matches) {
-      const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-      document.querySelector(".map-area").scrollIntoView({ behavior: still ? "auto" : "smooth",
-                                                           block: "start" });
-    }
   } else if (from !== "panel") {
     openPopup();
   }
+}
+
+/** Whether the page is one column (a phone): search, map and list one below the other. */
+export function oneColumn() {
+  return window.matchMedia("(max-width: 899px)").matches;
+}
+
+/** Scroll the page so that the map's top is the window's. */
+export function scrollToMap() {
+  document.querySelector(".map-area").scrollIntoView({ behavior: "auto", block: "start" });
 }
 
 /** Whether the selected venue's popup is open. */

@@ -3,9 +3,9 @@
 import { $, el } from "./dom.js";
 import { kindLabel } from "./format.js";
 import { getJSON, query } from "./http.js";
-import { loadList } from "./list.js";
+import { loadList, revealFirst } from "./list.js";
 import { drawOrigin, loadView, moveOrigin } from "./map.js";
-import { config, setStatus } from "./page.js";
+import { config, setStatus, state } from "./page.js";
 import { clearSelection } from "./select.js";
 
 const COORDS = /^\s*([-+]?\d+(?:\.\d+)?)\s*[,;\s]\s*([-+]?\d+(?:\.\d+)?)\s*$/;
@@ -15,11 +15,12 @@ const els = {
 };
 
 function setOrigin(lat, lon, label, recentre) {
-  return loadList({ lat, lon, label }, () => {
+  const origin = { lat, lon, label };
+  return loadList(origin, () => {
     els.originLabel.textContent = label;
     clearSelection();
     moveOrigin(recentre);
-  });
+  }).then(() => { if (state.origin === origin) revealFirst(); });
 }
 
 function showSuggestions(places) {
