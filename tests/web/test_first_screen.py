@@ -1,11 +1,12 @@
 """The first screen shows the answer (issue 15), in Debian's headless Chromium at a laptop's
 1366×768 and a phone's 390×844: the hazard form stays closed until asked for, the first
-place of the list is on screen after a search, and a venue's popup opens fully visible
-wherever the venue lies on the map.
+place of the list is on screen after a search, a venue's popup opens fully visible wherever
+the venue lies on the map, and the search box's example is a place of the loaded region.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterator
 
 import pytest
@@ -168,6 +169,25 @@ def test_a_venue_near_the_maps_edge_opens_its_popup_fully_visible(
         _assert_visible(page, ".leaflet-popup-content .venue-card h3", ".leaflet-popup")
         _assert_visible(page, ".leaflet-popup-close-button")
         _assert_visible(page, ".leaflet-popup-content-wrapper", ".leaflet-popup")
+        assert not rec.errors, rec.errors
+    finally:
+        context.close()
+
+
+def test_the_search_example_is_a_place_of_the_loaded_region(
+        browser: Any, helsinki_server: LiveServer) -> None:  # noqa: F811
+    context, page, rec = _new_page(browser, **SIZES["laptop"])
+    try:
+        page.goto(helsinki_server.url + "/")
+        _wait_ready(page)
+        example = re.fullmatch(r"e\.g\. (.+)", page.get_attribute("#q", "placeholder"))
+        assert example, page.get_attribute("#q", "placeholder")
+        _search(page, example[1])  # found by the page's own search
+        assert page.locator("#results .venue-item").count() > 0
+        coordinates = re.search(r"e\.g\. (-?[\d.]+), (-?[\d.]+)\.$", page.inner_text("#q-help"))
+        assert coordinates, page.inner_text("#q-help")
+        west, south, east, north = helsinki_server.server.app.extensions["venuefinder"].bounds
+        assert south <= float(coordinates[1]) <= north and west <= float(coordinates[2]) <= east
         assert not rec.errors, rec.errors
     finally:
         context.close()

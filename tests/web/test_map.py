@@ -11,10 +11,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from venuefinder.region import Region
 from venuefinder.web import assets
 
 from .regions import tiny_region
@@ -280,3 +282,45 @@ def test_map_page_renders_once_per_app(vendored, app: Flask, client: FlaskClient
     parts = next(iter(cached.values()))
     client.get("/")
     assert next(iter(app.extensions["venuefinder.map"].values())) is parts
+
+
+def _with_places(names_kinds: list[tuple[str, str]]) -> Region:
+    """The tiny region with other named places (all at its first venue)."""
+    tiny = tiny_region()
+    lat, lon = float(tiny.places["lat"].iloc[0]), float(tiny.places["lon"].iloc[0])
+    places = pd.DataFrame({"name": [n for n, _ in names_kinds], "kind": [k for _, k in names_kinds],
+                           "lat": [lat] * len(names_kinds), "lon": [lon] * len(names_kinds)})
+    return Region(venues=tiny.venues, places=places, basemap=tiny.basemap, crs=tiny.crs,
+                  info={**tiny.info, "source": "/data/north-bayreuth.osm.gz"})
+
+
+def _search_examples(app: Flask) -> tuple[str, str]:
+    """The search box's placeholder and the help line below it."""
+    html = app.test_client().get("/").get_data(as_text=True)
+    placeholder = re.search(r'id="q"[^>]*placeholder="([^"]*)"', html, re.DOTALL)[1]
+    return unescape(placeholder), unescape(re.search(r'id="q-help"[^>]*>([^<]*)<', html)[1])
+
+
+@pytest.mark.parametrize(("places", "example"), [
+    # A park is what a newcomer searches; stops, crossings and streets are not examples.
+    ([("Huoltotie 014", "level_crossing"), ("Marktplatz", "tram_stop"),
+      ("Hofgarten", "park"), ("St. Georgen", "suburb")], "Hofgarten"),
+    ([("Bahnhof", "station"), ("St. Georgen", "suburb")], "St. Georgen"),
+    ([("Maximilianstraße", "secondary")], None),
+])
+def test_search_example_is_a_place_of_the_loaded_region(make_app, places, example) -> None:
+    region = _with_places(places)
+    placeholder, help_line = _search_examples(make_app(region))
+    coordinates = re.search(r"e\.g\. (-?[\d.]+), (-?[\d.]+)\.$", help_line)
+    assert coordinates, help_line
+    west, south, east, north = region.bounds
+    assert south <= float(coordinates[1]) <= north and west <= float(coordinates[2]) <= east
+    # Without a place worth naming, the box shows the coordinates.
+    assert placeholder == f"e.g. {example or coordinates[1] + ', ' + coordinates[2]}"
+
+
+def test_page_names_the_region_after_its_extract(make_app) -> None:
+    app = make_app(_with_places([("Hofgarten", "park")]))
+    html = app.test_client().get("/").get_data(as_text=True)
+    assert json.loads(parse(html).config_text)["regionName"] == "North Bayreuth"
+    assert "North Bayreuth, 5 places scored" in html

@@ -12,6 +12,8 @@ served from ``static/vendor`` (see :mod:`venuefinder.web.assets`), and its own l
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -43,6 +45,15 @@ MARKER_MAX_ZOOM = 15
 BASEMAP_MIN_ZOOM = 15
 #: Distances offered in the filter (metres); the configured default is added when missing.
 RADIUS_CHOICES = (500.0, 1000.0, 2000.0, 5000.0, 10000.0, 20000.0)
+#: Kinds of named place a newcomer would search for, most telling first: the search box's
+#: example is one of these (never a tram stop or a level crossing).
+EXAMPLE_PLACE_KINDS = ("park", "garden", "recreation_ground", "stadium", "sports_centre",
+                       "square", "suburb", "neighbourhood", "quarter", "village", "town",
+                       "station")
+#: Longer names would not fit the search box beside the coordinates.
+EXAMPLE_NAME_MAX = 28
+#: What an extract's file name carries besides the region's name.
+_SOURCE_SUFFIX = re.compile(r"(-latest)?(\.osm)?(\.pbf|\.gz|\.bz2|\.xml)?$", re.IGNORECASE)
 
 
 class VenueMap(folium.Map):
@@ -124,11 +135,56 @@ def radius_choices(settings: "Settings") -> list[float]:
     return sorted(choices)
 
 
+def region_name(region: "Region") -> str:
+    """What to call the loaded region: its extract's name without the file suffixes
+    (``north-bayreuth.osm.gz`` → ``North Bayreuth``)."""
+    source = str(region.info.get("source") or "").rsplit("/", 1)[-1]
+    name = _SOURCE_SUFFIX.sub("", source).replace("_", " ").replace("-", " ").strip()
+    if not name:
+        return "the loaded region"
+    return name.title() if name.islower() else name
+
+
+def example_coordinates(region: "Region") -> str:
+    """The region's centre as few decimals as keep it inside the region ("60.17, 24.94")."""
+    west, south, east, north = region.bounds
+    lat, lon = region.center
+    for decimals in range(2, 6):
+        lat_r, lon_r = round(lat, decimals), round(lon, decimals)
+        if south <= lat_r <= north and west <= lon_r <= east:
+            break
+    return f"{lat_r:.{decimals}f}, {lon_r:.{decimals}f}"
+
+
+def example_place(region: "Region") -> Optional[str]:
+    """A place name of the region a newcomer would search for: of the most telling kind
+    present (:data:`EXAMPLE_PLACE_KINDS`), the one nearest the centre; None without one."""
+    places = region.places
+    if places.empty:
+        return None
+    lat0, lon0 = region.center
+    shrink = math.cos(math.radians(lat0))
+    for kind in EXAMPLE_PLACE_KINDS:
+        found = places.loc[(places["kind"] == kind)
+                           & (places["name"].str.len() <= EXAMPLE_NAME_MAX)]
+        if not found.empty:
+            distance = (found["lat"] - lat0) ** 2 + ((found["lon"] - lon0) * shrink) ** 2
+            return str(found.loc[distance.sort_values(kind="stable").index[0], "name"])
+    return None
+
+
+def search_placeholder(region: "Region") -> str:
+    """The search box's example: a place of the loaded region, else its coordinates (the
+    help line below the box gives those in any case)."""
+    return "e.g. " + (example_place(region) or example_coordinates(region))
+
+
 def page_config(region: "Region", settings: "Settings", map_name: Optional[str]) -> dict[str, Any]:
     """Everything the page script needs, embedded as JSON (no venues)."""
     lat, lon = region.center
     return {
         "mapName": map_name,
+        "regionName": region_name(region),
         "center": {"lat": lat, "lon": lon},
         "bounds": list(region.bounds),
         "startZoom": START_ZOOM,
@@ -166,7 +222,6 @@ def index() -> Response:
     region = current_region()
     settings = current_settings()
     parts = _cached_parts(region, settings)
-    source = str(region.info.get("source") or "the loaded region")
     return render_page(
         "index.html", no_store=False,
         parts=parts,
@@ -174,7 +229,9 @@ def index() -> Response:
         kinds=region.kinds,
         radii=radius_choices(settings),
         default_radius=min(settings.default_radius_m, settings.max_radius_m),
-        region_label=source,
+        region_label=region_name(region),
+        search_placeholder=search_placeholder(region),
+        search_coordinates=example_coordinates(region),
         venue_count=len(region.venues),
         install_command=INSTALL_COMMAND,
     )
