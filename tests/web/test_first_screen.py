@@ -1,11 +1,13 @@
 """The first screen shows the answer (issue 15), in Debian's headless Chromium at a laptop's
 1366×768 and a phone's 390×844: the hazard form stays closed until asked for, the first
 place of the list is on screen after a search, a venue's popup opens fully visible wherever
-the venue lies on the map, and the search box's example is a place of the loaded region.
+the venue lies on the map, the search box's example is a place of the loaded region, and
+"Near me" far from the region says where the map is.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Iterator
 
@@ -24,6 +26,8 @@ SIZES = {
 }
 #: A search with other places of the same name: their buttons take room above the list.
 CROWDED_SEARCH = "Rautatientori"
+#: Berlin: about 1,100 km from the embedded Helsinki extract and from the tiny region.
+FAR_AWAY = {"latitude": 52.52, "longitude": 13.405}
 
 #: Whether the element is inside the window and not covered: the points a little inside its
 #: corners and its centre hit the element itself (or *within*, a selector of an ancestor).
@@ -188,6 +192,36 @@ def test_the_search_example_is_a_place_of_the_loaded_region(
         assert coordinates, page.inner_text("#q-help")
         west, south, east, north = helsinki_server.server.app.extensions["venuefinder"].bounds
         assert south <= float(coordinates[1]) <= north and west <= float(coordinates[2]) <= east
+        assert not rec.errors, rec.errors
+    finally:
+        context.close()
+
+
+def test_near_me_far_from_the_region_says_where_the_map_is(browser: Any,
+                                                           tiny_server: LiveServer) -> None:  # noqa: F811
+    region = tiny_server.server.app.extensions["venuefinder"]
+    context, page, rec = _new_page(browser, **SIZES["laptop"], geolocation=FAR_AWAY,
+                                   permissions=["geolocation"])
+    try:
+        page.goto(tiny_server.url + "/")
+        _wait_list(page)
+        before = page.evaluate("(vf) => [vf.state.origin, vf.state.listIds]",
+                               module(page, "js/page.js"))
+        page.click("#near-me")
+        page.wait_for_function(
+            "() => /This map covers/.test(document.getElementById('status').textContent)")
+        status = page.inner_text("#status")
+        west, south, east, north = region.bounds
+        lats = f"{math.floor(south * 100) / 100:.2f}–{math.ceil(north * 100) / 100:.2f} N"
+        lons = f"{math.floor(west * 100) / 100:.2f}–{math.ceil(east * 100) / 100:.2f} E"
+        # The region is named after its extract ("tiny-test-region").
+        assert f"This map covers Tiny Test Region ({lats}, {lons})" in status
+        away = re.search(r"you are ([\d,]+) km away", status)
+        assert away and 1000 < float(away[1].replace(",", "")) < 1200, status  # to Berlin
+        assert "No places" not in status
+        # The map and the list stay on the region.
+        assert page.evaluate("(vf) => [vf.state.origin, vf.state.listIds]",
+                             module(page, "js/page.js")) == before
         assert not rec.errors, rec.errors
     finally:
         context.close()

@@ -20,7 +20,8 @@ export function formatDistance(m) {
   if (m === null || m === undefined || isNaN(m)) return "";
   if (m < 1) return "you are there";
   if (m < 1000) return Math.round(m) + " m away";
-  return (m / 1000).toFixed(m < 10000 ? 1 : 0) + " km away";
+  if (m < 10000) return (m / 1000).toFixed(1) + " km away";
+  return Math.round(m / 1000).toLocaleString("en") + " km away";
 }
 
 /** How much of a score rests on evidence rather than guesses by the kind of place. */

@@ -51,3 +51,20 @@ export function approxDistance(origin, geometry) {
   }
   return best === Infinity ? null : best;
 }
+
+/** Metres along the Earth's surface from *a* to *b* ({lat, lon}): right at any distance. */
+export function greatCircle(a, b) {
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad, dLon = (b.lon - a.lon) * rad;
+  const h = Math.sin(dLat / 2) ** 2 +
+    Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6371008.8 * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+/** Metres from *point* ({lat, lon}) to the box *bounds* ([west, south, east, north]); 0 inside. */
+export function distanceToBox(point, bounds) {
+  const [west, south, east, north] = bounds;
+  const nearest = { lat: Math.max(south, Math.min(north, point.lat)),
+                    lon: Math.max(west, Math.min(east, point.lon)) };
+  return greatCircle(point, nearest);
+}

@@ -1,11 +1,12 @@
 /* The search area: a place name or coordinates, "near me", and the filters. */
 
 import { $, el } from "./dom.js";
-import { kindLabel } from "./format.js";
+import { formatDistance, kindLabel } from "./format.js";
+import { distanceToBox } from "./geo.js";
 import { getJSON, query } from "./http.js";
 import { loadList, revealFirst } from "./list.js";
 import { drawOrigin, loadView, moveOrigin } from "./map.js";
-import { config, setStatus, state } from "./page.js";
+import { chosenRadius, config, setStatus, state } from "./page.js";
 import { clearSelection } from "./select.js";
 
 const COORDS = /^\s*([-+]?\d+(?:\.\d+)?)\s*[,;\s]\s*([-+]?\d+(?:\.\d+)?)\s*$/;
@@ -36,6 +37,20 @@ function showSuggestions(places) {
     list.appendChild(item);
   });
   els.suggestions.hidden = places.length === 0;
+}
+
+/** The box *bounds* ([west, south, east, north]) in words: "60.16–60.18 N, 24.93–24.96 E",
+ * widened to whole hundredths so that it covers the box. */
+function coverage(bounds) {
+  const [west, south, east, north] = bounds;
+  function range(low, high, positive, negative) {
+    const lo = Math.floor(low * 100) / 100, hi = Math.ceil(high * 100) / 100;
+    const side = (v) => (v < 0 ? negative : positive);
+    const a = Math.abs(lo).toFixed(2), b = Math.abs(hi).toFixed(2);
+    if (side(lo) !== side(hi)) return a + " " + side(lo) + "–" + b + " " + side(hi);
+    return (lo < 0 ? b + "–" + a : a + "–" + b) + " " + side(hi);
+  }
+  return range(south, north, "N", "S") + ", " + range(west, east, "E", "W");
 }
 
 /** Search *text*: coordinates, else a place name (the first match; the others offered). */
@@ -77,9 +92,17 @@ export function startSearch() {
   els.nearMe.addEventListener("click", () => {
     setStatus("Asking the browser for your location…");
     navigator.geolocation.getCurrentPosition((pos) => {
+      const here = { lat: pos.coords.latitude, lon: pos.coords.longitude };
+      const away = distanceToBox(here, config.bounds);
+      if (away > chosenRadius()) {
+        // Far from every place the map holds: say where the map is, not "no places near".
+        setStatus("This map covers " + config.regionName + " (" + coverage(config.bounds) +
+                  "); you are " + formatDistance(away) + ". Search a place in it instead.", true);
+        return;
+      }
       showSuggestions([]);
       els.q.value = "";  // the searched point is no longer what the box says
-      setOrigin(pos.coords.latitude, pos.coords.longitude, "your location", true);
+      setOrigin(here.lat, here.lon, "your location", true);
     }, (err) => {
       const why = err.code === 1 ? "permission was refused" : err.code === 3 ? "it took too long" : "it is unavailable";
       setStatus("Could not get your location: " + why + ". Search by name or coordinates instead.", true);
