@@ -95,3 +95,21 @@ def test_the_servers_refuse_to_start_in_one_line(tmp_path: Path, variable: str,
     assert len(ours) == 1 and ours[0].startswith(
         f"venuefinder: error: bad settings: {variable}={value}: ")
     assert "Traceback" not in production.stderr
+
+
+def test_the_production_command_stops_in_one_line_on_a_read_only_store(tmp_path: Path
+                                                                        ) -> None:
+    """A configured database that cannot write: one line and exit 1, no traceback."""
+    if not GUNICORN.exists():
+        pytest.skip(f"gunicorn is not installed beside {sys.executable}")
+    path = tmp_path / "store.db"
+    subprocess.run([sys.executable, "-c", "import sys; from venuefinder.store.db import "
+                    "connect_store; connect_store(sys.argv[1])", f"sqlite:///{path}"],
+                   check=True, timeout=120)
+    production = _run([str(GUNICORN), "-c", "python:venuefinder.web.gunicorn_conf",
+                       "--bind", "127.0.0.1:0", "venuefinder.web:create_app()"], tmp_path,
+                      DATABASE_URL=f"sqlite:///file:{path}?mode=ro&uri=true")
+    assert production.returncode == 1, production.stderr
+    ours = [line for line in production.stderr.splitlines() if line.startswith("venuefinder")]
+    assert len(ours) == 1 and "read-only" in ours[0], production.stderr
+    assert "Traceback" not in production.stderr

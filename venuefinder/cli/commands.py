@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from .. import routes, validate
 from ..clock import utc_now
-from ..config import Settings
+from ..config import Settings, load_settings
 from ..criteria import REGISTRY
 from ..errors import InputError
 from ..live import LiveReports, region_with_live
@@ -46,7 +46,7 @@ def venues(source: Optional[str], dem: Optional[Path], near: tuple[float, float]
            min_confidence: Optional[float], kinds: tuple[str, ...], store: Optional[str],
            fmt: str) -> None:
     """``venuefinder venues``: the safest venues near a point, printed."""
-    settings = _settings(source=source, dem=dem, database_url=store)
+    settings = load_settings(source=source, dem=dem, database_url=store)
     lat, lon = near
     radius_m = validate.check_radius(
         settings.default_radius_m if radius is None else radius, settings.max_radius_m)
@@ -78,7 +78,7 @@ def route(source: Optional[str], dem: Optional[Path], near: tuple[float, float],
           length: Optional[float], venue_id: Optional[str], lit: bool, alternatives: int,
           store: Optional[str], fmt: str) -> None:
     """``venuefinder route``: safe loops from a point, or the way there to a venue."""
-    settings = _settings(source=source, dem=dem, database_url=store)
+    settings = load_settings(source=source, dem=dem, database_url=store)
     lat, lon = near
     if (length is None) == (venue_id is None):
         raise InputError("give --length METRES for a loop or --to VENUE_ID for the way there")
@@ -111,7 +111,7 @@ def ingest(source: str, dem: Optional[Path], out: Path) -> None:
         raise InputError(f"--out must end in {', '.join(OUTPUT_SUFFIXES)}, got {out.name!r}")
     if not out.parent.resolve().is_dir():
         raise InputError(f"output folder does not exist: {out.parent}")
-    settings = _settings(source=source, dem=dem)
+    settings = load_settings(source=source, dem=dem)
     if dem is not None and not is_auto_dem(dem):
         check_dem_path(dem)
     path = settings.source_path()
@@ -133,15 +133,7 @@ def ingest(source: str, dem: Optional[Path], out: Path) -> None:
 
 def serve(source: Optional[str], dem: Optional[Path], host: str, port: int) -> None:
     """``venuefinder serve``: the map on http://HOST:PORT."""
-    serve_app(_settings(source=source, dem=dem), host, port)
-
-
-def _settings(**overrides: Any) -> Settings:
-    try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except Exception as exc:  # pydantic ValidationError: an env variable holds junk
-        first = str(exc).splitlines()
-        raise InputError(f"bad settings: {' '.join(first[:3])[:300]}") from None
+    serve_app(load_settings(source=source, dem=dem), host, port)
 
 
 def _region_for(settings: Settings, lat: float, lon: float, radius_m: float) -> Region:

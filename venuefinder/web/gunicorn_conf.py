@@ -71,7 +71,8 @@ monkey.patch_all()
 from werkzeug.exceptions import RequestTimeout  # noqa: E402
 
 from venuefinder.config import load_settings  # noqa: E402
-from venuefinder.errors import InputError  # noqa: E402
+from venuefinder.errors import InputError, VenuefinderError  # noqa: E402
+from venuefinder.store.db import connect_store  # noqa: E402
 from venuefinder.web.app import MAX_HEADER_BYTES  # noqa: E402
 
 try:
@@ -81,6 +82,20 @@ try:
 except InputError as exc:
     print(f"venuefinder: error: {exc}", file=sys.stderr)
     sys.exit(2)
+
+if SETTINGS.database_url:
+    # A configured store that cannot write stops here in one line; gunicorn would print the
+    # app's traceback instead. (The default, SQLite in the instance folder, is probed by
+    # the app itself, which alone knows that folder.)
+    try:
+        _store = connect_store(SETTINGS.database_url)
+        try:
+            _store.check_writable()
+        finally:
+            _store.engine.dispose()
+    except VenuefinderError as exc:
+        print(f"venuefinder: error: {exc}", file=sys.stderr)
+        sys.exit(1)
 
 worker_class = "gevent"
 #: One worker per core of the 2-core machines the project runs on.
