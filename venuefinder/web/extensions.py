@@ -26,8 +26,7 @@ from limits.errors import ConfigurationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-# checked_rate_limit: guards reads it from here.
-from ..config import checked_rate_limit, limit_off  # noqa: F401
+from ..config import limit_off
 from ..errors import InputError
 from ..live import LiveReports, region_with_live
 from ..store.db import Store, connect_store

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Iterable, Optional
 from flask import current_app, request, session
 from werkzeug.exceptions import Forbidden
 
-from .extensions import checked_rate_limit, get_limiter, limit_off
+from ..config import checked_rate_limit, limit_off
+from .extensions import get_limiter
 
 if TYPE_CHECKING:
     from flask import Blueprint, Flask
@@ -31,7 +32,7 @@ WRITE_METHODS = ("POST", "DELETE")
 
 
 def checked_write_limit(value: str) -> str:
-    """*value* if it is a rate limit or "none" (see :func:`.extensions.checked_rate_limit`)."""
+    """*value* if it is a rate limit or "none" (see :func:`venuefinder.config.checked_rate_limit`)."""
     return checked_rate_limit(value, "write_rate_limit", "30 per minute")
 
 
