@@ -657,3 +657,32 @@ def test_writes_are_rate_limited_per_client_in_their_own_scope(
                                                "lat": CENTER_LAT, "lon": CENTER_LON})
     assert hazard.status_code == 201  # the hazards' writes count apart
     assert counts(app) == (1, 1, 3)
+
+
+def test_absolute_urls_come_from_the_public_url_never_the_host_header(
+        make_app: Callable[..., Flask], sessions_region: Region) -> None:
+    """Host reflection: with ``VENUEFINDER_PUBLIC_URL`` set, a request's Host (anyone may
+    send one) never reaches a link in JSON, a calendar or a page; unset, links follow the
+    request as before."""
+    evil = {"Host": "evil.example"}
+    client = make_app(sessions_region, public_url="https://runs.example.org").test_client()
+    club = client.post("/api/clubs", json={"name": "Hosts"}, headers=evil).get_json()
+    made = client.post("/api/sessions", json=session_body(club=club["slug"]),
+                       headers={**evil, **bearer(club["edit_token"])}).get_json()
+    slug = made["slug"]
+    detail = client.get(f"/api/sessions/{slug}", headers=evil).get_json()
+    urls = [club["url"], club["feed"], made["url"], made["edit_url"], made["ics"],
+            *(o["url"] for o in made["occurrences"]), detail["url"], detail["ics"]]
+    assert all(url.startswith("https://runs.example.org/") for url in urls), urls
+    assert made["edit_url"] == (f"https://runs.example.org/s/{slug}/edit?token="
+                                f"{made['edit_token']}")
+    for url in (f"/s/{slug}.ics", f"/c/{club['slug']}.ics"):
+        body = client.get(url, headers=evil).get_data(as_text=True)
+        assert f"https://runs.example.org/s/{slug}" in body.replace("\r\n ", "")
+        assert "evil.example" not in body
+    for url in (f"/s/{slug}", f"/c/{club['slug']}"):
+        page = client.get(url, headers=evil).get_data(as_text=True)
+        assert "https://runs.example.org/" in page and "evil.example" not in page
+    plain = make_app(sessions_region).test_client()
+    made = plain.post("/api/sessions", json=session_body(), headers=evil).get_json()
+    assert made["url"] == f"http://evil.example/s/{made['slug']}"

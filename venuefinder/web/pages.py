@@ -1,7 +1,8 @@
 """What every answer and every HTML page share: the security headers, set by one
 ``after_request`` hook (:func:`add_security_headers`), with the pages' one
-Content-Security-Policy (:func:`content_security_policy`) and its per-request nonce; and
-:func:`render_page`, which renders a template that extends ``base.html``.
+Content-Security-Policy (:func:`content_security_policy`) and its per-request nonce;
+:func:`render_page`, which renders a template that extends ``base.html``; and
+:func:`absolute_url`, the one maker of absolute links.
 
 Why a CSP on every page: the pages must make no request outside the app (tests check it);
 the policy makes the browser enforce that too, so a stray third-party link fails loudly.
@@ -15,7 +16,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, render_template
+from flask import Flask, Response, g, render_template, request, url_for
 
 from .state import current_settings
 
@@ -81,6 +82,22 @@ def render_page(template: str, status: int = 200, no_store: bool = True,
     if no_store:
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """Absolute URL of *endpoint* (``url_for``'s *values*), for JSON members, calendars and
+    links to share: under ``VENUEFINDER_PUBLIC_URL`` when it is set, so that no Host header
+    a client sends ends up in a link given to others; else from the request, as
+    ``url_for(_external=True)``. The public URL is the app's root: its path replaces the
+    request's script root."""
+    public = current_settings().public_url
+    if public is None:
+        return url_for(endpoint, _external=True, **values)
+    path = url_for(endpoint, **values)
+    root = request.script_root
+    if root and path.startswith(root + "/"):
+        path = path[len(root):]
+    return str(public).rstrip("/") + path
 
 
 def init_pages(app: Flask) -> None:

@@ -63,7 +63,7 @@ from .guards import check_csrf, csrf_token, limit_writes
 from .mapview import BASEMAP_MIN_ZOOM
 from .models import RequestModel, VenueId
 from .openapi import operation
-from .pages import render_page
+from .pages import absolute_url, render_page
 from .params import validated
 from .session_models import (ClubBody, ClubPath, SessionBody, SessionChanges, SessionPath,
                              SignupBody, SignupPath)
@@ -155,9 +155,8 @@ def create_session() -> Response:
         return _new_form(feature, form, error=exc)
     slug = new.session.slug
     return _page("session_new.html", 201, created=new, venue=feature,
-                 share_url=url_for(".session_page", slug=slug, _external=True),
-                 edit_url=url_for(".edit_session", slug=slug, token=new.edit_token,
-                                  _external=True),
+                 share_url=absolute_url(".session_page", slug=slug),
+                 edit_url=absolute_url(".edit_session", slug=slug, token=new.edit_token),
                  when=_when(new.session), ics_url=_ics_url(slug))
 
 
@@ -258,7 +257,7 @@ def _session_page(detail: "SessionDetail", form: Optional[Mapping[str, str]] = N
     return _page("session.html", _status(error), detail=detail, s=info, data=data,
                  venue=feature, when=_when(info), form=form or {}, error=error,
                  signups_open=open_, mine=_my_signups(detail),
-                 share_url=url_for(".session_page", slug=info.slug, _external=True),
+                 share_url=absolute_url(".session_page", slug=info.slug),
                  ics_url=_ics_url(info.slug),
                  club_url=info.club and url_for(".club_page", slug=info.club),
                  map_config=_map_config(feature, meeting, centre=(info.lat, info.lon)),
@@ -393,7 +392,7 @@ def club_page(path: ClubPath) -> Response:
     return _page("club.html", club=club,
                  sessions=[{"s": s, "when": _when(s),
                             "url": url_for(".session_page", slug=s.slug)} for s in sessions],
-                 feed_url=url_for(".club_page", slug=club.slug, _external=True) + ".ics")
+                 feed_url=absolute_url("session_feeds.club_ics", slug=club.slug))
 
 
 @bp.get("/clubs/new")
@@ -417,8 +416,8 @@ def create_club() -> Response:
     except InputError as exc:
         return _page("club_new.html", 400, form=form, error=exc)
     return _page("club_new.html", 201, created=new,
-                 club_url=url_for(".club_page", slug=new.club.slug, _external=True),
-                 new_session_url=url_for(".new_session", _external=True))
+                 club_url=absolute_url(".club_page", slug=new.club.slug),
+                 new_session_url=absolute_url(".new_session"))
 
 
 # -- reading forms ------------------------------------------------------------------------

@@ -29,7 +29,7 @@ rate-limited per client with the hazards' ``write_rate_limit``, in their own sco
 The pages ``/s/<slug>`` and ``/c/<slug>`` belong to another blueprint: ``/s/<slug>.ics`` has
 a static suffix, which werkzeug's router prefers over ``/s/<slug>`` whatever the order of
 registration, and ``/s/<slug>`` never reaches it. The ``url`` members are those pages'
-absolute URLs.
+absolute URLs (:func:`~.pages.absolute_url`: under ``VENUEFINDER_PUBLIC_URL`` when set).
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from . import session_service
 from .extensions import get_store
 from .guards import WRITE_METHODS, bearer_token, limit_writes
 from .openapi import operation
+from .pages import absolute_url
 from .session_models import (CancelledSignup, Club, ClubBody, ClubPath, NewSession, Session,
                              SessionBody, SessionChanges, SessionPath, SignupBody, SignupPath,
                              SignupReceipt)
@@ -74,12 +75,12 @@ def register_sessions_api(app: Flask) -> None:
 
 def session_page(slug: str) -> str:
     """Absolute URL of a session's page (:mod:`venuefinder.web.session_pages`)."""
-    return url_for("session_pages.session_page", slug=slug, _external=True)
+    return absolute_url("session_pages.session_page", slug=slug)
 
 
 def club_page(slug: str) -> str:
     """Absolute URL of a club's page (:mod:`venuefinder.web.session_pages`)."""
-    return url_for("session_pages.club_page", slug=slug, _external=True)
+    return absolute_url("session_pages.club_page", slug=slug)
 
 
 def _venue(venue_id: str) -> dict[str, Any]:
@@ -102,7 +103,7 @@ def _session_json(detail: "SessionDetail") -> dict[str, Any]:
     venue = _venue_now(info.venue_id)
     data = detail.as_dict(venue, [] if venue is None else info.checks(venue))
     data["url"] = session_page(info.slug)
-    data["ics"] = url_for("session_feeds.session_ics", slug=info.slug, _external=True)
+    data["ics"] = absolute_url("session_feeds.session_ics", slug=info.slug)
     return data
 
 
@@ -126,7 +127,7 @@ def create_club(body: ClubBody) -> Response:
     new = service.create_club(get_store(), body.name)
     slug = new.club.slug
     response = jsonify({**new.as_dict(), "url": club_page(slug),
-                        "feed": url_for("session_feeds.club_ics", slug=slug, _external=True)})
+                        "feed": absolute_url("session_feeds.club_ics", slug=slug)})
     response.status_code = 201
     return response
 
@@ -148,9 +149,9 @@ def create_session(body: SessionBody) -> Response:
     new = session_service.create_session(body, _venue(body.venue), bearer_token())
     first = new.session
     data = {**new.as_dict(), "url": session_page(first.slug),
-            "edit_url": url_for("session_pages.edit_session", slug=first.slug,
-                                token=new.edit_token, _external=True),
-            "ics": url_for("session_feeds.session_ics", slug=first.slug, _external=True),
+            "edit_url": absolute_url("session_pages.edit_session", slug=first.slug,
+                                     token=new.edit_token),
+            "ics": absolute_url("session_feeds.session_ics", slug=first.slug),
             "tz": first.tz,
             "occurrences": [{"slug": o.slug, "url": session_page(o.slug),
                              "start": o.start.isoformat()} for o in new.occurrences],
