@@ -174,6 +174,10 @@ class Settings(BaseSettings):
         "redis://host:6379 (shared by every worker)")
     max_request_bytes: int = Field(64 * 1024, gt=0, description="largest request body "
                                    "(bytes); a larger one is a 413")
+    signups_per_client: int = Field(
+        3, ge=1, description="sign-ups (not cancelled) one client address may hold at one "
+        "session: a runner, a friend, a child; more answer 429, so one address cannot fill "
+        "the places and the waitlist")
     trusted_proxies: int = Field(
         0, ge=0, description="reverse proxies in front of the app (nginx, Caddy): the client "
         "is the address this many hops back in X-Forwarded-For, the scheme from "

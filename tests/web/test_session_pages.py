@@ -26,6 +26,7 @@ from venuefinder.sessions.checks import check_daylight
 from venuefinder.store.models import Club, ClubSession, Signup
 
 from .regions import tiny_region_with_room
+from .test_sessions_api import ADDRESSES
 
 SCRIPT = "<script>alert(1)</script>"
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -80,8 +81,11 @@ def create(client: FlaskClient, **overrides: Any) -> tuple[str, str]:
 
 
 def sign_up(client: FlaskClient, slug: str, name: str, role: str) -> Any:
+    """*name* signs up from *client*'s browser, at an address of its own (one address holds
+    few sign-ups)."""
     return client.post(f"/s/{slug}/signups", data={"csrf_token": csrf(client), "name": name,
-                                                   "role": role})
+                                                   "role": role},
+                       environ_base={"REMOTE_ADDR": next(ADDRESSES)})
 
 
 def count(app: Flask, model: Any) -> int:
@@ -518,3 +522,17 @@ def test_empty_meeting_boxes_meet_where_the_api_would(client: FlaskClient,
     point = region_with_room.meeting_point("way/1")
     assert_page(client.get(f"/s/{slug}"), 200,
                 f"Meet at {point.lat:.5f}, {point.lon:.5f}: {point.reason}.")
+
+
+def test_past_its_sign_ups_a_browser_gets_a_page_saying_so(app: Flask,
+                                                           client: FlaskClient) -> None:
+    slug, _ = create(client)
+    here = {"REMOTE_ADDR": "10.8.8.8"}
+    token = csrf(client)
+    answers = [client.post(f"/s/{slug}/signups", data={"csrf_token": token, "name": f"R{i}",
+                                                       "role": "can_spot"}, environ_base=here)
+               for i in range(4)]
+    assert [a.status_code for a in answers[:3]] == [303] * 3
+    assert_page(answers[3], 429, "No more sign-ups from here: the limit is 3 sign-ups from "
+                "one address at one session. Everyone else signs up for themselves.")
+    assert count(app, Signup) == 3

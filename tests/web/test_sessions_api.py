@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from itertools import count
 from typing import Any, Callable, Optional
 from zoneinfo import ZoneInfo
 
@@ -30,6 +31,8 @@ from .regions import CENTER_LAT, CENTER_LON, tiny_region_with_room
 from .test_api import assert_error
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
+#: A new client address for each sign-up.
+ADDRESSES = (f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}" for n in count(1))
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +80,9 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def sign_up(client: FlaskClient, slug: str, name: str, role: str = "can_spot") -> dict:
-    response = client.post(f"/api/sessions/{slug}/signups", json={"name": name, "role": role})
+    """*name* signs up, from an address of their own (one address holds few sign-ups)."""
+    response = client.post(f"/api/sessions/{slug}/signups", json={"name": name, "role": role},
+                           environ_base={"REMOTE_ADDR": next(ADDRESSES)})
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
@@ -686,3 +691,27 @@ def test_absolute_urls_come_from_the_public_url_never_the_host_header(
     plain = make_app(sessions_region).test_client()
     made = plain.post("/api/sessions", json=session_body(), headers=evil).get_json()
     assert made["url"] == f"http://evil.example/s/{made['slug']}"
+
+
+def test_one_address_holds_at_most_its_sign_ups_per_session(
+        make_app: Callable[..., Flask], sessions_region: Region) -> None:
+    """Sign-up squatting: past ``signups_per_client`` (3 by default) a client's sign-ups at
+    a session answer 429 JSON and store nothing; other clients and other sessions are not
+    touched."""
+    app = make_app(sessions_region)
+    client = app.test_client()
+    slug, other = create(client, capacity=12)["slug"], create(client)["slug"]
+    one = {"REMOTE_ADDR": "10.9.9.9"}
+    answers = [client.post(f"/api/sessions/{slug}/signups",
+                           json={"name": f"Squat {i}", "role": "can_spot"}, environ_base=one)
+               for i in range(6)]
+    assert [a.status_code for a in answers] == [201, 201, 201, 429, 429, 429]
+    assert_error(answers[3], 429, "too_many_requests")
+    assert "3 sign-ups from one address at one session" in answers[3].get_json()["message"]
+    assert len(client.get(f"/api/sessions/{slug}").get_json()["signups"]) == 3
+    assert sign_up(client, slug, "Bea")["status"] == "confirmed"
+    assert client.post(f"/api/sessions/{other}/signups", json={"name": "Ann", "role": "can_spot"},
+                       environ_base=one).status_code == 201
+    assert make_app(sessions_region, signups_per_client=1).test_client().post(
+        f"/api/sessions/{other}/signups", json={"name": "Ann", "role": "can_spot"},
+        environ_base=one).status_code == 429

@@ -240,7 +240,8 @@ class Signup(Base):
 
     A confirmed runner who needs a spotter keeps theirs in ``spotter_id`` (a sign-up of the
     same session) while both stay; ``left_spotter_id`` is the spotter who last cancelled on
-    them (:mod:`venuefinder.sessions.pairing`)."""
+    them (:mod:`venuefinder.sessions.pairing`). ``client`` is who signed up, to limit one
+    client's sign-ups at a session."""
 
     __tablename__ = "session_signups"
 
@@ -256,10 +257,15 @@ class Signup(Base):
         ForeignKey("session_signups.id", ondelete="SET NULL"))
     left_spotter_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("session_signups.id", ondelete="SET NULL"))
+    #: Who signed up, as the hazards' ``client`` (a keyed hash of the address, never the
+    #: address): a client's sign-ups per session are limited. None before migration 0005.
+    client: Mapped[Optional[str]] = mapped_column(String(CLIENT_MAX))
 
     __table_args__ = (
         CheckConstraint(_in("role", SIGNUP_ROLES), name="role"),
         CheckConstraint(_in("status", SIGNUP_STATUSES), name="status"),
         # A session's sign-ups by status in sign-up order (counts, the waitlist's head).
         Index(None, "session_id", "status", "id"),
+        # A client's sign-ups at a session (the per-client limit).
+        Index(None, "session_id", "client"),
     )

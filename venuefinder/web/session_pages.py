@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Optional, Union
 
 from flask import Blueprint, Flask, Response, redirect, request, session, url_for
 from pydantic import Field
+from werkzeug.exceptions import TooManyRequests
 
 from ..errors import ForbiddenError, InputError, NotFoundError
 from ..meeting import MEETING_MAX_M, venue_point
@@ -209,8 +210,8 @@ def sign_up(path: SessionPath) -> Response:
     try:
         body = validated(SignupBody, _present(name=_text(form, "name"),
                                               role=form.get("role", "")))
-        new = service.sign_up(get_store(), path.slug, body.name, body.role)
-    except InputError as exc:
+        new = session_service.sign_up_client(path.slug, body)
+    except (InputError, TooManyRequests) as exc:
         return _session_page(service.get_session(get_store(), path.slug), form=form,
                              error=exc)
     mine = [entry for entry in session.get("signups", []) if entry[1] != new.signup.id]

@@ -1,6 +1,7 @@
 """What the club sessions' JSON API (:mod:`.sessions_api`) and pages (:mod:`.session_pages`)
 both do with a checked request: the meeting point a new session gets when none was chosen,
-and making the session from a :class:`~.session_models.SessionBody`.
+making the session from a :class:`~.session_models.SessionBody`, and signing up as the
+requesting client (its sign-ups at a session limited).
 
 The meeting point's rule, decided here once: a point chosen on the map is kept with its
 note; without one, the venue's suggested meeting point (the region's: an entrance, a gate
@@ -12,14 +13,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
+from werkzeug.exceptions import TooManyRequests
+
 from ..store import sessions as service
 from ..store.models import MEETING_NOTE_MAX
-from .extensions import get_store
-from .session_models import SessionBody
-from .state import current_region
+from .extensions import client_id, get_store
+from .session_models import SessionBody, SignupBody
+from .state import current_region, current_settings
 
 if TYPE_CHECKING:
-    from ..store.sessions import NewSession
+    from ..store.sessions import NewSession, NewSignup
 
 
 def suggested_meeting(venue_id: str) -> tuple[dict[str, float], str]:
@@ -56,3 +59,23 @@ def create_session(body: SessionBody, venue: Mapping[str, Any],
         plan=plan, meeting_point=meeting, meeting_note=note, notes=body.notes,
         club=body.club, club_token=club_token if body.club is not None else None,
         repeat_weeks=body.repeat_weeks)
+
+
+def sign_up_client(slug: str, body: SignupBody) -> "NewSignup":
+    """Sign up for the session at *slug* as the requesting client, which may hold
+    ``signups_per_client`` sign-ups there.
+
+    Raises
+    ------
+    TooManyRequests
+        The client holds them already (429, as the rate limits answer).
+    InputError, NotFoundError
+        As :func:`venuefinder.store.sessions.sign_up`.
+    """
+    limit = current_settings().signups_per_client
+    try:
+        return service.sign_up(get_store(), slug, body.name, body.role, client=client_id(),
+                               per_client=limit)
+    except service.SignupLimitError:
+        # The limit itself, as flask-limiter's 429s say theirs.
+        raise TooManyRequests(f"{limit} sign-ups from one address at one session") from None

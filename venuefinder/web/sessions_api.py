@@ -43,6 +43,7 @@ from ..errors import InputError, NotFoundError
 from ..sessions.ical import calendar
 from ..store import sessions as service
 from . import session_service
+from .session_service import sign_up_client
 from .extensions import get_store
 from .guards import WRITE_METHODS, bearer_token, limit_writes
 from .openapi import operation
@@ -213,13 +214,15 @@ def cancel_session(path: SessionPath) -> Response:
            ok=SignupReceipt, ok_status=201, errors=(400, 404, 409), tags=("sessions",),
            description="A place while there are places, else a place on the waitlist "
                        "(promoted in sign-up order when a place frees). 409 when the session "
-                       "is cancelled, has started, or its waitlist is full. The cancel token "
-                       "is shown only in this answer. Rate-limited per client.",
+                       "is cancelled, has started, or its waitlist is full; 429 when this "
+                       "client already holds its sign-ups at the session (the "
+                       "`signups_per_client` setting, 3 by default). The cancel token is "
+                       "shown only in this answer. Rate-limited per client.",
            ok_description="The sign-up: confirmed or waitlisted, its spotter partner if "
                           "paired, and its cancel token.")
 def sign_up(path: SessionPath, body: SignupBody) -> Response:
     try:
-        new = service.sign_up(get_store(), path.slug, body.name, body.role)
+        new = sign_up_client(path.slug, body)
     except InputError as exc:  # name and role are checked: what is left is the session's state
         raise Conflict(str(exc)) from None
     response = jsonify(new.as_dict())

@@ -21,16 +21,16 @@ from .records import (
     SignupInfo,
 )
 from .service import (
-    EDITABLE, MAX_REPEAT_WEEKS, MIN_DURATION_MIN, cancel_session, cancel_signup, club_sessions,
-    create_club, create_session, get_club, get_session, get_session_to_edit, sign_up,
-    update_session,
+    EDITABLE, MAX_REPEAT_WEEKS, MIN_DURATION_MIN, SignupLimitError, cancel_session,
+    cancel_signup, club_sessions, create_club, create_session, get_club, get_session,
+    get_session_to_edit, sign_up, update_session,
 )
 from .tokens import TOKEN_MAX
 
 __all__ = [
     "EDITABLE", "MAX_REPEAT_WEEKS", "MIN_DURATION_MIN", "TOKEN_MAX", "CancelledSignup",
     "ClubInfo", "NewClub", "NewSession", "NewSignup", "SessionDetail", "SessionInfo",
-    "SignupInfo", "cancel_session", "cancel_signup", "club_sessions", "create_club",
-    "create_session", "get_club", "get_session", "get_session_to_edit", "sign_up",
-    "update_session",
+    "SignupInfo", "SignupLimitError", "cancel_session", "cancel_signup", "club_sessions",
+    "create_club", "create_session", "get_club", "get_session", "get_session_to_edit",
+    "sign_up", "update_session",
 ]

@@ -15,6 +15,9 @@ Rules:
   them again from the pairs kept (``Signup.spotter_id``), in the same transaction: a pair
   stays while both stay; a runner whose spotter cancels keeps who left
   (``left_spotter_id``, the page says so) and takes the next free spotter.
+* **One client's sign-ups** at a session (not cancelled) are at most ``per_client``
+  (the web's setting), counted under the same lock: one address cannot fill the places and
+  the waitlist.
 * **Edits** take the same row lock: a change of the session and sign-ups arriving meanwhile
   both stay. An edit changes only the fields it names.
 * **Tokens** (:mod:`.tokens`): a session's edit token (one per weekly series) edits or
@@ -380,8 +383,14 @@ def cancel_session(store: Store, slug: str, token: Optional[str],
 
 # -- sign-ups -----------------------------------------------------------------------------
 
+class SignupLimitError(InputError):
+    """The client has its limit of sign-ups at this session (not cancelled); the web
+    answers 429."""
+
+
 def sign_up(store: Store, slug: str, name: str, role: str,
-            now: Optional[datetime] = None) -> NewSignup:
+            now: Optional[datetime] = None, client: Optional[str] = None,
+            per_client: Optional[int] = None) -> NewSignup:
     """Take a place at a session, or a place in its waitlist when it is full.
 
     Parameters
@@ -391,11 +400,18 @@ def sign_up(store: Store, slug: str, name: str, role: str,
         characters.
     role
         ``can_spot`` or ``needs_spotter``.
+    client, per_client
+        Who signs up (the web's keyed hash of the address) and how many of their sign-ups
+        (not cancelled) one session takes: one address cannot fill the places and the
+        waitlist. Counted under the session's lock, so a burst cannot pass it. None: no
+        limit.
 
     Raises
     ------
     NotFoundError
         No such session.
+    SignupLimitError
+        *client* has *per_client* sign-ups at this session already.
     InputError
         A bad name or role, a session that is cancelled or has started, or a full waitlist
         (:data:`MAX_WAITLIST`).
@@ -411,6 +427,13 @@ def sign_up(store: Store, slug: str, name: str, role: str,
             raise InputError("this session is cancelled")
         if now >= row.start_at:
             raise InputError("this session has started: sign-ups are closed")
+        if client is not None and per_client is not None and session.scalar(
+                select(func.count()).select_from(Signup).where(
+                    Signup.session_id == row.id, Signup.client == client,
+                    Signup.status != "cancelled")) >= per_client:
+            raise SignupLimitError(
+                f"at most {per_client} sign-ups from one address at a session, and this "
+                f"address has {per_client}: everyone else signs up for themselves")
         confirmed = row.confirmed < row.capacity
         if confirmed:
             row.confirmed += 1
@@ -419,7 +442,8 @@ def sign_up(store: Store, slug: str, name: str, role: str,
             raise InputError(f"this session is full and its waitlist too ({MAX_WAITLIST})")
         signup = Signup(session_id=row.id, name=name, role=role,
                         status="confirmed" if confirmed else "waitlisted",
-                        token_hash=hash_token(token), created_at=now, updated_at=now)
+                        token_hash=hash_token(token), client=client, created_at=now,
+                        updated_at=now)
         session.add(signup)
         session.flush()
         _pair(session, row)
