@@ -68,12 +68,14 @@ from gevent import monkey
 monkey.patch_all()
 
 # After patching:
+from gunicorn.glogging import Logger  # noqa: E402
 from werkzeug.exceptions import RequestTimeout  # noqa: E402
 
 from venuefinder.config import load_settings  # noqa: E402
 from venuefinder.errors import InputError, VenuefinderError  # noqa: E402
 from venuefinder.store.db import connect_store  # noqa: E402
 from venuefinder.web.app import MAX_HEADER_BYTES  # noqa: E402
+from venuefinder.web.logs import RedactSecrets, redact_secrets  # noqa: E402
 
 try:
     #: The settings, checked before gunicorn starts: a bad one is one line and exit 2 here,
@@ -119,6 +121,24 @@ limit_request_field_size = MAX_HEADER_BYTES
 body_timeout = SETTINGS.body_timeout_s
 #: Bodies one client address may have arriving at once, per worker.
 slow_bodies_per_client = SETTINGS.slow_bodies_per_client
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, with every atom of its access-log lines (the request line, the
+    query, the Referer, every header) and its error log ("Error handling request /s/…")
+    rid of the edit and cancel links' tokens (:mod:`venuefinder.web.logs`)."""
+
+    def __init__(self, cfg: Any) -> None:
+        super().__init__(cfg)
+        self.error_log.addFilter(RedactSecrets())
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict:
+        return {key: redact_secrets(value) if isinstance(value, str) else value
+                for key, value in super().atoms(resp, req, environ, request_time).items()}
+
+
+#: Access-log lines never carry a token.
+logger_class = RedactingLogger
 
 #: This worker's bodies still arriving, by client address (each worker has its own: the
 #: counter is empty when the master forks).

@@ -61,6 +61,7 @@ from .assets import missing_vendor_files
 from .errors import describe
 from .extensions import get_store
 from .guards import check_csrf, csrf_token, limit_writes
+from .logs import install_werkzeug_filter
 from .mapview import BASEMAP_MIN_ZOOM
 from .models import RequestModel, VenueId
 from .openapi import operation
@@ -120,8 +121,10 @@ class TokenQuery(RequestModel):
 
 def register_session_pages(app: Flask) -> None:
     """Mount the pages, with the per-client write limit on their POSTs (after the app's
-    limiter exists)."""
+    limiter exists); their edit and cancel links carry tokens, which werkzeug's access log
+    (``venuefinder serve``) then redacts (gunicorn's: its config's logger)."""
     limit_writes(app, bp, "session-pages", ("POST",))
+    install_werkzeug_filter()
     app.register_blueprint(bp)
 
 
