@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from pydantic import Field
 
 from venuefinder.criteria import CRITERIA, EVIDENCE, REGISTRY
-from venuefinder.web.models import (CRITERION_PROPERTIES, LIMITS_KEY, PY_WHITESPACE, Latitude,
-                                    RequestModel, VenuePath)
+from venuefinder.web.models import (CRITERION_PROPERTIES, LIMITS_KEY, PY_WHITESPACE, Error,
+                                    Latitude, RequestModel, VenuePath)
 from venuefinder.web.openapi import openapi_document, operation
 
 from .test_api import NEAR, assert_error
@@ -127,9 +127,14 @@ def test_every_documented_status_has_json_errors(document: dict[str, Any]) -> No
                     continue
                 if page:
                     assert list(response["content"]) == ["text/html"], (path, status)
-                else:
+                else:  # Error, or a model of its own extending it (a 404 naming more)
                     ref = response["content"]["application/json"]["schema"]["$ref"]
-                    assert ref == "#/components/schemas/Error", (path, status)
+                    schema = document["components"]["schemas"][ref.rsplit("/", 1)[1]]
+                    error = document["components"]["schemas"]["Error"]
+                    assert schema["properties"].items() >= error["properties"].items(), (
+                        path, status)
+                    assert set(schema["required"]) == set(error["required"]), (path, status)
+                    assert schema["additionalProperties"] is False, (path, status)
 
 
 def _parameter_schema(document: dict[str, Any], path: str, name: str) -> dict[str, Any]:
@@ -265,3 +270,34 @@ def test_a_route_s_variables_need_a_path_model(make_app) -> None:
 
     with pytest.raises(ValueError, match="/api/things/<name>"):
         openapi_document(app, app.extensions[LIMITS_KEY])
+
+
+class _Missing(Error):
+    """A 404 that says more: where else to look."""
+
+    elsewhere: list[str] = Field(None, description="Where else to look.")
+
+
+def test_an_operation_may_give_a_status_its_own_error_model(make_app) -> None:
+    app = make_app()
+    extra = Blueprint("extra", __name__, url_prefix="/api/extra")
+
+    @extra.get("/things")
+    @operation("things", "Things, or where else to look", errors=(400, 404),
+               error_models={404: _Missing})
+    def things():
+        return jsonify(error="not_found", message="none here", elsewhere=["way/1"]), 404
+
+    app.register_blueprint(extra)
+    client = app.test_client()
+    document = client.get("/api/openapi.json").get_json()
+    openapi_spec_validator.validate(document)
+    responses = document["paths"]["/api/extra/things"]["get"]["responses"]
+    schema_of = {status: r["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+                 for status, r in responses.items() if status != "200"}
+    assert schema_of["404"] == "_Missing"
+    assert {schema_of[s] for s in schema_of if s != "404"} == {"Error"}
+    assert not list(_validator(document, "_Missing").iter_errors(
+        client.get("/api/extra/things").get_json()))
+    assert list(_validator(document, "_Missing").iter_errors(
+        {"error": "not_found", "message": "x", "other": 1}))

@@ -280,3 +280,44 @@ def test_a_graph_that_fails_at_start_up_leaves_the_venues_serving(
     body = assert_error(client.get(f"/api/routes/loop?{LOOP}&length=2000"), 503,
                         "source_unavailable")
     assert "gone.osm.pbf" in body["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/routes/loop", "/api/routes/loop.gpx"])
+def test_no_loop_is_404_naming_the_nearest_laps(client: FlaskClient, document: dict[str, Any],
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                path: str) -> None:
+    """Without a loop, the 404 names the nearest venues with laps: a region venue by its
+    label, any other by the walking graph's."""
+    from venuefinder import routes
+
+    suggestions = [{"id": "way/1", "label": "Field", "distance": 420, "laps": 5},
+                   {"id": "way/777", "label": "Running track", "distance": 900, "laps": 5}]
+
+    def no_loop(*args: Any, **kwargs: Any) -> None:
+        raise routes.NoLoopError("no closed loop of 2000 m (±10%) from 60.16990,24.93840: "
+                                 "the paths there are too few", suggestions)
+
+    monkeypatch.setattr(routes, "find_loops", no_loop)
+    response = client.get(f"{path}?{LOOP}&length=2000")
+    assert response.status_code == 404 and response.is_json
+    body = response.get_json()
+    assert set(body) == {"error", "message", "suggestions"}
+    assert body["error"] == "not_found"
+    region_label = client.get("/api/venues/way/1").get_json()["properties"]["label"]
+    assert body["message"] == (
+        "no closed loop of 2000 m (±10%) from 60.16990,24.93840: the paths there are too "
+        f"few; laps near: {region_label} (way/1, 0.4 km away: 5 laps), Running track "
+        "(way/777, 0.9 km away: 5 laps)")
+    assert body["suggestions"] == [
+        {"id": "way/1", "label": region_label, "distance": 420, "laps": 5},
+        {"id": "way/777", "label": "Running track", "distance": 900, "laps": 5}]
+    conforms(document, "NoLoopError", body)
+    schema = document["paths"][path]["get"]["responses"]["404"]["content"][
+        "application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/NoLoopError"}
+
+
+def test_no_walkable_way_is_a_404_the_no_loop_schema_allows(
+        client: FlaskClient, document: dict[str, Any]) -> None:
+    response = client.get("/api/routes/loop?lat=0&lon=0&length=2000")
+    conforms(document, "NoLoopError", response.get_json())

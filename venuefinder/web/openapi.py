@@ -14,8 +14,10 @@ Adding an endpoint
 The models live in :mod:`venuefinder.web.models`. The view gets them checked (a bad value is
 a 400 with the rule's message, a body that is not JSON a 415); the document lists the path
 variables, query parameters and body of the same models, the ``ok`` model as the answer and
-the JSON error body for each status in ``errors`` and :data:`COMMON_ERRORS`. A route without
-an :class:`Operation` makes the document fail to build (the tests build it).
+the JSON error body for each status in ``errors`` and :data:`COMMON_ERRORS` (the
+:class:`~venuefinder.web.models.Error` model, or for a status in ``error_models`` a model of
+its own extending it: a 404 naming where else to look). A route without an
+:class:`Operation` makes the document fail to build (the tests build it).
 
 Why built here rather than by spectree or flask-openapi3: both answer bad input with their
 own status (422) and error body, and add their own documentation routes; keeping every
@@ -28,7 +30,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from flask import Flask, Response, current_app, request
@@ -86,6 +88,10 @@ class Operation:
     errors
         Error statuses beside :data:`COMMON_ERRORS` (400 for any operation with
         parameters, 404 for a lookup, 503 for a remote source).
+    error_models
+        Per error status, the model of its JSON body where it says more than
+        :class:`~venuefinder.web.models.Error` (a subclass of it: ``error``, ``message``
+        and more); the other statuses answer :class:`~venuefinder.web.models.Error`.
     """
 
     operation_id: str
@@ -105,6 +111,7 @@ class Operation:
     #: Media type of the error answers: the JSON error body, or ``text/html`` for a page
     #: whose errors are pages saying why.
     error_media_type: str = "application/json"
+    error_models: dict[int, type[Error]] = field(default_factory=dict)
 
 
 def operation(operation_id: str, summary: str, **options: Any) -> Callable[[Callable], Callable]:
@@ -201,6 +208,7 @@ def openapi_document(app: Flask, limits: ApiLimits) -> dict[str, Any]:
             bodies.add((spec.ok, "serialization"))
         if spec.body is not None:
             bodies.add((spec.body.bind(limits), "validation"))
+        bodies.update((model, "serialization") for model in spec.error_models.values())
     refs, defs = models_json_schema(sorted(bodies, key=lambda b: (b[0].__name__, b[1])),
                                     ref_template=REF_TEMPLATE, schema_generator=ResponseSchema)
     _add_components(components, defs.get("$defs", {}))
@@ -223,8 +231,8 @@ def openapi_document(app: Flask, limits: ApiLimits) -> dict[str, Any]:
                             + ", ".join(c.name for c in REGISTRY)
                             + ". Coordinates are WGS84 degrees, distances metres. Every "
                             "answer but the map page is JSON; errors are "
-                            "`{\"error\", \"message\"}`. OPTIONS answers 204 with an Allow "
-                            "header."),
+                            "`{\"error\", \"message\"}` (a few say more: see their "
+                            "schemas). OPTIONS answers 204 with an Allow header."),
         },
         "paths": paths,
         "components": {"schemas": dict(sorted(components.items()))},
@@ -274,13 +282,18 @@ def _operation_object(spec: Operation, limits: ApiLimits, refs: dict[Any, Any],
     else:
         ok_schema = {"type": "object" if spec.ok_media_type == "application/json" else "string"}
     errors = set(spec.errors) | set(COMMON_ERRORS) | ({415} if spec.body is not None else set())
-    error_content = ({"application/json": {"schema": refs[(Error, "serialization")]}}
-                     if spec.error_media_type == "application/json"
-                     else {spec.error_media_type: {"schema": {"type": "string"}}})
+
+    def error_content(status: int) -> dict[str, Any]:
+        if spec.error_media_type != "application/json":
+            return {spec.error_media_type: {"schema": {"type": "string"}}}
+        model = spec.error_models.get(status, Error)
+        return {"application/json": {"schema": refs[(model, "serialization")]}}
+
     item["responses"] = {
         str(spec.ok_status): {"description": spec.ok_description,
                               "content": {spec.ok_media_type: {"schema": ok_schema}}},
-        **{str(status): {"description": ERROR_DESCRIPTIONS[status], "content": error_content}
+        **{str(status): {"description": ERROR_DESCRIPTIONS[status],
+                         "content": error_content(status)}
            for status in sorted(errors)},
     }
     for status in spec.ok_also:

@@ -13,8 +13,9 @@ from pydantic import BeforeValidator, Field
 
 from ..errors import InputError
 from ..routes import MAX_ALTERNATIVES, MAX_LENGTH_M, MIN_LENGTH_M
+from ..routes.loops import SUGGEST_WITHIN_M
 from ..validate import clip, parse_float, parse_int
-from .models import (VENUE_ID_PATTERN, Latitude, Longitude, NonNegative, RequestModel,
+from .models import (VENUE_ID_PATTERN, Error, Latitude, Longitude, NonNegative, RequestModel,
                      ResponseModel, VenueId)
 
 
@@ -156,4 +157,23 @@ class RouteCollection(ResponseModel):
     type: Literal["FeatureCollection"]
     features: list[RouteFeature]
     query: RouteQueryEcho
+
+
+class LapSuggestion(ResponseModel):
+    """A venue with laps near a start that has no loop."""
+
+    id: str = Field(pattern=VENUE_ID_PATTERN, description="The venue's OSM id.",
+                    examples=["way/123"])
+    label: str = Field(description="What the venue is called (its label on the map).")
+    distance: NonNegative = Field(description="Metres from the start, in a straight line.")
+    laps: int = Field(ge=1, description="Laps of it that make the asked length.")
+
+
+class NoLoopError(Error):
+    """404 of the loops: no loop from there, and the nearest venues with laps."""
+
+    suggestions: list[LapSuggestion] = Field(
+        None, description=f"The nearest tracks and fields with laps within "
+                          f"{SUGGEST_WITHIN_M / 1000:g} km, nearest first (absent when no "
+                          "walkable way is near the start).")
 

@@ -11,7 +11,9 @@ the way there to a venue, from :mod:`venuefinder.routes`.
 Errors as elsewhere (:mod:`venuefinder.web.errors`): 400 a bad parameter (a length outside
 400-15,000 m); 404 no walkable way within 300 m of the point, an unknown venue, no loop or
 no walking route; 503 when the source has no walking graph (an ingested venue file, or
-``overpass``, which has no region-wide one).
+``overpass``, which has no region-wide one). Without a loop, the 404 also names the
+nearest venues with laps (:class:`~venuefinder.web.route_models.NoLoopError`:
+``suggestions``), by the region's labels.
 
 The graph is loaded once per process by :class:`GraphLoader`: at start-up when the app
 loads its region itself (serving), else on the first route request (tests and tools that
@@ -29,14 +31,16 @@ from flask import Blueprint, Flask, Response, current_app, jsonify
 
 from ..clock import utc_now
 from ..config import Settings
-from ..errors import NotFoundError, SourceError, VenuefinderError
+from ..errors import InputError, NotFoundError, SourceError, VenuefinderError
 from ..prepare import INGESTED_SUFFIXES
 from .. import routes
 from ..routes import Route, WalkGraph
 from ..store.hazards import open_hazards_in_bbox
+from ..validate import clip
+from .errors import MAX_MESSAGE_CHARS, describe
 from .extensions import STORE_KEY
 from .openapi import operation
-from .route_models import LoopQuery, RouteCollection, WayToQuery
+from .route_models import LoopQuery, NoLoopError, RouteCollection, WayToQuery
 from .state import GRAPH_KEY, current_graph, current_region
 
 if TYPE_CHECKING:
@@ -129,18 +133,38 @@ def _loops(query: LoopQuery) -> list[Route]:
         raise NotFoundError(str(exc)) from None
 
 
+@bp.errorhandler(routes.NoLoopError)
+def no_loop(exc: routes.NoLoopError) -> tuple[Response, int]:
+    """404 naming the nearest venues with laps, each by its label in the region (the walking
+    graph's plain one for a ring the region does not hold as a venue)."""
+    region = current_region()
+    labels: dict[str, str] = {}
+    for suggestion in exc.suggestions:
+        try:
+            labels[suggestion["id"]] = region.venue(suggestion["id"])["properties"]["label"]
+        except (InputError, NotFoundError):
+            continue
+    named = exc.relabelled(labels)
+    described = describe(named)
+    body = NoLoopError(error=described.code,
+                       message=clip(described.message, MAX_MESSAGE_CHARS),
+                       suggestions=named.suggestions)
+    return jsonify(body.model_dump()), described.status
+
+
 LOOP_DESCRIPTION = (
     "Loops start and end at the nearest way a loop may use (footways, paths, tracks, "
     "pedestrian streets, running tracks; roads only crossed), each within ±10 % of "
     "`length`; each is drawn in the direction to run it (fewer steep descents backwards), "
-    "with `forward_stretches` to run forwards. 404: no such way within 300 m, or no loop; "
-    "503: the region's source has no walking graph (an ingested venue file).")
+    "with `forward_stretches` to run forwards. 404: no such way within 300 m, or no loop "
+    "(then `suggestions` names the nearest tracks and fields with laps); 503: the region's "
+    "source has no walking graph (an ingested venue file).")
 
 
 @bp.get("/routes/loop")
 @operation("findLoops", "Safe loops to run backwards from a point, best first",
            query=LoopQuery, ok=RouteCollection, errors=(400, 404, 503),
-           description=LOOP_DESCRIPTION,
+           error_models={404: NoLoopError}, description=LOOP_DESCRIPTION,
            ok_description="GeoJSON FeatureCollection of LineStrings (WGS84) in running "
                           "direction, best first; `query` echoes the checked parameters.")
 def loop(query: LoopQuery) -> Response:
@@ -150,7 +174,8 @@ def loop(query: LoopQuery) -> Response:
 
 @bp.get("/routes/loop.gpx")
 @operation("findLoopsGpx", "The same loops as GPX 1.1", query=LoopQuery,
-           errors=(400, 404, 503), description=LOOP_DESCRIPTION,
+           errors=(400, 404, 503), error_models={404: NoLoopError},
+           description=LOOP_DESCRIPTION,
            ok_description="GPX 1.1, one track per loop, best first, in running direction.",
            ok_media_type=GPX_MEDIA_TYPE)
 def loop_gpx(query: LoopQuery) -> Response:
