@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
-APT_PACKAGES ?= chromium wrk
+APT_PACKAGES ?= chromium wrk osmium-tool
 # The store tests run on SQLite and on this PostgreSQL database (`make postgres` sets it up).
 PG_USER ?= venuefinder
 PG_PASSWORD ?= venuefinder
@@ -38,7 +38,8 @@ $(ASSETS): web/package.json web/package-lock.json venuefinder/web/assets.py | $(
 
 assets: $(ASSETS)
 
-## system-deps: Debian's Chromium (and wrk) when root; otherwise the tests that need them skip
+## system-deps: Debian's Chromium (and wrk, and osmium-tool: the partitioned ingest cuts tiles
+## with it) when root; otherwise the tests that need them skip
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \

@@ -25,6 +25,8 @@ EXIT_INPUT = 2
 #: Longest error line printed (a last guard: messages quote what they echo clipped already,
 #: but click's usage errors quote a bad value whole).
 MAX_ERROR_CHARS = 400
+#: Most tiles a partitioned ingest is cut into (each one is a task and a folder of files).
+MAX_PARTITIONS = 100_000
 
 
 def _commands() -> ModuleType:
@@ -111,6 +113,15 @@ def _near(ctx: click.Context, param: click.Parameter, value: Optional[str]):
         raise click.BadParameter(str(exc)) from None
 
 
+def _partitions(ctx: click.Context, param: click.Parameter, value: Optional[str]):
+    if value is None or value.strip().lower() == "auto":
+        return value and "auto"
+    if not value.strip().isdigit() or not 1 <= int(value) <= MAX_PARTITIONS:
+        raise click.BadParameter(f"expected a tile count 1-{MAX_PARTITIONS} or 'auto', got "
+                                 f"{clip(value, 40)!r}")
+    return int(value)
+
+
 @main.command()
 @click.option("--source", help="OSM extract (.osm.pbf/.osm/.osm.gz/.osm.bz2), an ingested "
               ".parquet/.gpkg, or 'overpass' for live data. Default: embedded Helsinki.")
@@ -172,11 +183,28 @@ def route(source: Optional[str], dem: Optional[Path], near: tuple[float, float],
 @click.option("--dem", type=click.Path(path_type=Path), metavar="PATH|auto",
               help="Elevation GeoTIFF (any CRS), or 'auto' for terrain tiles.")
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
-              help="Output: .parquet (GeoParquet) or .gpkg (GeoPackage).")
-def ingest(source: str, dem: Optional[Path], out: Path) -> None:
-    """Score every venue of a whole extract into GeoParquet or GeoPackage."""
+              help="Output: .parquet (GeoParquet) or .gpkg (GeoPackage); a folder (no "
+              "suffix) for a partitioned dataset scored tile by tile on Dask.")
+@click.option("--partitions", callback=_partitions, metavar="N|auto",
+              help="Partitioned dataset: how many tiles (default auto: enough for the "
+              "workers and the file's size).")
+@click.option("--workers", type=click.IntRange(1, 1024), default=None,
+              help="Partitioned dataset: worker processes of the local cluster (default: "
+              "the cores).")
+@click.option("--memory-limit", metavar="SIZE",
+              help="Partitioned dataset: memory limit of each local worker, e.g. 4GiB "
+              "(default: the machine's memory shared among them).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Partitioned dataset: a running Dask scheduler (tcp://host:8786) to use "
+              "instead of a local cluster; its workers must see SOURCE and --out.")
+def ingest(source: str, dem: Optional[Path], out: Path, partitions: Optional[str],
+           workers: Optional[int], memory_limit: Optional[str],
+           scheduler: Optional[str]) -> None:
+    """Score every venue of a whole extract into GeoParquet or GeoPackage, or into a
+    partitioned dataset (a folder of GeoParquet files, one set per tile)."""
 
-    _run(lambda: _commands().ingest(source, dem, out))
+    _run(lambda: _commands().ingest(source, dem, out, partitions, workers, memory_limit,
+                                    scheduler))
 
 
 @main.command()

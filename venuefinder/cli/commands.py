@@ -25,6 +25,7 @@ from ..config import Settings, load_settings
 from ..criteria import REGISTRY
 from ..errors import InputError
 from ..live import LiveReports, region_with_live
+from ..partition import MANIFEST, check_memory_limit, is_dataset_path, partitioned_ingest
 from ..prepare import build_region, prepare_region, score_features
 from ..region import Region
 from ..scoring.combine import displayed
@@ -105,8 +106,18 @@ def route(source: Optional[str], dem: Optional[Path], near: tuple[float, float],
         click.echo(routes.routes_table(found, lat, lon))
 
 
-def ingest(source: str, dem: Optional[Path], out: Path) -> None:
-    """``venuefinder ingest``: every venue of an extract, scored, into a file."""
+def ingest(source: str, dem: Optional[Path], out: Path, partitions: Optional[int | str] = None,
+           workers: Optional[int] = None, memory_limit: Optional[str] = None,
+           scheduler: Optional[str] = None) -> None:
+    """``venuefinder ingest``: every venue of an extract, scored, into a file, or into a
+    partitioned dataset (an ``--out`` without a suffix, :mod:`venuefinder.partition`)."""
+    cluster_options = (partitions, workers, memory_limit, scheduler)
+    if is_dataset_path(out):
+        return _ingest_partitioned(source, dem, out, partitions or "auto", workers,
+                                   memory_limit, scheduler)
+    if any(option is not None for option in cluster_options):
+        raise InputError("--partitions, --workers, --memory-limit and --scheduler write a "
+                         f"partitioned dataset: give --out a folder (no suffix), not {out.name!r}")
     if not out.name.lower().endswith(OUTPUT_SUFFIXES):
         raise InputError(f"--out must end in {', '.join(OUTPUT_SUFFIXES)}, got {out.name!r}")
     if not out.parent.resolve().is_dir():
@@ -129,6 +140,38 @@ def ingest(source: str, dem: Optional[Path], out: Path) -> None:
     steps.update(1)
     steps.close()
     click.echo(f"wrote {len(scored)} scored venues to {out}", err=True)
+
+
+def _ingest_partitioned(source: str, dem: Optional[Path], out: Path, partitions: int | str,
+                        workers: Optional[int], memory_limit: Optional[str],
+                        scheduler: Optional[str]) -> None:
+    """The partitioned ingest of :func:`ingest`: tiles scored on a Dask cluster."""
+    if not out.parent.resolve().is_dir():
+        raise InputError(f"output folder does not exist: {out.parent}")
+    if out.exists() and not (out / MANIFEST).is_file():
+        raise InputError(f"--out {out} exists and is not a partitioned dataset: "
+                         "not replacing it")
+    if memory_limit is not None:
+        check_memory_limit(memory_limit)
+    settings = load_settings(source=source, dem=dem)
+    if dem is not None and not is_auto_dem(dem):
+        check_dem_path(dem)
+    path = settings.source_path()
+    workers = workers or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                          else os.cpu_count() or 1)
+    with tqdm(desc=f"tiles of {path.name}", unit=" tiles", disable=None,
+              file=sys.stderr) as bar:
+        def progress(done: Any, total: int) -> Any:
+            bar.total = total
+            bar.refresh()
+            for future in done:
+                bar.update(1)
+                yield future
+
+        manifest = partitioned_ingest(path, out, settings, partitions, workers, memory_limit,
+                                      scheduler, dem, progress=progress)
+    click.echo(f"wrote {manifest['venues']} scored venues in {len(manifest['tiles'])} tiles "
+               f"to {out}", err=True)
 
 
 def serve(source: Optional[str], dem: Optional[Path], host: str, port: int) -> None:

@@ -1,0 +1,254 @@
+"""Partitioned ingest (venuefinder.partition): the tiling math on hand-built boxes, and the
+same answers as the one-process ingest on the embedded Helsinki extract, on a local Dask
+cluster (threads) and on real `dask scheduler` / `dask worker` processes on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+
+from venuefinder import partition
+from venuefinder.config import embedded_extract, load_settings
+from venuefinder.partition import (HALO_M, TRAFFIC_REACH_M, Tile, grid, grid_shape, grown,
+                                   owner, read_box, representative_points, tile_count)
+
+needs_osmium = pytest.mark.skipif(shutil.which("osmium") is None,
+                                  reason="osmium-tool is not installed (make system-deps)")
+VENUEFINDER = str(Path(sys.executable).with_name("venuefinder"))
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+# --- tiling math ---------------------------------------------------------------------------
+
+def test_halo_covers_every_reach():
+    # Roads at the fastest speed factor, the label's nearest place, a track's neighbours.
+    assert TRAFFIC_REACH_M == 400.0 * 1.6
+    assert HALO_M >= 3_000.0
+    assert HALO_M >= 1_500.0 + TRAFFIC_REACH_M
+
+
+def test_grid_covers_the_plane_once():
+    tiles = grid((0.0, 0.0, 4.0, 2.0), 2, 2)
+    assert [t.id for t in tiles] == ["r0c0", "r0c1", "r1c0", "r1c1"]
+    assert tiles[0].owned == (-math.inf, -math.inf, 2.0, 1.0)
+    assert tiles[3].owned == (2.0, 1.0, math.inf, math.inf)
+    # Points on the inner edges, at the corners and far outside: each has one owner.
+    x = np.array([2.0, 2.0, 0.0, 4.0, -50.0, 50.0, 1.0, 3.0])
+    y = np.array([1.0, 0.5, 0.0, 2.0, -50.0, 50.0, 1.5, 0.2])
+    assert owner(x, y, tiles).tolist() == [3, 1, 0, 3, 0, 3, 2, 1]
+
+
+def test_every_venue_is_owned_once_by_its_representative_point():
+    tiles = grid((0.0, 0.0, 1.0, 1.0), 1, 2)
+    # An L-shaped venue across the edge x = 0.5: its centroid lies outside it, its
+    # representative point inside, on the left.
+    ell = shapely.Polygon([(0.1, 0.1), (0.6, 0.1), (0.6, 0.2), (0.2, 0.2), (0.2, 0.9),
+                           (0.1, 0.9)])
+    right = shapely.box(0.55, 0.4, 0.9, 0.6)
+    line = shapely.LineString([(0.3, 0.5), (0.8, 0.5)])
+    geoms = np.array([ell, right, line], dtype=object)
+    x, y = representative_points(geoms)
+    owners = owner(x, y, tiles)
+    assert owners.tolist() == [0, 1, owners[2]]
+    assert np.bincount(owners, minlength=2).sum() == len(geoms)
+    assert (owners >= 0).all()
+
+
+def test_grown_box_is_at_least_the_metres_wide():
+    box = grown((24.0, 60.0, 25.0, 61.0), 3_000.0)
+    # 3 km of latitude is under 0.0272°; of longitude at 61° N under 0.0556°.
+    assert 24.0 - box[0] >= 3_000.0 / (111_320.0 * math.cos(math.radians(61.0))) - 1e-12
+    assert 60.0 - box[1] >= 3_000.0 / 111_694.0
+    assert grown((179.99, 89.99, 180.0, 90.0), 3_000.0)[2:] == (180.0, 90.0)
+
+
+def test_read_box_reaches_the_globe_edge_on_outer_sides():
+    tiles = grid((10.0, 50.0, 12.0, 52.0), 2, 2)
+    box = read_box(tiles[0], (10.0, 50.0, 12.0, 52.0))
+    assert box[:2] == (-180.0, -90.0)
+    assert box[2] > 11.0 and box[3] > 51.0
+    inner = read_box(Tile(1, 1, (11.0, 51.0, 12.0, 52.0)), (10.0, 50.0, 12.0, 52.0))
+    assert inner[0] < 11.0 and inner[2] > 12.0
+
+
+def test_tile_count_and_shape():
+    assert tile_count("auto", 2, 1_000) == 2
+    assert tile_count("auto", 2, 10 * partition.AUTO_TILE_BYTES) == 10
+    assert tile_count(5, 2, 10) == 5
+    rows, cols = grid_shape((0.0, 0.0, 2.0, 1.0), 2)  # wide near the equator: two columns
+    assert (rows, cols) == (1, 2)
+    rows, cols = grid_shape((0.0, 0.0, 1.0, 1.0), 4)
+    assert rows * cols >= 4 and (rows, cols) == (2, 2)
+
+
+# --- the same answers ----------------------------------------------------------------------
+
+NUMBER = re.compile(r"(-?\d+(?:[.,]\d+)*)(\s?m²|\s?m\b)?")
+
+
+def same_reason(one: str, other: str) -> bool:
+    """Equal but for distances within 1 m (and areas within 0.5 %)."""
+    if not isinstance(one, str) or not isinstance(other, str):
+        return (one != one and other != other) or one == other  # both NaN, or equal
+    if NUMBER.sub("#", one) != NUMBER.sub("#", other):
+        return False
+    for a, b in zip(NUMBER.finditer(one), NUMBER.finditer(other)):
+        x, y = (float(m.group(1).replace(",", "")) for m in (a, b))
+        unit = (a.group(2) or "").strip()
+        if unit != (b.group(2) or "").strip():
+            return False
+        if unit == "m" and abs(x - y) > 1.0 or unit == "m²" and abs(x - y) > 0.005 * max(x, 1):
+            return False
+        if not unit and x != y:
+            return False
+    return True
+
+
+def differences(one, parted) -> list[str]:
+    """How a partitioned dataset's venues differ from the one-process ingest's."""
+    problems = []
+    ids, pids = list(one["id"]), list(parted["id"])
+    if len(pids) != len(set(pids)):
+        problems.append("a venue written twice")
+    if set(ids) != set(pids):
+        problems.append(f"ids differ: {sorted(set(ids) ^ set(pids))[:5]}")
+    a = one.set_index("id")
+    b = parted.set_index("id").reindex(a.index)
+    worst = float(np.nanmax(np.abs(a["score"] - b["score"]))) if len(a) else 0.0
+    if worst > 0.5:
+        problems.append(f"scores differ by {worst}")
+    for column in [c for c in a.columns if c.startswith("reason_")]:
+        for vid, x, y in zip(a.index, a[column], b[column]):
+            if not same_reason(x, y):
+                problems.append(f"{vid} {column}: {x!r} vs {y!r}")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def one_process(tmp_path_factory):
+    out = tmp_path_factory.mktemp("one") / "helsinki.parquet"
+    run_cli("ingest", str(embedded_extract()), "--out", str(out))
+    import geopandas as gpd
+
+    return gpd.read_parquet(out)
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    done = subprocess.run([VENUEFINDER, *args],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **(env or {})})
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+def test_same_reason_tolerates_only_distances():
+    assert same_reason("Simonkatu (tertiary road, 30 km/h) is 6 m away",
+                       "Simonkatu (tertiary road, 30 km/h) is 7 m away")
+    assert not same_reason("Simonkatu (tertiary road, 30 km/h) is 6 m away",
+                           "Simonkatu (tertiary road, 40 km/h) is 6 m away")
+    assert not same_reason("is 6 m away", "is 8 m away")
+    assert not same_reason("Mannerheimintie is 6 m away", "Simonkatu is 6 m away")
+
+
+@needs_osmium
+def test_partitioned_ingest_gives_the_same_answers(tmp_path, one_process):
+    out = tmp_path / "helsinki"
+    manifest = partition.partitioned_ingest(
+        embedded_extract(), out, load_settings(), 2, workers=2, processes=False)
+    assert len(manifest["tiles"]) == 2
+    assert json.loads((out / "manifest.json").read_text()) == manifest
+    for tile in manifest["tiles"]:
+        assert tile["crs"] == "EPSG:32635"  # Helsinki's UTM zone
+        for name in partition.TILE_FILES:
+            meta = json.loads(__import__("pyarrow.parquet", fromlist=["x"]).read_schema(
+                out / "tiles" / tile["id"] / name).metadata[b"geo"])
+            assert meta["version"] == "1.1.0"
+            assert "covering" in meta["columns"]["geometry"]
+    parted = partition.read_dataset(out)
+    assert manifest["venues"] == len(parted) == len(one_process)
+    assert differences(one_process, parted) == []
+    # Places and basemap: each written by one tile, none lost.
+    places = partition.read_dataset(out, "places")
+    assert len(places) == sum(t["places"] for t in manifest["tiles"]) > 0
+    assert not places.duplicated(["name", "kind", "lat", "lon"]).any()
+    assert len(partition.read_dataset(out, "basemap")) > 0
+
+
+@needs_osmium
+def test_cli_rejects_bad_partition_options(tmp_path):
+    for args, says in ((["--partitions", "zero"], "tile count"),
+                       (["--workers", "0"], "--workers"),
+                       (["--memory-limit", "lots"], "--memory-limit")):
+        done = subprocess.run([VENUEFINDER, "ingest",
+                               str(embedded_extract()), "--out", str(tmp_path / "d"), *args],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2, done.stderr
+        assert says in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    done = subprocess.run([VENUEFINDER, "ingest",
+                           str(embedded_extract()), "--out", str(tmp_path / "x.parquet"),
+                           "--workers", "2"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "folder" in done.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@needs_osmium
+def test_partitioned_ingest_on_a_running_cluster(tmp_path, one_process):
+    dask = Path(sys.executable).with_name("dask")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    logs = [open(tmp_path / name, "w") for name in ("scheduler.log", "worker.log")]
+    scheduler = subprocess.Popen([str(dask), "scheduler", "--host", "127.0.0.1", "--port",
+                                  str(port), "--no-dashboard"], stdout=logs[0], stderr=logs[0])
+    worker = None
+    try:
+        worker = subprocess.Popen([str(dask), "worker", address, "--host", "127.0.0.1",
+                                   "--nworkers", "1", "--nthreads", "1", "--no-dashboard"],
+                                  stdout=logs[1], stderr=logs[1])
+        time.sleep(1.0)
+        out = tmp_path / "helsinki"
+        run_cli("ingest", str(embedded_extract()), "--out", str(out), "--partitions", "2",
+                "--scheduler", address)
+        parted = partition.read_dataset(out)
+        assert differences(one_process, parted) == []
+    finally:
+        for process in (worker, scheduler):
+            if process is not None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        for log in logs:
+            log.close()
+
+
+@pytest.mark.slow
+@needs_osmium
+@pytest.mark.skipif(not (SHARED / "data/osm/andorra-latest.osm.pbf").is_file(),
+                    reason="../shared/data/osm/andorra-latest.osm.pbf is absent")
+def test_andorra_same_answers(tmp_path):
+    import geopandas as gpd
+
+    source = SHARED / "data/osm/andorra-latest.osm.pbf"
+    run_cli("ingest", str(source), "--out", str(tmp_path / "one.parquet"))
+    run_cli("ingest", str(source), "--out", str(tmp_path / "andorra"), "--partitions", "2",
+            "--workers", "2")
+    assert differences(gpd.read_parquet(tmp_path / "one.parquet"),
+                       partition.read_dataset(tmp_path / "andorra")) == []
