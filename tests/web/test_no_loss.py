@@ -1,11 +1,13 @@
-"""No hazard report is lost: real traffic at the production command (gunicorn, several
-gevent workers) on SQLite and on PostgreSQL.
+"""No hazard report or sign-up is lost: real traffic at the production command (gunicorn,
+several gevent workers) on SQLite and on PostgreSQL.
 
 * 500 concurrent reports at distinct points from 16 threads: exactly 500 stored, each
-  acknowledged one readable.
-* ``kill -9`` of the master and every worker in the middle of a write burst: after a restart
-  the database opens (and passes SQLite's integrity check), and every report that got a 201
-  is there.
+  acknowledged one readable. The same for 500 sign-ups to 5 sessions of 20 places, each
+  from its own client (behind one trusted proxy): each session's first 20 confirmed, the
+  rest waitlisted in order.
+* ``kill -9`` of the master and every worker in the middle of a write burst (reports, and
+  sign-ups): after a restart the database opens (and passes SQLite's integrity check), and
+  every report or sign-up that got a 201 is there.
 * Failed requests (bad bodies, wrong tokens, a hit rate limit) change nothing stored.
 
 Everything runs on 127.0.0.1 with a tiny extract written here; loops are bounded in count
@@ -43,6 +45,12 @@ TOKEN = "no-loss-admin-token"
 #: client's daily report budget).
 LAT0, LON0 = 60.160, 24.920
 STEP_LAT, STEP_LON = 0.01, 0.02
+
+
+#: Sign-ups: sessions, and the places of each (its waitlist takes the rest: at most 200).
+SESSIONS = 5
+PLACES = 20
+SESSION_VENUE = "way/100"
 
 
 def grid_point(i: int) -> tuple[float, float]:
@@ -120,6 +128,24 @@ def request(port: int, method: str, path: str, body: Any = None, timeout: float 
         connection.close()
 
 
+def new_session(port: int) -> str:
+    """A session of :data:`PLACES` places two days ahead; its slug."""
+    day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 2 * 86400))
+    status, body = request(port, "POST", "/api/sessions", {
+        "venue": SESSION_VENUE, "title": "No loss", "start": f"{day}T12:00",
+        "duration_min": 60, "capacity": PLACES, "group_size": PLACES, "plan": "first-steps"})
+    assert status == 201, body
+    return body["slug"]
+
+
+def sign_up(port: int, slug: str, i: int) -> tuple[int, Any]:
+    """Sign-up *i*, from a client of its own (the address the trusted proxy forwards)."""
+    return request(port, "POST", f"/api/sessions/{slug}/signups",
+                   {"name": f"Runner {i:04d}", "role": "needs_spotter" if i % 2 else "can_spot"},
+                   headers={"X-Forwarded-For": f"10.{i // 65536 % 256}.{i // 256 % 256}."
+                                               f"{i % 256}"}, timeout=60)
+
+
 def report(port: int, i: int, kind: str = "pothole") -> tuple[int, Any]:
     lat, lon = grid_point(i)
     return request(port, "POST", "/api/hazards",
@@ -170,12 +196,17 @@ def empty_store_url(backend: str, tmp_path: Path, tables: str) -> str:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty, migrated store of each backend, its hazard tables emptied."""
-    return empty_store_url(request.param, tmp_path, "hazard_votes, hazards")
+    return empty_store_url(request.param, tmp_path, "hazard_votes, hazards, session_signups, "
+                           "club_sessions, clubs")
+
+
+#: The server's settings: one trusted proxy (sign-ups come from many clients through it).
+BEHIND_PROXY = {"VENUEFINDER_TRUSTED_PROXIES": "1"}
 
 
 @pytest.fixture
 def server(tmp_path: Path, database: str, cache: Path) -> Iterator[Server]:
-    running = Server(tmp_path, database, cache).start()
+    running = Server(tmp_path, database, cache, **BEHIND_PROXY).start()
     yield running
     running.stop()
 
@@ -258,6 +289,121 @@ def test_kill_9_mid_burst_loses_no_acknowledged_report(tmp_path: Path, database:
             assert (body["lat"], body["lon"]) == grid_point(i)
         # And the restarted server takes new reports.
         assert report(restarted.port, 9999, kind="glass")[0] == 201
+    finally:
+        restarted.stop()
+
+
+def signup_rows(url: str) -> dict[str, list[tuple[int, str, str]]]:
+    """Every sign-up as stored, by session slug: (id, name, status) in sign-up order."""
+    store = open_store(url)
+    try:
+        with store.engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT s.slug, u.id, u.name, u.status FROM session_signups u "
+                "JOIN club_sessions s ON s.id = u.session_id ORDER BY u.id")).all()
+    finally:
+        store.engine.dispose()
+    out: dict[str, list[tuple[int, str, str]]] = {}
+    for slug, signup_id, name, status in rows:
+        out.setdefault(slug, []).append((signup_id, name, status))
+    return out
+
+
+def test_500_concurrent_sign_ups_are_all_stored_and_readable(server: Server,
+                                                             database: str) -> None:
+    slugs = [new_session(server.port) for _ in range(SESSIONS)]
+    with ThreadPoolExecutor(THREADS) as pool:
+        answers = list(pool.map(lambda i: sign_up(server.port, slugs[i % SESSIONS], i),
+                                range(REPORTS)))
+    assert [status for status, _ in answers] == [201] * REPORTS, \
+        [a for a in answers if a[0] != 201][:3]
+    ids = {body["id"]: i for i, (_, body) in enumerate(answers)}
+    assert len(ids) == REPORTS
+    stored = signup_rows(database)
+    assert sorted(stored) == sorted(slugs)
+    for slug in slugs:
+        rows = stored[slug]
+        assert len(rows) == REPORTS // SESSIONS
+        assert all(name == f"Runner {ids[signup_id]:04d}" for signup_id, name, _ in rows)
+        # The first PLACES to have signed up hold the places; the rest wait in order.
+        assert [status for _, _, status in rows] == (
+            ["confirmed"] * PLACES + ["waitlisted"] * (len(rows) - PLACES))
+
+    def read(slug: str) -> bool:
+        status, body = request(server.port, "GET", f"/api/sessions/{slug}")
+        return status == 200 and body["confirmed"] == PLACES and \
+            sorted(s["id"] for s in body["signups"]) == [r[0] for r in stored[slug]]
+
+    assert all(map(read, slugs))
+
+
+def test_kill_9_mid_burst_loses_no_acknowledged_sign_up(tmp_path: Path, database: str,
+                                                        cache: Path) -> None:
+    server = Server(tmp_path, database, cache, **BEHIND_PROXY).start()
+    slugs = [new_session(server.port) for _ in range(SESSIONS)]
+    acknowledged: dict[int, str] = {}  # sign-up id → session slug
+    failures: list[str] = []
+    cut: list[int] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+    counter = iter(range(10**6))
+
+    def fire() -> None:
+        while not stop.is_set():
+            with lock:
+                i = next(counter)
+            if i >= SESSIONS * 200:  # within every session's places and waitlist
+                return
+            slug = slugs[i % SESSIONS]
+            try:
+                status, body = sign_up(server.port, slug, i)
+            except OSError:  # the server is gone
+                cut.append(i)
+                return
+            if status == 201:
+                with lock:
+                    acknowledged[body["id"]] = slug
+            else:
+                failures.append(f"{status} {body!r}"[:200])
+
+    threads = [threading.Thread(target=fire) for _ in range(8)]
+    try:
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 20
+        while len(acknowledged) < 100 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        server.kill()  # sign-ups are still coming in
+        killed_at = len(acknowledged)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=20)
+        server.stop()
+    assert killed_at >= 100, f"only {killed_at} sign-ups acknowledged in 20 s"
+    assert cut, "the kill must interrupt requests in flight"
+    assert not [f for f in failures if not f.startswith("5")], failures[:3]
+
+    if database.startswith("sqlite"):
+        store = open_store(database)
+        with store.engine.connect() as connection:
+            assert connection.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+        store.engine.dispose()
+    connect_store(database).engine.dispose()  # opens and upgrades after the crash
+    restarted = Server(tmp_path, database, cache, **BEHIND_PROXY).start()
+    try:
+        for slug in slugs:
+            status, body = request(restarted.port, "GET", f"/api/sessions/{slug}")
+            assert status == 200, body
+            listed = [s["id"] for s in body["signups"]]
+            mine = sorted(i for i, s in acknowledged.items() if s == slug)
+            assert set(mine) <= set(listed), sorted(set(mine) - set(listed))[:5]
+            # Places never overbooked, and the confirmed are the earliest.
+            confirmed = [s["id"] for s in body["signups"] if s["status"] == "confirmed"]
+            assert body["confirmed"] == len(confirmed) <= PLACES
+            assert confirmed == sorted(listed)[:len(confirmed)]
+        # And the restarted server takes new sign-ups.
+        assert sign_up(restarted.port, slugs[0], 99_999)[0] == 201
     finally:
         restarted.stop()
 
