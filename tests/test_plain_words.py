@@ -16,6 +16,7 @@ from venuefinder.config import Settings, embedded_extract
 from venuefinder.criteria import REGISTRY
 from venuefinder.live import region_with_live
 from venuefinder.prepare import prepare_region
+from venuefinder.routes import find_loops, load_or_build_graph, routes_feature_collection
 from venuefinder.scoring.hazards import NO_REPORTS
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"
@@ -36,19 +37,18 @@ def venues(request, tmp_path_factory: pytest.TempPathFactory):
 #: Every sentence column a runner reads: the criteria's reasons, the ranking note, the
 #: meeting point's reason.
 COLUMNS = [*(f"reason_{c.name}" for c in REGISTRY), "note", "meeting_reason"]
-SWEPT = list(COLUMNS)
 
 
 def texts(venues, column: str) -> list[str]:
     return [str(t) for t in venues[column].dropna()]
 
 
-@pytest.mark.parametrize("column", SWEPT)
+@pytest.mark.parametrize("column", COLUMNS)
 def test_no_raw_tags_in_sentences(venues, column: str) -> None:
     assert not sorted({t for t in texts(venues, column) if RAW.search(t)})[:3]
 
 
-@pytest.mark.parametrize("column", SWEPT)
+@pytest.mark.parametrize("column", COLUMNS)
 def test_guess_is_said_at_most_once(venues, column: str) -> None:
     assert not sorted({t for t in texts(venues, column) if t.lower().count("guess") > 1})[:3]
 
@@ -63,3 +63,17 @@ def test_every_venue_has_a_label_of_its_own(venues) -> None:
     assert all(isinstance(label, str) and label.strip() for label in labels)
     assert not [label for label in labels if "unnamed" in label.lower()]
     assert len(set(labels)) == len(labels)
+
+
+def test_route_sentences_are_plain_words(tmp_path: Path) -> None:
+    """Loops from the middle of the embedded extract: their reasons and warnings too."""
+    graph = load_or_build_graph(Settings(cache_dir=tmp_path))
+    said = []
+    for length in (1_000.0, 3_000.0):
+        loops = routes_feature_collection(find_loops(graph, 60.1699, 24.9384, length))
+        assert loops["features"]
+        for feature in loops["features"]:
+            said += [*feature["properties"]["reasons"].values(),
+                     *feature["properties"]["warnings"]]
+    assert len(said) > 10
+    assert not [text for text in said if RAW.search(text)][:3]

@@ -30,7 +30,7 @@ def test_a_road_is_walked_when_nothing_else_joins_and_it_is_said():
     route = way_to(m.graph(), *latlon(0, 0), *latlon(350, 0))
     assert route.length_m == pytest.approx(350.0)
     assert route.motor_m == pytest.approx(150.0)
-    assert "along Sivukatu (residential) for 150 m at 0.1 km" in route.warnings
+    assert "along Sivukatu (residential street) for 150 m at 0.1 km" in route.warnings
     assert route.reasons["traffic"].endswith("150 m on roads")
     assert route.crossings == 0  # walking along a road is not crossing it
 
@@ -78,7 +78,7 @@ def test_the_table_says_what_to_watch_for():
     text = routes_table([route], *latlon(0, 0))
     assert text.splitlines()[0].startswith("Way there from ")
     assert "1. score " in text and "0.35 km, run forwards" in text
-    assert "   ! along Sivukatu (residential) for 150 m at 0.1 km" in text
+    assert "   ! along Sivukatu (residential street) for 150 m at 0.1 km" in text
     assert routes_table([], 60.0, 24.0) == "No route from 60.00000,24.00000."
 
 

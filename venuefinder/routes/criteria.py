@@ -36,6 +36,7 @@ from ..scoring.flatness import slope_to_score
 from ..scoring.hazards import HIGH_SEVERITY_CAP
 from ..vocabulary import LIT_YES
 from ..vocabulary.hazards import KIND_LABELS
+from ..vocabulary.labels import highway_word, tag_words, with_article
 from ..vocabulary.roads import LOOP_STREETS, ROAD_CLASSES
 from .graph import NEAR_TRAFFIC_M, ROAD_NEAR_M, crossed
 from .profile import Profile
@@ -226,8 +227,9 @@ def judge_traffic(graph: "WalkGraph", edges: np.ndarray, lengths: np.ndarray, en
             if stretch < MIN_ROAD_STRETCH_M:
                 continue
             main = first + int(np.argmax(lengths[part]))  # named by its longest piece
-            name = (f"{names[main]} ({classes[main]})" if isinstance(names[main], str)
-                    else f"a {classes[main]} road")
+            said = highway_word(classes[main])
+            name = (f"{names[main]} ({said})" if isinstance(names[main], str)
+                    else with_article(said))
             warnings.append(f"along {name} for {stretch:.0f} m at "
                             f"{_km(ends[first] - lengths[first])}")
 
@@ -291,7 +293,7 @@ def judge_crossings(graph: "WalkGraph", edges: np.ndarray, rev: np.ndarray, ends
         if n == MAX_CROSSING_WARNINGS:
             warnings.append(f"… and {len(crossings) - n} more road crossings")
             break
-        what = crossing["name"] or f"a {crossing['class']} road"
+        what = crossing["name"] or with_article(highway_word(crossing["class"]))
         warnings.append(f"crosses {what} at {_km(crossing['at'])}"
                         + (" (lights)" if crossing["lights"] else ""))
     return len(crossings)
@@ -307,7 +309,7 @@ def judge_surface(graph: "WalkGraph", edges: np.ndarray, lengths: np.ndarray, to
     kind = graph.edge_values("kind")[edges]
     by: dict[str, float] = {}
     for s, k, w in zip(surface, kind, lengths):
-        label = s if isinstance(s, str) else ("unmapped, off the paths" if k == "link"
+        label = tag_words(s) if isinstance(s, str) else ("unmapped, off the paths" if k == "link"
                                               else "unmapped")
         by[label] = by.get(label, 0.0) + w
     top = sorted(by.items(), key=lambda kv: -kv[1])[:3]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..vocabulary import COURT_SPORTS, first_value, first_value_in
+from ..vocabulary.labels import tag_words
 from ..vocabulary.priors import court_surface_prior, priors_of
 
 if TYPE_CHECKING:
@@ -89,20 +90,15 @@ def score_surface(venues: "gpd.GeoDataFrame", context: "ScoringContext") -> "pd.
         if is_known:
             text = f"Mapped as {said[1]}"
         elif isinstance(tag, str):
-            text = (f"Mapped as “{_plain(tag)}”, not a known running surface; a guess: "
+            text = (f"Mapped as “{tag_words(tag)}”, not a known running surface; a guess: "
                     f"{prior_said[1]}")
         else:
             text = f"Nobody has mapped the surface; a guess: {prior_said[1]}"
         if isinstance(smooth, str):
-            text += (f"; its smoothness is mapped as {_plain(smooth)}"
+            text += (f"; its smoothness is mapped as {tag_words(smooth)}"
                      + (", which caps it" if capped else ""))
         reasons.append(text)
     # A smoothness tag alone is also a mapper's word about the ground.
     evidence = np.where(known | smoothness.notna().to_numpy(), "tagged", "prior")
     return pd.DataFrame({"score": np.round(score, 1), "reason": reasons, "evidence": evidence},
                         index=venues.index)
-
-
-def _plain(value: str) -> str:
-    """A mapped value as words (``very_bad`` → ``very bad``)."""
-    return value.replace("_", " ")

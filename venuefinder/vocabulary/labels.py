@@ -124,6 +124,12 @@ def highway_word(highway: object) -> str:
     return HIGHWAY_WORDS.get(highway, "road") if isinstance(highway, str) else "road"
 
 
+def tag_words(value: str) -> str:
+    """A mapped value as words (``paving_stones`` → ``paving stones``), for values with no
+    entry of their own in these tables."""
+    return value.replace("_", " ")
+
+
 def with_article(phrase: str) -> str:
     """*phrase* after ``a`` or ``an`` (by its first letter: ``an indoor corridor``)."""
     return f"{'an' if phrase[:1].lower() in 'aeiou' else 'a'} {phrase}"
