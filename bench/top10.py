@@ -9,7 +9,8 @@ North Bayreuth, each prepared as `venuefinder venues` prepares it (cached under
 2. the real running tracks the extract holds, found here from the raw tags with a rule of
    this review's own (``leisure=track`` with no sport, for running or athletics, or with a
    synthetic surface; not a jump runway; at least 100 m round or long), how many are venues,
-   and how many rank first among the venues within 1.5 km of them;
+   and how many of those that nothing vetoes (no criterion below 50) rank first among the
+   venues within 1.5 km of them;
 3. how many top-10 entries are buildings, courts, farm meadows or strips (under 10 m wide);
 4. loops from each real track and from the centres: crossings per km of the best loop, and
    how often laps of the track itself are among the answers from a track.
@@ -168,8 +169,13 @@ def review(name: str, path: Path, args: argparse.Namespace) -> dict[str, object]
         "strips": sum(_is_strip(f["properties"]) for f in seen.values()),
     }
     tracks_as_venues = [t for t in raw.tracks if t in ids]
+    # The rule (issue 15): a track nothing vetoes and with no criterion below 50 comes first.
+    static = [c for c in venues.columns if c.startswith("score_") and c != "score_hazards"]
+    safe = set(venues.loc[venues["vetoed_by"].isna()
+                          & (venues[static].min(axis=1) >= 50), "id"])
+    safe_tracks = [t for t in tracks_as_venues if t in safe]
     first = 0
-    for track_id in tracks_as_venues:
+    for track_id in safe_tracks:
         point = region.venues.geometry.iloc[region.row_of(track_id)].representative_point()
         hits = region.query(point.y, point.x, FIRST_WITHIN_M, 1)
         first += bool(hits) and venues["id"].iloc[hits[0][0]] == track_id
@@ -178,7 +184,8 @@ def review(name: str, path: Path, args: argparse.Namespace) -> dict[str, object]
         "region": name, "venues": len(venues),
         "left out": ", ".join(f"{k} {v}" for k, v in region.info.get("left_out", {}).items()),
         "tracks": len(raw.tracks),
-        "tracks as venues": len(tracks_as_venues), "tracks first within 1.5 km": first,
+        "tracks as venues": len(tracks_as_venues),
+        "safe tracks first within 1.5 km": f"{first}/{len(safe_tracks)}",
         "top entries": len(seen), **silly,
         "crossings/km (median best loop)": (round(statistics.median(crossings), 2)
                                             if crossings else None),
