@@ -252,3 +252,66 @@ def test_andorra_same_answers(tmp_path):
             "--workers", "2")
     assert differences(gpd.read_parquet(tmp_path / "one.parquet"),
                        partition.read_dataset(tmp_path / "andorra")) == []
+
+
+# --- a region three UTM zones wide ---------------------------------------------------------
+
+#: Longitudes of the synthetic venues near the equator: zones 31, 32 and 33, their edges,
+#: and a gap (an empty tile).
+WIDE_LONS = (0.3, 2.9, 5.9, 6.1, 9.0, 11.9, 12.1, 17.7)
+WIDE_LAT = 0.5
+TRACK_WIDTH_M = 6.0
+
+
+def write_wide_region(path: Path) -> None:
+    """Per longitude, a square pitch about 110 m wide and, north of it, a straight running
+    track 0.003° long (a line with a width), as OSM XML."""
+    import osmium
+
+    ids = iter(range(1, 10_000))
+    nodes, ways = [], []  # osmium-tool wants nodes first, then ways, each by id
+    for lon in WIDE_LONS:
+        corners = [(lon, WIDE_LAT), (lon + 0.001, WIDE_LAT), (lon + 0.001, WIDE_LAT + 0.001),
+                   (lon, WIDE_LAT + 0.001)]
+        track = [(lon, WIDE_LAT + 0.002), (lon + 0.003, WIDE_LAT + 0.002)]
+        refs = [next(ids) for _ in corners + track]
+        nodes += [osmium.osm.mutable.Node(id=ref, location=xy, version=1)
+                  for ref, xy in zip(refs, corners + track)]
+        ways += [dict(nodes=refs[:4] + refs[:1],
+                      tags={"leisure": "pitch", "sport": "soccer", "surface": "grass"}),
+                 dict(nodes=refs[4:], tags={"leisure": "track", "sport": "running",
+                                            "width": str(TRACK_WIDTH_M)})]
+    with osmium.SimpleWriter(str(path)) as writer:
+        for node in nodes:
+            writer.add_node(node)
+        for way_id, way in enumerate(ways, start=1):
+            writer.add_way(osmium.osm.mutable.Way(id=way_id, version=1, **way))
+
+
+def geodesic_m2(geometries) -> np.ndarray:
+    """Area of each polygon, length × track width of each line, on the WGS84 ellipsoid."""
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    return np.array([abs(geod.geometry_area_perimeter(g)[0]) if g.geom_type.endswith("Polygon")
+                     else geod.geometry_length(g) * TRACK_WIDTH_M for g in geometries])
+
+
+@needs_osmium
+def test_a_region_three_zones_wide_is_measured_within_half_a_percent(tmp_path):
+    from venuefinder.prepare import score_features
+    from venuefinder.sources.osm_file import read_extract
+
+    source = tmp_path / "wide.osm"
+    write_wide_region(source)
+    manifest = partition.partitioned_ingest(source, tmp_path / "wide", load_settings(),
+                                            "auto", workers=2, processes=False)
+    assert {t["crs"] for t in manifest["tiles"]} >= {"EPSG:32631", "EPSG:32632", "EPSG:32633"}
+    assert any(t["crs"] is None and t["venues"] == 0 for t in manifest["tiles"])
+    parted = partition.read_dataset(tmp_path / "wide")
+    assert len(parted) == 2 * len(WIDE_LONS)
+    error = parted["area_m2"].to_numpy() / geodesic_m2(parted.geometry) - 1
+    assert np.abs(error).max() < 0.005, error
+    # One zone for all (the one-process ingest) is off by more at the edges.
+    whole = score_features(read_extract(source), load_settings())[0]
+    assert np.abs(whole["area_m2"].to_numpy() / geodesic_m2(whole.geometry) - 1).max() > 0.005

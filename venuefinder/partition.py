@@ -57,6 +57,7 @@ from .meeting import MEETING_MAX_M
 from .prepare import score_features
 from .scoring.combine import TRACK_FIRST_M
 from .scoring.traffic import FENCE_REACH_M, SPEED_FACTOR_RANGE
+from .sources import OsmData
 from .sources.osm_file import check_extract_path, read_extract
 from .vocabulary.roads import ROAD_CLASSES
 
@@ -89,6 +90,10 @@ HALO_M = halo_m()
 #: ``--partitions auto``: about this much of the source per tile. A one-process ingest peaks
 #: at about 13× its file (Helsinki ×100), so a tile with its halo stays near 0.5 GiB.
 AUTO_TILE_BYTES = 32_000_000
+#: Widest tile (degrees of longitude). A tile is measured in the UTM zone of its middle,
+#: whose central meridian is up to 3° away: its far edge then lies at most 3° + 1° from it,
+#: where the zone's scale is off by under 0.25 % (areas 0.5 %) even at the equator.
+MAX_TILE_DEGREES = 2.0
 #: Metres per degree of latitude, at least (at the equator): degrees from metres err wide.
 METRES_PER_DEGREE_LAT = 110_540.0
 #: Metres per degree of longitude on the equator.
@@ -131,13 +136,14 @@ def grid(bounds: Box, rows: int, cols: int) -> list[Tile]:
 
 
 def grid_shape(bounds: Box, count: int) -> tuple[int, int]:
-    """Rows and columns of at least *count* tiles, about square on the ground."""
+    """Rows and columns of at least *count* tiles, about square on the ground, and none
+    wider than :data:`MAX_TILE_DEGREES` of longitude."""
     west, south, east, north = bounds
     mid = math.radians((south + north) / 2)
     wide = max((east - west) * math.cos(mid), 1e-9)
     high = max(north - south, 1e-9)
     cols = max(1, round(math.sqrt(count * wide / high)))
-    cols = min(cols, count)
+    cols = max(min(cols, count), math.ceil((east - west) / MAX_TILE_DEGREES - 1e-9))
     rows = math.ceil(count / cols)
     return rows, cols
 
@@ -227,8 +233,8 @@ def cut(source: Path, box: Box, target: Path) -> None:
                            "--overwrite", "--no-progress", "--output", str(target),
                            str(source)], capture_output=True, text=True)
     if done.returncode != 0:
-        detail = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise SourceError(f"osmium extract of {source.name} failed: {detail[:200]}")
+        detail = " ".join(done.stderr.split()) or "no message"
+        raise SourceError(f"osmium extract of {source.name} failed: {detail[:300]}")
 
 
 @dataclass
@@ -238,7 +244,7 @@ class TileResult:
     id: str
     owned: Box
     read: Box
-    crs: str
+    crs: Optional[str]
     venues: int
     places: int
     basemap: int
@@ -254,39 +260,54 @@ def ingest_tile(source: Path, tile: Tile, tiles: list[Tile], bounds: Box, folder
     nearer than :data:`HALO_M` to the edge of what was read, it is read again taking that
     venue's surroundings in.
     """
-    import pandas as pd
+    import geopandas as gpd
 
     read = read_box(tile, bounds)
     target = folder / "tiles" / tile.id
     target.mkdir(parents=True, exist_ok=True)
+    empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs="EPSG:4326"))
+    venues, places, basemap, crs, objects = empty, empty, empty, None, 0
     with tempfile.TemporaryDirectory(prefix=f".{tile.id}-", dir=folder) as tmp:
         part = Path(tmp) / f"{tile.id}.osm.pbf"
         for widening in range(MAX_WIDENINGS + 1):
             cut(source, read, part)
             # What the one-process ingest reads (not the map's extra layers, which would
             # change some obstacle counts: answers must not depend on how work is split).
-            osm = read_extract(part, for_map=False, parallel=False)
+            osm = _read(part, for_map=False)
+            if osm is None:  # sea, or a corner of the grid with nothing venuefinder uses
+                break
             scored, _, crs, _ = score_features(osm, settings, dem, source.name)
             mine = _owned(scored.geometry.to_numpy(), tile, tiles)
             reach = _reach(scored.geometry.to_numpy()[mine])
             if reach is None or contains(read, reach) or widening == MAX_WIDENINGS:
                 break
             read = union(read, reach)
-        venues = scored.loc[mine].reset_index(drop=True)
-        objects = osm.stats.objects
-        del osm, scored
-        features = read_extract(part, for_map=True, parallel=False).features
-    places = venue_rules.select_places(features, crs)
-    places = places.loc[_owned_points(places["lon"].to_numpy(dtype=float),
-                                      places["lat"].to_numpy(dtype=float), tile, tiles)]
-    basemap = venue_rules.select_basemap(features)
-    basemap = basemap.loc[_owned(basemap.geometry.to_numpy(), tile, tiles)]
-    _write(venues, target / "venues.parquet")
-    _write(_place_points(pd.DataFrame(places).reset_index(drop=True)),
-           target / "places.parquet")
-    _write(basemap.reset_index(drop=True), target / "basemap.parquet")
-    return TileResult(tile.id, tile.owned, read, crs.to_string(), len(venues), len(places),
-                      len(basemap), objects, widening)
+        if osm is not None:
+            venues = scored.loc[mine].reset_index(drop=True)
+            objects = osm.stats.objects
+            del osm, scored
+            features = read_extract(part, for_map=True, parallel=False).features
+            places = venue_rules.select_places(features, crs)
+            places = _place_points(places.loc[_owned_points(
+                places["lon"].to_numpy(dtype=float), places["lat"].to_numpy(dtype=float),
+                tile, tiles)].reset_index(drop=True))
+            basemap = venue_rules.select_basemap(features)
+            basemap = basemap.loc[_owned(basemap.geometry.to_numpy(), tile, tiles)]
+    for frame, name in zip((venues, places, basemap), TILE_FILES):
+        _write(frame.reset_index(drop=True), target / name)
+    return TileResult(tile.id, tile.owned, read, crs.to_string() if crs else None,
+                      len(venues), len(places), len(basemap), objects, widening)
+
+
+def _read(part: Path, for_map: bool) -> Optional[OsmData]:
+    """What a tile's cut holds (:func:`~venuefinder.sources.osm_file.read_extract`), None
+    when it holds nothing venuefinder uses."""
+    import osmium
+
+    if next(iter(osmium.FileProcessor(str(part))), None) is None:
+        return None
+    osm = read_extract(part, for_map=for_map, parallel=False)
+    return None if osm.features.empty else osm
 
 
 def read_box(tile: Tile, bounds: Box) -> Box:
