@@ -12,7 +12,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -202,6 +201,9 @@ def test_cli_rejects_bad_partition_options(tmp_path):
     assert done.returncode == 2 and "folder" in done.stderr
 
 
+NOT_DAEMONIC = {"DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -218,10 +220,11 @@ def test_partitioned_ingest_on_a_running_cluster(tmp_path, one_process):
                                   str(port), "--no-dashboard"], stdout=logs[0], stderr=logs[0])
     worker = None
     try:
+        # Workers may fork (a big tile is scored on two processes): not daemonic.
         worker = subprocess.Popen([str(dask), "worker", address, "--host", "127.0.0.1",
                                    "--nworkers", "1", "--nthreads", "1", "--no-dashboard"],
-                                  stdout=logs[1], stderr=logs[1])
-        time.sleep(1.0)
+                                  stdout=logs[1], stderr=logs[1],
+                                  env={**os.environ, **NOT_DAEMONIC})
         out = tmp_path / "helsinki"
         run_cli("ingest", str(embedded_extract()), "--out", str(out), "--partitions", "2",
                 "--scheduler", address)
