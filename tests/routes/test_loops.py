@@ -424,3 +424,81 @@ def test_the_extracts_heights_are_read_with_the_ways_and_cached(tmp_path):
         assert sorted(set(graph.spot_heights[:, 2])) == [1020.0, 1480.0]
         assert len(graph.spot_heights) >= 3  # the summit and each node of the contour
         assert graph.relief(X0, 6_672_000.0) == "heights 1,020–1,480 m within 2 km"
+
+
+def test_a_track_drawn_beside_a_field_apart_from_the_paths_is_lapped_from_itself():
+    """A track (``leisure=track`` only, a closed way) sharing no node with a path and too
+    far from one to be linked to it, but 3 m from a field that is: from the track, its
+    own laps are among the answers, not only the field's."""
+    m = Map()
+    m.way([(-60, -20), (200, -20)], highway="footway")
+    m.way([(10, 0), (110, 0), (110, 70), (10, 70), (10, 0)], leisure="pitch", sport="soccer")
+    track = m.way([(10, 73), (130, 73), (130, 77), (10, 77), (10, 73)], leisure="track")
+    graph = m.graph()
+    link = graph.edges.loc[graph.edges["kind"] == "link"]
+    assert len(link) == 2 and link["length_m"].max() <= 30.0
+    routes = find_loops(graph, *latlon(70, 75), 2000)
+    own = [r for r in routes if r.laps and r.laps["id"] == f"way/{track}"]
+    assert own and own[0].laps["of"] == "track"
+    assert own[0].laps["lap_m"] == pytest.approx(248.0, abs=0.5)
+
+
+def test_a_track_in_a_pocket_of_paths_too_small_to_snap_to_is_lapped_from_itself():
+    """A track joined only to a short path (its yard's) is no stray fragment: from the
+    track, the start stays on it and its laps are answered, not a loop 100 m away."""
+    m = Map()
+    m.way([(-300, -100), (300, -100), (300, -400), (-300, -400), (-300, -100)],
+          highway="footway")
+    track = m.way([(0, 0), (80, 0), (80, 30), (0, 30), (0, 0)], leisure="track", area="yes")
+    m.way([(0, 0), (0, -40)], highway="track")
+    routes = find_loops(m.graph(), *latlon(40, 2), 2000)
+    assert any(r.laps and r.laps["id"] == f"way/{track}" for r in routes)
+
+
+def test_a_relation_track_with_its_infield_is_lapped_along_the_inner_edge(tmp_path):
+    from venuefinder.routes import build_graph
+    from venuefinder.sources.walkways import read_walkways
+
+    from .conftest import CRS
+
+    """The lap runs along the infield (lane 1), not round the outer lane."""
+    m = Map()
+    m.way([(-100, -40), (200, -40)], highway="footway")
+    outer = m.way([(0, 0), (100, 0), (100, 60), (0, 60), (0, 0)])  # 320 m round
+    inner = m.way([(10, 10), (90, 10), (90, 50), (10, 50), (10, 10)], step=1000)  # 240 m
+    relation = m.relation([(outer, "outer"), (inner, "inner")], type="multipolygon",
+                          leisure="track", sport="running")
+    m.way([(0, 0), (0, -40)], highway="footway")
+    m.way([(10, 10), (0, 0)], highway="footway")
+    graph = build_graph(read_walkways(m.write_osm(tmp_path / "track.osm")), CRS)
+    routes = find_loops(graph, *latlon(50, 5), 1200)
+    own = next(r for r in routes if r.laps and r.laps["id"] == f"relation/{relation}")
+    assert own.laps["lap_m"] == pytest.approx(240.0, abs=0.5)
+
+
+def test_a_track_whose_straight_side_a_path_also_draws_is_lapped():
+    """The graph keeps one edge per pair of nodes: a straight side drawn by both a track
+    and a path (or the infield's pitch) is the path's edge, and the lap still closes."""
+    m = Map()
+    m.way([(10, 10), (90, 10)], step=1000, highway="footway")
+    m.way([(-100, -40), (200, -40)], highway="footway")
+    track = m.way([(10, 10), (90, 10), (90, 50), (10, 50), (10, 10)], step=1000,
+                  leisure="track")
+    m.way([(10, 10), (10, -40)], highway="footway")
+    graph = m.graph()
+    assert (graph.edges["way_id"] == track).sum() == 3  # its fourth side is the path's
+    routes = find_loops(graph, *latlon(50, 12), 1200)
+    own = next(r for r in routes if r.laps and r.laps["id"] == f"way/{track}")
+    assert own.laps["lap_m"] == pytest.approx(240.0, abs=0.5)
+
+
+def test_own_laps_join_answers_of_any_shape():
+    """Routes hold arrays: putting a track's own laps among the answers orders them by
+    rank, not by comparing routes (which fails on arrays of different lengths)."""
+    laps = next(r for r in find_loops(track_map().graph(), *latlon(0, -5), 2400)
+                if r.laps and r.laps["of"] == "track")
+    others = [replace(laps, laps=None, score=90.0 - k, edges=np.arange(k + 2),
+                      unit_edges=np.array([10 + k])) for k in range(3)]
+    chosen = _choose([*others, replace(laps, score=40.0, unit_edges=np.array([5, 6, 7]))],
+                     3, np.ones(100))
+    assert [r.score for r in chosen] == [90.0, 89.0, 40.0]

@@ -13,8 +13,8 @@ is not. Edges are cut further so that none is longer than about :data:`MAX_EDGE_
 snaps to within half of that of where it is asked, and a hazard marks a short stretch);
 two edges joining the same two nodes, or a ring with a single node, are cut at an inner
 node, so that each ordered pair of nodes names one edge. A lap ring (track, pitch) that
-shares no node with a path is linked to the nearest path node within :data:`LINK_MAX_M` by
-an unmapped ``link`` edge.
+shares no node with a path is linked to the nearest node of the loop network (paths, and
+the rings joined to them) within :data:`LINK_MAX_M` by an unmapped ``link`` edge.
 
 Edge attributes (:attr:`WalkGraph.edges`)
 ----------------------------------------
@@ -99,7 +99,7 @@ GRADE_WINDOW_M = 20.0
 NEAR_TRAFFIC_M = 20.0
 #: An edge this close to any motor road runs beside it (a pavement).
 ROAD_NEAR_M = 10.0
-#: A lap ring sharing no node with a path is linked to a path node within this distance.
+#: A lap ring sharing no node with the loop network is linked to a node of it within this.
 LINK_MAX_M = 30.0
 #: Road classes, worst first: a node where several roads meet is crossed as its worst.
 CLASS_ORDER: tuple[str, ...] = tuple(ROAD_CLASSES)
@@ -527,8 +527,13 @@ def _road_arms(graph: WalkGraph) -> tuple[np.ndarray, np.ndarray]:
 
 def _link_rings(nodes: "pd.DataFrame", edges: "pd.DataFrame", coords: np.ndarray,
                 coord_offsets: np.ndarray) -> tuple["pd.DataFrame", np.ndarray, np.ndarray]:
-    """Link each lap ring that shares no node with a loop path to the nearest such node
-    within :data:`LINK_MAX_M` (pitches are drawn apart from the paths beside them)."""
+    """Link each lap ring that shares no node with the loop network to the nearest node of
+    it within :data:`LINK_MAX_M` (pitches are drawn apart from the paths beside them).
+
+    The network grows ring by ring: a ring joined to it (sharing a node, or linked) is
+    part of it, so a track drawn beside a field that is itself linked to a path is linked
+    to the field (a track's own laps are then reachable from it).
+    """
     import pandas as pd
     import shapely
 
@@ -537,26 +542,42 @@ def _link_rings(nodes: "pd.DataFrame", edges: "pd.DataFrame", coords: np.ndarray
     path_nodes = np.unique(edges.loc[path, ["u", "v"]].to_numpy())
     if not ring.any() or not len(path_nodes):
         return edges, coords, coord_offsets
-    on_path = np.zeros(len(nodes), dtype=bool)
-    on_path[path_nodes] = True
+    on_net = np.zeros(len(nodes), dtype=bool)
+    on_net[path_nodes] = True
     ring_way = edges["way_id"].to_numpy()[ring]
     u, v = edges["u"].to_numpy()[ring], edges["v"].to_numpy()[ring]
-    joined = np.unique(ring_way[on_path[u] | on_path[v]])
-    apart = ~np.isin(ring_way, joined)
-    if not apart.any():
-        return edges, coords, coord_offsets
     xy = nodes[["x", "y"]].to_numpy()
-    tree = shapely.STRtree(shapely.points(xy[path_nodes]))
-    links = []
-    for way_id in np.unique(ring_way[apart]):
-        mine = ring_way == way_id
-        ring_nodes = np.unique(np.concatenate([u[mine], v[mine]]))
-        (ring_idx, path_idx), distance = tree.query_nearest(
-            shapely.points(xy[ring_nodes]), max_distance=LINK_MAX_M, return_distance=True)
-        if len(distance):
-            best = int(np.argmin(distance))
-            links.append((ring_nodes[ring_idx[best]], path_nodes[path_idx[best]],
-                          float(distance[best])))
+    links: list[tuple[int, int, float]] = []
+    new_nodes = path_nodes
+    while len(new_nodes):
+        while True:  # rings sharing a node with the network join it, all their nodes
+            touching = np.isin(ring_way, ring_way[on_net[u] | on_net[v]])
+            grow = np.unique(np.concatenate([u[touching], v[touching]]))
+            grow = grow[~on_net[grow]]
+            if not len(grow):
+                break
+            on_net[grow] = True
+            new_nodes = np.concatenate([new_nodes, grow])
+        apart = ~(on_net[u] | on_net[v])
+        if not apart.any():
+            break
+        # A ring left apart so far has no node within reach of the older network: only
+        # the nodes that joined it since can be near enough.
+        tree = shapely.STRtree(shapely.points(xy[new_nodes]))
+        found = []
+        for way_id in np.unique(ring_way[apart]):
+            mine = ring_way == way_id
+            ring_nodes = np.unique(np.concatenate([u[mine], v[mine]]))
+            (ring_idx, net_idx), distance = tree.query_nearest(
+                shapely.points(xy[ring_nodes]), max_distance=LINK_MAX_M,
+                return_distance=True)
+            if len(distance):
+                best = int(np.argmin(distance))
+                found.append((int(ring_nodes[ring_idx[best]]),
+                              int(new_nodes[net_idx[best]]), float(distance[best])))
+        links += found
+        new_nodes = np.array([a for a, _, _ in found], dtype=np.int64)
+        on_net[new_nodes] = True
     if not links:
         return edges, coords, coord_offsets
     u, v, length = (np.array(a) for a in zip(*links))

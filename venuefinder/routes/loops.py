@@ -44,7 +44,7 @@ import numpy as np
 
 from ..errors import InputError, NotFoundError
 from ..validate import check_lat_lon
-from .network import Network, hazard_hits, snap
+from .network import MIN_TRACK_M, Network, hazard_hits, snap
 from .route import Route, Walk, assess
 
 if TYPE_CHECKING:
@@ -69,10 +69,8 @@ DETOUR = 1.3
 REUSE_FACTOR = 4.0
 #: Alternatives may share at most this share of the shorter one's length.
 MAX_SHARED = 0.3
-#: A field's edge shorter than this is no lap (a tennis court), nor a track's (a jump's
-#: runway mapped as a track: the shortest running track, indoors, is 200 m).
+#: A field's edge shorter than this is no lap (a tennis court); a track's: MIN_TRACK_M.
 MIN_FIELD_M = 200.0
-MIN_TRACK_M = 150.0
 #: A start this close to a track (along the way there) is on it: its laps are answered.
 ON_TRACK_M = 60.0
 #: The way to a lap ring may be at most this long, and at most this share of the loop.
@@ -265,7 +263,8 @@ def _choose(routes: list[Route], alternatives: int, lengths: np.ndarray) -> list
                                    for r in chosen):
         chosen = [r for r in chosen[:alternatives - 1]
                   if _shared(r, own, lengths) <= MAX_SHARED] + [own]
-        chosen.sort(key=ranked.index)
+        rank = {id(r): i for i, r in enumerate(ranked)}  # Routes hold arrays: no ==
+        chosen.sort(key=lambda r: rank[id(r)])
     return chosen
 
 
@@ -446,7 +445,9 @@ def _ring_walks(graph: "WalkGraph", net: Network, source: int, cost: np.ndarray,
     reach = min(APPROACH_MAX_M, APPROACH_SHARE * asked)
     way_ids = graph.edge_values("way_id")[rows]
     for way_id in np.unique(way_ids):
-        ring = rows[way_ids == way_id]
+        ring = _closed(graph, rows[way_ids == way_id])
+        if not in_net[u[ring]].all() or not in_net[v[ring]].all():
+            continue
         perimeter = float(lengths[ring].sum())
         kind = graph.edge_values("kind")[ring[0]]
         if perimeter < (MIN_FIELD_M if kind == "field" else MIN_TRACK_M):
@@ -466,6 +467,28 @@ def _ring_walks(graph: "WalkGraph", net: Network, source: int, cost: np.ndarray,
         yield Walk(approach=approach, circuit=circuit, laps=laps,
                    ring={"kind": kind, "id": _ring_id(int(way_id)), "perimeter_m": perimeter,
                          "name": name if isinstance(name, str) else None})
+
+
+def _closed(graph: "WalkGraph", ring: np.ndarray) -> np.ndarray:
+    """A lap ring's edges (rows) with the sides it shares with another way put back: the
+    graph keeps one edge per pair of nodes, so a straight side drawn by both a track and its
+    infield's pitch (or a path along it) is the other way's edge."""
+    u, v = graph.edge_values("u"), graph.edge_values("v")
+    nodes, count = np.unique(np.concatenate([u[ring], v[ring]]), return_counts=True)
+    odd = nodes[count % 2 == 1]  # the ends of a missing side
+    if not len(odd):
+        return ring
+    if "pair_keys" not in graph._cache:  # every edge by its pair of nodes, sorted
+        n = len(graph.nodes)
+        keys = np.minimum(u, v).astype(np.int64) * n + np.maximum(u, v)
+        order = np.argsort(keys)
+        graph._cache["pair_keys"] = (keys[order], order)
+    keys, order = graph._cache["pair_keys"]
+    a, b = np.meshgrid(odd, odd)
+    wanted = (a * len(graph.nodes) + b)[a < b]
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    sides = order[at[keys[at] == wanted]]
+    return np.concatenate([ring, sides[graph.edge_values("loop_ok")[sides]]])
 
 
 def _island_walks(graph: "WalkGraph", net: Network, source: int, cost: np.ndarray,

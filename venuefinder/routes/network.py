@@ -90,8 +90,12 @@ SIGNALLED_DISCOUNT = 0.5
 HAZARD_FACTORS: dict[str, float] = {"low": 2.0, "medium": 5.0, "high": 50.0}
 #: A start or destination farther than this from any usable way has none.
 MAX_SNAP_M = 300.0
-#: A start snaps to a way joined to at least this much more (not to a stray fragment).
+#: A start snaps to a way joined to at least this much more (not to a stray fragment), or
+#: to a running track at least :data:`MIN_TRACK_M` round (laps of it are a loop already).
 MIN_NETWORK_M = 1_000.0
+#: A track shorter than this is no lap (a jump's runway mapped as a track: the shortest
+#: running track, indoors, is 200 m).
+MIN_TRACK_M = 150.0
 #: Columns of the hazard frame (as the store gives them).
 HAZARD_COLUMNS = ("id", "kind", "severity", "lat", "lon")
 
@@ -325,8 +329,9 @@ class Network:
 
 def snap(graph: "WalkGraph", lat: float, lon: float, profile: str) -> tuple[int, float]:
     """The graph node to start from for a point: the nearer end of the nearest edge usable
-    by *profile* that is joined to at least :data:`MIN_NETWORK_M` of such ways (else of
-    the nearest at all), and the distance from the point to that edge (metres).
+    by *profile* that is joined to at least :data:`MIN_NETWORK_M` of such ways or to a
+    track that can be lapped (else of the nearest at all), and the distance from the point
+    to that edge (metres).
 
     Raises
     ------
@@ -355,7 +360,9 @@ def snap(graph: "WalkGraph", lat: float, lon: float, profile: str) -> tuple[int,
 
 def _well_joined(graph: "WalkGraph", profile: str) -> np.ndarray:
     """Per edge: whether its connected part of the *profile* network holds at least
-    :data:`MIN_NETWORK_M` of ways (computed once per graph)."""
+    :data:`MIN_NETWORK_M` of ways, or a track at least :data:`MIN_TRACK_M` round (a
+    track in a school yard whose paths are not mapped is still lapped from itself);
+    computed once per graph."""
     key = f"joined:{profile}"
     if key not in graph._cache:
         from scipy.sparse import coo_matrix
@@ -367,7 +374,11 @@ def _well_joined(graph: "WalkGraph", profile: str) -> np.ndarray:
         n = len(graph.nodes)
         _, label = connected_components(
             coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n)), directed=False)
-        size = np.bincount(label[u], weights=edges["length_m"].to_numpy()[usable],
-                           minlength=n)
-        graph._cache[key] = usable & (size[label[edges["u"].to_numpy()]] >= MIN_NETWORK_M)
+        length = edges["length_m"].to_numpy()[usable]
+        size = np.bincount(label[u], weights=length, minlength=n)
+        track = np.bincount(label[u], minlength=n, weights=np.where(
+            edges["kind"].to_numpy()[usable] == "track", length, 0.0))
+        part = label[edges["u"].to_numpy()]
+        graph._cache[key] = usable & ((size[part] >= MIN_NETWORK_M)
+                                      | (track[part] >= MIN_TRACK_M))
     return graph._cache[key]

@@ -14,8 +14,9 @@ What is read (tags from :mod:`venuefinder.vocabulary`):
   makes one a ``path``): the network, and the roads whose crossings and traffic matter;
 * closed ``leisure=track`` ways (role ``track``, also when tagged a footway) and closed
   ``leisure=pitch`` ways, the perimeters of pitches and fields (role ``field``), which are
-  run round as laps; and the outer rings of such multipolygon relations, under the
-  relation's id made negative;
+  run round as laps; and the outer rings of such multipolygon relations (a track's inner
+  rings when it has them: its lap runs along the inner edge), under the relation's id made
+  negative;
 * nodes tagged ``highway=crossing|traffic_signals`` (with ``crossing=*``), to tell a
   crossing with lights from one without;
 * the extract's own heights of the ground (:mod:`venuefinder.vocabulary.heights`: summits,
@@ -170,7 +171,8 @@ def read_walkways(path: Path, progress: Optional[Callable[[int], None]] = None) 
 def _add_relation_rings(builder: "_Builder", path: Path) -> None:
     """Add the outer rings of ``leisure=track|pitch`` multipolygon relations to *builder*
     as lap rings, each under the relation's id made negative (its member ways are often
-    untagged, and a ring may be drawn as several of them).
+    untagged, and a ring may be drawn as several of them). A track mapped with its infield
+    as an inner ring is lapped along that inner edge (lane 1), not round its outer lane.
 
     Two more passes, only over relations and then over their member ways: an extract
     without such relations costs one pass over its relations.
@@ -178,7 +180,7 @@ def _add_relation_rings(builder: "_Builder", path: Path) -> None:
     import osmium
     from osmium.filter import IdFilter, TagFilter
 
-    members: dict[int, int] = {}  # member way → relation
+    members: dict[int, tuple[int, str]] = {}  # member way → relation, outer or inner
     tags_of: dict[int, list[Optional[str]]] = {}
     relations = osmium.FileProcessor(str(path), osmium.osm.RELATION).with_filter(
         TagFilter(*(("leisure", v) for v in LAP_LEISURE)))
@@ -187,11 +189,11 @@ def _add_relation_rings(builder: "_Builder", path: Path) -> None:
             continue
         tags_of[relation.id] = [relation.tags.get(k) for k in TAG_KEYS]
         for member in relation.members:
-            if member.type == "w" and member.role in ("outer", ""):
-                members[member.ref] = relation.id
+            if member.type == "w" and member.role in ("outer", "", "inner"):
+                members[member.ref] = (relation.id, member.role or "outer")
     if not members:
         return
-    parts: dict[int, list[list[tuple[int, int, int]]]] = {}
+    parts: dict[tuple[int, str], list[list[tuple[int, int, int]]]] = {}
     ways = (osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
             .with_locations()
             .with_filter(IdFilter(list(members)).enable_for(osmium.osm.WAY))
@@ -200,12 +202,14 @@ def _add_relation_rings(builder: "_Builder", path: Path) -> None:
         if way.is_way():
             parts.setdefault(members[way.id], []).append(
                 [(n.ref, n.x, n.y) for n in way.nodes])
-    for relation_id, pieces in parts.items():
+    for relation_id in sorted({r for r, _ in parts}):
         values = tags_of[relation_id]
         role = way_role(dict(zip(TAG_KEYS, values)), True)
         if role is None:
             continue
-        for ring in _joined_rings(pieces):
+        rings = _joined_rings(parts.get((relation_id, "outer"), []))
+        inner = _joined_rings(parts.get((relation_id, "inner"), [])) if role == "track" else []
+        for ring in inner or rings:
             builder.add(-relation_id, role, values, ring)
 
 
