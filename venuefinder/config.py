@@ -191,6 +191,18 @@ class Settings(BaseSettings):
     slow_bodies_per_client: int = Field(
         4, ge=1, description="requests one client address may have waiting for their body "
         "at once, per production worker; more are cut at once")
+    route_workers: int = Field(
+        2, ge=0, description="processes per serving worker that search routes, off the "
+        "request loop; 0 searches in the request itself")
+    route_queue: int = Field(
+        8, ge=1, description="route searches waiting or running at once per serving worker; "
+        "more answer 503 with Retry-After")
+    route_concurrency_per_client: int = Field(
+        2, ge=1, description="route searches one client address may have running at once; "
+        "more answer 429 with Retry-After")
+    route_cache_size: int = Field(
+        256, ge=0, description="route answers kept per serving worker, by start (~10 m), "
+        "length, options and open hazard reports")
 
     @field_validator("rate_limit", "write_rate_limit")
     @classmethod

@@ -39,8 +39,9 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory, cache: Path) -> Flask:
-    app = create_app(web_settings(tmp_path_factory.mktemp("routes"), cache_dir=cache),
-                     tiny_region())
+    # Searches in the request, uncached: the tests below replace find_loops in this process.
+    app = create_app(web_settings(tmp_path_factory.mktemp("routes"), cache_dir=cache,
+                                  route_workers=0, route_cache_size=0), tiny_region())
     app.config["TESTING"] = True
     return app
 
@@ -321,3 +322,92 @@ def test_no_walkable_way_is_a_404_the_no_loop_schema_allows(
         client: FlaskClient, document: dict[str, Any]) -> None:
     response = client.get("/api/routes/loop?lat=0&lon=0&length=2000")
     conforms(document, "NoLoopError", response.get_json())
+
+
+def _blocking_app(tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch,
+                  **limits: Any) -> tuple[Flask, Any, Any]:
+    """An app whose loop searches wait for *release* (set *started* when one runs)."""
+    import threading
+
+    from venuefinder.web import route_pool
+
+    started, release = threading.Event(), threading.Event()
+
+    def search(*args: Any) -> list:
+        started.set()
+        release.wait(10)
+        return []
+
+    monkeypatch.setattr(route_pool, "_find_loops", search)
+    monkeypatch.setattr(route_pool, "_graph", object())
+    app = create_app(web_settings(tmp_path, cache_dir=cache, route_workers=0, **limits),
+                     tiny_region())
+    return app, started, release
+
+
+def _in_thread(app: Flask, address: str, query: str) -> Any:
+    import threading
+
+    answers: list[Any] = []
+    thread = threading.Thread(target=lambda: answers.append(app.test_client().get(
+        f"/api/routes/loop?{query}", environ_base={"REMOTE_ADDR": address})))
+    thread.start()
+    return thread, answers
+
+
+def test_a_client_beyond_its_concurrent_route_searches_is_429(
+        tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app, started, release = _blocking_app(tmp_path, cache, monkeypatch,
+                                          route_concurrency_per_client=1)
+    thread, answers = _in_thread(app, "10.0.0.1", f"{LOOP}&length=2000")
+    assert started.wait(10)
+    try:
+        refused = app.test_client().get(f"/api/routes/loop?{LOOP}&length=3000",
+                                        environ_base={"REMOTE_ADDR": "10.0.0.1"})
+        assert refused.status_code == 429 and refused.is_json
+        assert refused.get_json()["error"] == "too_many_requests"
+        assert int(refused.headers["Retry-After"]) > 0
+    finally:
+        release.set()
+        thread.join(10)
+    assert answers[0].status_code == 200
+
+
+def test_a_full_route_queue_is_503_with_retry_after(
+        tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app, started, release = _blocking_app(tmp_path, cache, monkeypatch, route_queue=1)
+    thread, answers = _in_thread(app, "10.0.0.1", f"{LOOP}&length=2000")
+    assert started.wait(10)
+    try:
+        refused = app.test_client().get(f"/api/routes/loop?{LOOP}&length=3000",
+                                        environ_base={"REMOTE_ADDR": "10.0.0.2"})
+        assert refused.status_code == 503 and refused.is_json
+        assert int(refused.headers["Retry-After"]) > 0
+    finally:
+        release.set()
+        thread.join(10)
+    assert answers[0].status_code == 200
+
+
+def test_the_same_loop_request_is_answered_from_the_cache_in_a_pool_process(
+        tmp_path: Path, cache: Path) -> None:
+    """A real pool process (spawned, graph loaded from the cache) answers the first request;
+    the same start (within ~10 m), length and options do not reach the pool again."""
+    from venuefinder.web.routes_api import ROUTE_POOL_KEY
+
+    app = create_app(web_settings(tmp_path, cache_dir=cache, route_workers=1),
+                     tiny_region())
+    pool = app.extensions[ROUTE_POOL_KEY]
+    try:
+        client = app.test_client()
+        first = client.get(f"/api/routes/loop?{LOOP}&length=2000")
+        assert first.status_code == 200 and first.get_json()["features"]
+        near = f"lat={START[0] + 0.00002}&lon={START[1]}"
+        second = client.get(f"/api/routes/loop?{near}&length=2000")
+        assert second.status_code == 200
+        assert second.get_json()["features"] == first.get_json()["features"]
+        assert pool.searches == 1
+        assert client.get(f"/api/routes/loop?{LOOP}&length=2500").status_code == 200
+        assert pool.searches == 2
+    finally:
+        pool.shutdown()

@@ -198,6 +198,9 @@ class NoLoopError(NotFoundError):
         self.reason = reason
         self.suggestions = suggestions
 
+    def __reduce__(self) -> tuple[Any, ...]:  # raised in a route pool process, re-raised here
+        return (NoLoopError, (self.reason, self.suggestions))
+
     def relabelled(self, labels: dict[str, str]) -> "NoLoopError":
         """The same error with the suggestions called by *labels* (venue id → label) where
         it names them (a region's labels, beside which the graph's are plain)."""

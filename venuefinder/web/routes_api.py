@@ -37,10 +37,11 @@ from .. import routes
 from ..routes import Route, WalkGraph
 from ..store.hazards import open_hazards_in_bbox
 from ..validate import clip
-from .errors import MAX_MESSAGE_CHARS, describe
-from .extensions import STORE_KEY
+from .errors import MAX_MESSAGE_CHARS, describe, error_response, status_error
+from .extensions import STORE_KEY, client_id
 from .openapi import operation
 from .route_models import LoopQuery, NoLoopError, RouteCollection, WayToQuery
+from .route_pool import RETRY_AFTER_S, RoutePool, RoutesBusy, TooManyRoutes
 from .state import GRAPH_KEY, current_graph, current_region
 
 if TYPE_CHECKING:
@@ -50,6 +51,8 @@ log = logging.getLogger("venuefinder.web")
 bp = Blueprint("routes", __name__, url_prefix="/api")
 
 GPX_MEDIA_TYPE = "application/gpx+xml"
+#: ``app.extensions`` key of the app's :class:`~venuefinder.web.route_pool.RoutePool`.
+ROUTE_POOL_KEY = "venuefinder.route_pool"
 
 
 class GraphLoader:
@@ -107,6 +110,7 @@ def init_routes(app: Flask, settings: Settings, load_now: bool) -> None:
         except VenuefinderError as exc:  # the venues still serve; routes answer the error
             log.warning("routes unavailable until the walking graph loads: %s", exc)
     app.extensions[GRAPH_KEY] = loader
+    app.extensions[ROUTE_POOL_KEY] = RoutePool(settings)
     app.register_blueprint(bp)
 
 
@@ -124,9 +128,10 @@ def _hazards(graph: WalkGraph) -> Optional["pd.DataFrame"]:
 
 
 def _loops(query: LoopQuery) -> list[Route]:
-    graph = current_graph()
+    graph = current_graph()  # loaded here too: its errors (503) and hazards' bounds
+    pool: RoutePool = current_app.extensions[ROUTE_POOL_KEY]
     try:
-        return routes.find_loops(graph, query.lat, query.lon, query.length, lit=query.lit,
+        return pool.loops(client_id(), query.lat, query.lon, query.length, lit=query.lit,
                           alternatives=query.alternatives, hazards=_hazards(graph),
                           after_sunset=routes.is_dark(query.lat, query.lon, utc_now()))
     except SourceError as exc:  # the graph is loaded: only "no walkable way within 300 m"
@@ -150,6 +155,17 @@ def no_loop(exc: routes.NoLoopError) -> tuple[Response, int]:
                        message=clip(described.message, MAX_MESSAGE_CHARS),
                        suggestions=named.suggestions)
     return jsonify(body.model_dump()), described.status
+
+
+@bp.errorhandler(RoutesBusy)
+@bp.errorhandler(TooManyRoutes)
+def routes_refused(exc: VenuefinderError) -> Response:
+    """503 when the route queue is full, 429 when the client has its searches running;
+    both say when to try again."""
+    status = 503 if isinstance(exc, RoutesBusy) else 429
+    response = error_response(status, status_error(status)[0], str(exc))
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
 
 
 LOOP_DESCRIPTION = (
