@@ -163,13 +163,16 @@ BIDI_PDF = "\u202c"
 BIDI_ISOLATES = "\u2066\u2067\u2068"
 BIDI_PDI = "\u2069"
 BIDI_CONTROLS = BIDI_EMBEDDINGS + BIDI_PDF + BIDI_ISOLATES + BIDI_PDI
-#: Characters no user text holds, as a regex class body: C0 controls, DEL, C1 controls and
-#: lone surrogates (they have no UTF-8: PostgreSQL refuses them). NUL among them, which
-#: PostgreSQL's text cannot hold.
-CONTROL_CLASS = r"\x00-\x1f\x7f-\x9f\ud800-\udfff"
+#: Characters no user text holds, as a regex class body: C0 controls, DEL and C1 controls,
+#: NUL among them, which PostgreSQL's text cannot hold.
+CONTROL_CLASS = r"\x00-\x1f\x7f-\x9f"
 #: The same, for text of several lines: tab, line feed and carriage return allowed (line
 #: breaks are kept as line feeds, :func:`user_text`).
-TEXT_CONTROL_CLASS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
+TEXT_CONTROL_CLASS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+#: Lone surrogates, refused too (they have no UTF-8: PostgreSQL refuses them); left out of
+#: the documented patterns, which JSON Schema validators' regex engines cannot compile with
+#: them (a JSON text holds them only as a lone escape, such as ``"\\ud800"``).
+_SURROGATES = r"\ud800-\udfff"
 #: What ``str.strip()`` removes outside the control characters (all of it is below U+3001).
 _SPACES = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace()
                   and not re.match(f"[{CONTROL_CLASS}]", ch))
@@ -182,8 +185,8 @@ LINE_PATTERN = f"^[^{CONTROL_CLASS}]*[^{CONTROL_CLASS}{_BLANK}][^{CONTROL_CLASS}
 #: Text of several lines (possibly blank).
 TEXT_PATTERN = f"^[^{TEXT_CONTROL_CLASS}]*$"
 
-_LINE_CONTROL = re.compile(f"[{CONTROL_CLASS}]")
-_TEXT_CONTROL = re.compile(f"[{TEXT_CONTROL_CLASS}]")
+_LINE_CONTROL = re.compile(f"[{CONTROL_CLASS}{_SURROGATES}]")
+_TEXT_CONTROL = re.compile(f"[{TEXT_CONTROL_CLASS}{_SURROGATES}]")
 _LINE_BREAK = re.compile(r"\r\n?")
 _NOT_BLANK = re.compile(f"[^{_BLANK}\\s]")
 
