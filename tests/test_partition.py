@@ -20,6 +20,8 @@ import shapely
 
 from venuefinder import partition
 from venuefinder.config import embedded_extract, load_settings
+from venuefinder.routes.cache import load as load_graph
+from venuefinder.routes.cache import load_or_build_graph
 from venuefinder.partition import (HALO_M, TRAFFIC_REACH_M, Tile, grid, grid_shape, grown,
                                    owner, read_box, representative_points, tile_count)
 
@@ -183,6 +185,12 @@ def test_partitioned_ingest_gives_the_same_answers(tmp_path, one_process):
     assert len(places) == sum(t["places"] for t in manifest["tiles"]) > 0
     assert not places.duplicated(["name", "kind", "lat", "lon"]).any()
     assert len(partition.read_dataset(out, "basemap")) > 0
+    # The walking graph of each tile, halo and all: here the halo holds the whole extract.
+    whole = load_or_build_graph(load_settings(), embedded_extract(), use_cache=False)
+    for tile in manifest["tiles"]:
+        graph = load_graph(out / "tiles" / tile["id"], "graph")
+        assert tile["graph"] == f"tiles/{tile['id']}/graph"
+        assert len(graph.edges) == len(whole.edges) and len(graph.nodes) == len(whole.nodes)
 
 
 @needs_osmium

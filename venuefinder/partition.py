@@ -3,8 +3,9 @@
 ``venuefinder ingest SRC --out DIR`` (an ``--out`` without a file suffix) writes a
 *partitioned dataset*: a folder holding, per tile, ``tiles/<id>/venues.parquet``,
 ``places.parquet`` and ``basemap.parquet`` (GeoParquet 1.1, WGS84, with a ``bbox`` covering
-column so that readers can skip row groups), and ``manifest.json`` naming the tiles, their
-bounds, the metric CRS each was scored in and its counts.
+column so that readers can skip row groups) and its walking graph ``graph/``, and
+``manifest.json`` naming the tiles, their bounds, the metric CRS each was scored in and its
+counts.
 
 How a tile gets the same answers as the whole extract:
 
@@ -29,8 +30,9 @@ file it writes is then read by :func:`venuefinder.sources.osm_file.read_extract`
 extract. Each worker cuts its own tile, so cutting runs in parallel and needs no shared
 temporary store beyond the output folder.
 
-The walking graph is not written yet: the routes of a partitioned dataset are built by the
-session that serves from it.
+Each tile also keeps its walking graph, of everything it read (halo included: a route
+from a tile may leave it), in the routes cache's format (``tiles/<id>/graph/``); choosing
+or joining tiles for a route is the server's.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ import math
 import shutil
 import subprocess
 import tempfile
+import threading
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -55,6 +58,8 @@ from .heights import RADIUS_M as HEIGHTS_RADIUS_M
 from .labels import PLACE_REACH_M, STREET_REACH_M
 from .meeting import MEETING_MAX_M
 from .prepare import score_features
+from .routes.cache import load_or_build_graph
+from .routes.cache import save as save_graph
 from .scoring.combine import TRACK_FIRST_M
 from .scoring.traffic import FENCE_REACH_M, SPEED_FACTOR_RANGE
 from .sources import OsmData
@@ -101,6 +106,7 @@ METRES_PER_DEGREE_LON = 111_320.0
 #: Files of the dataset.
 MANIFEST = "manifest.json"
 TILE_FILES = ("venues.parquet", "places.parquet", "basemap.parquet")
+GRAPH = "graph"
 DATASET_FORMAT = "venuefinder-partitioned"
 DATASET_VERSION = 1
 #: A tile is read again, wider, at most this many times (a venue whose edge plus the halo
@@ -250,6 +256,8 @@ class TileResult:
     basemap: int
     objects: int
     widenings: int
+    #: The walking graph's folder in the dataset; None: nothing to route on.
+    graph: Optional[str] = None
 
 
 def ingest_tile(source: Path, tile: Tile, tiles: list[Tile], bounds: Box, folder: Path,
@@ -266,7 +274,7 @@ def ingest_tile(source: Path, tile: Tile, tiles: list[Tile], bounds: Box, folder
     target = folder / "tiles" / tile.id
     target.mkdir(parents=True, exist_ok=True)
     empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs="EPSG:4326"))
-    venues, places, basemap, crs, objects = empty, empty, empty, None, 0
+    venues, places, basemap, crs, objects, graph = empty, empty, empty, None, 0, None
     with tempfile.TemporaryDirectory(prefix=f".{tile.id}-", dir=folder) as tmp:
         part = Path(tmp) / f"{tile.id}.osm.pbf"
         for widening in range(MAX_WIDENINGS + 1):
@@ -293,10 +301,35 @@ def ingest_tile(source: Path, tile: Tile, tiles: list[Tile], bounds: Box, folder
                 tile, tiles)].reset_index(drop=True))
             basemap = venue_rules.select_basemap(features)
             basemap = basemap.loc[_owned(basemap.geometry.to_numpy(), tile, tiles)]
+            del features
+            graph = _write_graph(part, target, settings, dem)
     for frame, name in zip((venues, places, basemap), TILE_FILES):
         _write(frame.reset_index(drop=True), target / name)
     return TileResult(tile.id, tile.owned, read, crs.to_string() if crs else None,
-                      len(venues), len(places), len(basemap), objects, widening)
+                      len(venues), len(places), len(basemap), objects, widening, graph)
+
+
+#: One graph built at a time per process: building one hashes the code it depends on
+#: (:func:`venuefinder.diskcache.code_fingerprint`) with ``ast.parse``, which CPython 3.11
+#: cannot run in two threads at once (a worker may run tiles in threads).
+_GRAPH_LOCK = threading.Lock()
+
+
+def _write_graph(part: Path, target: Path, settings: "Settings",
+                 dem: Optional[Path]) -> Optional[str]:
+    """Write the walking graph of a tile's cut, halo and all (a route from the tile may
+    leave it), as ``<target>/graph`` in the routes cache's format
+    (:mod:`venuefinder.routes.cache`); its path in the dataset, None for a tile with
+    nothing to route on."""
+    try:
+        with _GRAPH_LOCK:
+            graph = load_or_build_graph(settings, part, dem, use_cache=False)
+    except SourceError:  # the cut was read already: it holds no walkable way
+        return None
+    save_graph(target, GRAPH, graph)
+    if not (target / GRAPH / "meta.json").is_file():  # save only logs what it cannot write
+        raise SourceError(f"cannot write the walking graph to {target / GRAPH}")
+    return f"tiles/{target.name}/{GRAPH}"
 
 
 def _read(part: Path, for_map: bool) -> Optional[OsmData]:
