@@ -207,6 +207,10 @@ def test_cli_rejects_bad_partition_options(tmp_path):
                            str(embedded_extract()), "--out", str(tmp_path / "x.parquet"),
                            "--workers", "2"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "folder" in done.stderr
+    done = subprocess.run([VENUEFINDER, "ingest", str(embedded_extract()), "--out",
+                           str(tmp_path / "d"), "--scheduler", "tcp://127.0.0.1:1",
+                           "--workers", "2"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "running one" in done.stderr
 
 
 NOT_DAEMONIC = {"DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
@@ -230,7 +234,7 @@ def test_partitioned_ingest_on_a_running_cluster(tmp_path, one_process):
     try:
         # Workers may fork (a big tile is scored on two processes): not daemonic.
         worker = subprocess.Popen([str(dask), "worker", address, "--host", "127.0.0.1",
-                                   "--nworkers", "1", "--nthreads", "1", "--no-dashboard"],
+                                   "--nworkers", "1", "--nthreads", "2", "--no-dashboard"],
                                   stdout=logs[1], stderr=logs[1],
                                   env={**os.environ, **NOT_DAEMONIC})
         out = tmp_path / "helsinki"

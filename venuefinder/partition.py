@@ -407,6 +407,7 @@ def partitioned_ingest(source: Path, out: Path, settings: "Settings", partitions
     workers, memory_limit, processes
         The ``LocalCluster`` started when no *scheduler* is given: worker processes (or
         threads, for tests), one thread each, and each one's memory limit (``4GiB``).
+        With a *scheduler*, ``auto`` counts its workers' threads instead.
     scheduler
         Address of a running Dask scheduler (``tcp://host:8786``) to use instead; its
         workers must see *source* and *out* at the same paths.
@@ -424,12 +425,15 @@ def partitioned_ingest(source: Path, out: Path, settings: "Settings", partitions
     osmium_tool()
     source = source.resolve()
     bounds = extract_bounds(source)
-    count = tile_count(partitions, workers, source.stat().st_size)
-    tiles = grid(bounds, *grid_shape(bounds, count))
     with atomic_folder(out.parent.resolve(), out.name) as folder, \
             _client(workers, memory_limit, scheduler, processes) as client:
         from distributed import as_completed
 
+        if scheduler:  # `auto` counts the running cluster's threads
+            workers = max(1, sum(w["nthreads"] for w in
+                                 client.scheduler_info()["workers"].values()))
+        count = tile_count(partitions, workers, source.stat().st_size)
+        tiles = grid(bounds, *grid_shape(bounds, count))
         futures = [client.submit(ingest_tile, source, tile, tiles, bounds, folder, settings, dem,
                                  key=f"venuefinder-tile-{tile.id}-{folder.name}")
                    for tile in tiles]

@@ -151,6 +151,9 @@ def _ingest_partitioned(source: str, dem: Optional[Path], out: Path, partitions:
     if out.exists() and not (out / MANIFEST).is_file():
         raise InputError(f"--out {out} exists and is not a partitioned dataset: "
                          "not replacing it")
+    if scheduler is not None and (workers is not None or memory_limit is not None):
+        raise InputError("--workers and --memory-limit start a local cluster: a running one "
+                         "(--scheduler) has its own workers")
     if memory_limit is not None:
         check_memory_limit(memory_limit)
     settings = load_settings(source=source, dem=dem)
