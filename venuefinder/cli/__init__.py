@@ -186,8 +186,8 @@ def route(source: Optional[str], dem: Optional[Path], near: tuple[float, float],
               help="Output: .parquet (GeoParquet) or .gpkg (GeoPackage); a folder (no "
               "suffix) for a partitioned dataset scored tile by tile on Dask.")
 @click.option("--partitions", callback=_partitions, metavar="N|auto",
-              help="Partitioned dataset: how many tiles (default auto: enough for the "
-              "workers and the file's size).")
+              help="Partitioned dataset: how many tiles, at least (default auto: enough "
+              "for the workers and the file's size; none is wider than 2° of longitude).")
 @click.option("--workers", type=click.IntRange(1, 1024), default=None,
               help="Partitioned dataset: worker processes of the local cluster (default: "
               "the cores).")
