@@ -52,8 +52,10 @@ def signup_rows(url: str, slug: str) -> list[tuple[int, str, str]]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty, migrated store of each backend, its session tables emptied."""
-    return empty_store_url(request.param, tmp_path, "session_signups, club_sessions, clubs")
+    """An empty, migrated store of each backend, its session and hazard tables emptied
+    (reports left by other tests could score the venue down and refuse the session)."""
+    return empty_store_url(request.param, tmp_path, "session_signups, club_sessions, clubs, "
+                           "hazard_votes, hazards")
 
 
 @pytest.fixture
