@@ -94,4 +94,5 @@ bench: install system-deps
 	$(PY) bench/bench_routes.py
 	$(PY) bench/top10.py
 	$(PY) bench/bench_web.py
+	$(PY) bench/bench_route_flood.py
 	VENUEFINDER_TEST_DATABASE_URL='$(VENUEFINDER_TEST_DATABASE_URL)' $(PY) bench/bench_hazards.py

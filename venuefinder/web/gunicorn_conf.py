@@ -76,6 +76,7 @@ from venuefinder.errors import InputError, VenuefinderError  # noqa: E402
 from venuefinder.store.db import connect_store  # noqa: E402
 from venuefinder.web.app import MAX_HEADER_BYTES  # noqa: E402
 from venuefinder.web.logs import RedactSecrets, redact_secrets  # noqa: E402
+from venuefinder.web.routes_api import ROUTE_POOL_KEY  # noqa: E402
 
 try:
     #: The settings, checked before gunicorn starts: a bad one is one line and exit 2 here,
@@ -251,3 +252,12 @@ def post_request(worker: object, req: Any, environ: object, resp: object) -> Non
         body.answered = True
         body.release()
     gevent.sleep(0)
+
+
+def worker_exit(server: object, worker: Any) -> None:
+    """Stop the worker's route pool (its searches are cancelled) rather than wait at exit
+    for searches nobody will read (:mod:`venuefinder.web.route_pool`)."""
+    app = getattr(worker, "wsgi", None)
+    pool = getattr(app, "extensions", {}).get(ROUTE_POOL_KEY)
+    if pool is not None:
+        pool.shutdown()

@@ -25,6 +25,7 @@ import hashlib
 import multiprocessing
 import os
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any, Optional
@@ -42,6 +43,10 @@ if TYPE_CHECKING:
 RETRY_AFTER_S = 5
 #: Decimal places of the start's lat/lon in the cache key: 1e-4° is about 10 m.
 KEY_DECIMALS = 4
+#: Niceness added to pool processes: on a busy machine the serving workers come first.
+POOL_NICENESS = 10
+#: Seconds between a pool process's checks that its serving process still lives.
+PARENT_CHECK_S = 1.0
 
 _graph: Optional["WalkGraph"] = None  # the pool process's walking graph
 
@@ -56,9 +61,25 @@ class TooManyRoutes(VenuefinderError):
 
 
 def _load_graph(settings: Settings) -> None:
-    """Pool initializer: the walking graph, from the cache beside the region."""
+    """The walking graph of this process, from the cache beside the region."""
     global _graph
     _graph = routes.load_or_build_graph(settings, settings.source_path(), settings.dem)
+
+
+def _start_pool_process(settings: Settings, parent: int) -> None:
+    """Pool initializer: leave with the serving process *parent* (killed, it cannot stop
+    its pool), yield the CPU to the serving workers (a search may wait, a page should
+    not), then load the graph."""
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+    os.nice(POOL_NICENESS)
+    _load_graph(settings)
+
+
+def _exit_with(parent: int) -> None:
+    """End this pool process once *parent* is gone (it is then re-parented)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(0)
 
 
 def _find_loops(lat: float, lon: float, length: float, lit: bool, alternatives: int,
@@ -151,7 +172,7 @@ class RoutePool:
                 self._executor = ProcessPoolExecutor(
                     max_workers=self.settings.route_workers,
                     mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_load_graph, initargs=(self.settings,))
+                    initializer=_start_pool_process, initargs=(self.settings, os.getpid()))
                 self._pid = os.getpid()
             return self._executor
 

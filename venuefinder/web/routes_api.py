@@ -13,7 +13,9 @@ Errors as elsewhere (:mod:`venuefinder.web.errors`): 400 a bad parameter (a leng
 no walking route; 503 when the source has no walking graph (an ingested venue file, or
 ``overpass``, which has no region-wide one). Without a loop, the 404 also names the
 nearest venues with laps (:class:`~venuefinder.web.route_models.NoLoopError`:
-``suggestions``), by the region's labels.
+``suggestions``), by the region's labels. Loops are searched off the request loop, limited
+and cached by :mod:`venuefinder.web.route_pool`: 429 when the client has its searches
+running, 503 when the worker's route queue is full, both with ``Retry-After``.
 
 The graph is loaded once per process by :class:`GraphLoader`: at start-up when the app
 loads its region itself (serving), else on the first route request (tests and tools that
@@ -173,8 +175,9 @@ LOOP_DESCRIPTION = (
     "pedestrian streets, running tracks; roads only crossed), each within ±10 % of "
     "`length`; each is drawn in the direction to run it (fewer steep descents backwards), "
     "with `forward_stretches` to run forwards. 404: no such way within 300 m, or no loop "
-    "(then `suggestions` names the nearest tracks and fields with laps); 503: the region's "
-    "source has no walking graph (an ingested venue file).")
+    "(then `suggestions` names the nearest tracks and fields with laps); 429: the client "
+    "already has its route searches running; 503: the region's source has no walking graph "
+    "(an ingested venue file), or the route searches are busy (both with Retry-After).")
 
 
 @bp.get("/routes/loop")
