@@ -502,3 +502,18 @@ def test_own_laps_join_answers_of_any_shape():
     chosen = _choose([*others, replace(laps, score=40.0, unit_edges=np.array([5, 6, 7]))],
                      3, np.ones(100))
     assert [r.score for r in chosen] == [90.0, 89.0, 40.0]
+
+
+def test_tracks_sharing_a_stretch_are_each_lapped_from_themselves():
+    """Two tracks drawn on the same straight (the graph keeps the stretch once, as the
+    first's edges): the second's lap closes over it, and from each track its own laps are
+    answered, at their own length."""
+    m = Map()
+    north = m.way([(0, 0), (100, 0), (100, 40), (0, 40), (0, 0)], leisure="track")  # 280 m
+    south = m.way([(0, 0), (100, 0), (100, -30), (0, -30), (0, 0)], leisure="track")  # 260 m
+    m.way([(-60, -30), (0, -30)], highway="footway")
+    graph = m.graph()
+    for (x, y), track, lap in (((50, -24), south, 260.0), ((50, 34), north, 280.0)):
+        routes = find_loops(graph, *latlon(x, y), 1300)
+        own = next(r for r in routes if r.laps and r.laps["id"] == f"way/{track}")
+        assert own.laps["lap_m"] == pytest.approx(lap, abs=0.5)

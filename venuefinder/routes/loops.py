@@ -260,8 +260,9 @@ def _choose(routes: list[Route], alternatives: int, lengths: np.ndarray) -> list
             chosen.append(route)
             if len(chosen) == alternatives:
                 break
-    # From a track, its own laps are among the answers (in their place by score).
-    own = next((r for r in ranked if _on_track(r)), None)
+    # From a track, its own laps are among the answers (in their place by score); of
+    # tracks sharing a stretch, the one nearest along the way there is the start's.
+    own = min((r for r in ranked if _on_track(r)), key=_approach_m, default=None)
     if own is not None and not any(r.laps and r.laps["id"] == own.laps["id"]
                                    for r in chosen):
         chosen = [r for r in chosen[:alternatives - 1]
@@ -275,8 +276,12 @@ def _on_track(route: Route) -> bool:
     """Whether *route* is laps of a track that starts on it (or within
     :data:`ON_TRACK_M`)."""
     laps = route.laps
-    return bool(laps and laps["of"] == "track"
-                and route.length_m - laps["count"] * laps["lap_m"] <= 2 * ON_TRACK_M)
+    return bool(laps and laps["of"] == "track" and _approach_m(route) <= 2 * ON_TRACK_M)
+
+
+def _approach_m(route: Route) -> float:
+    """Metres of a lap route that are not its laps: the way to the ring and back."""
+    return route.length_m - route.laps["count"] * route.laps["lap_m"]
 
 
 def _ranked(routes: list[Route]) -> list[Route]:
@@ -448,7 +453,7 @@ def _ring_walks(graph: "WalkGraph", net: Network, source: int, cost: np.ndarray,
     reach = min(APPROACH_MAX_M, APPROACH_SHARE * asked)
     way_ids = graph.edge_values("way_id")[rows]
     for way_id in np.unique(way_ids):
-        ring = _closed(graph, rows[way_ids == way_id])
+        ring = _closed(graph, net, rows[way_ids == way_id])
         if not in_net[u[ring]].all() or not in_net[v[ring]].all():
             continue
         perimeter = float(lengths[ring].sum())
@@ -472,13 +477,13 @@ def _ring_walks(graph: "WalkGraph", net: Network, source: int, cost: np.ndarray,
                          "name": name if isinstance(name, str) else None})
 
 
-def _closed(graph: "WalkGraph", ring: np.ndarray) -> np.ndarray:
-    """A lap ring's edges (rows) with the sides it shares with another way put back: the
+def _closed(graph: "WalkGraph", net: Network, ring: np.ndarray) -> np.ndarray:
+    """A lap ring's edges (rows) with the sides it shares with other ways put back: the
     graph keeps one edge per pair of nodes, so a straight side drawn by both a track and its
-    infield's pitch (or a path along it) is the other way's edge."""
+    infield's pitch (or a path along it) is the other way's edge, and a stretch two tracks
+    share is the other track's edges (one gap left: closed by the way between its ends)."""
     u, v = graph.edge_values("u"), graph.edge_values("v")
-    nodes, count = np.unique(np.concatenate([u[ring], v[ring]]), return_counts=True)
-    odd = nodes[count % 2 == 1]  # the ends of a missing side
+    odd = _odd_nodes(u[ring], v[ring])  # the ends of missing sides
     if not len(odd):
         return ring
     if "pair_keys" not in graph._cache:  # every edge by its pair of nodes, sorted
@@ -491,7 +496,20 @@ def _closed(graph: "WalkGraph", ring: np.ndarray) -> np.ndarray:
     wanted = (a * len(graph.nodes) + b)[a < b]
     at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
     sides = order[at[keys[at] == wanted]]
-    return np.concatenate([ring, sides[graph.edge_values("loop_ok")[sides]]])
+    ring = np.concatenate([ring, sides[graph.edge_values("loop_ok")[sides]]])
+    odd = _odd_nodes(u[ring], v[ring])
+    local = np.searchsorted(net.nodes, odd)
+    if len(odd) != 2 or not (net.nodes[np.minimum(local, len(net.nodes) - 1)] == odd).all():
+        return ring
+    _, predecessors = net.search(int(local[0]))
+    stretch = net.path(predecessors, int(local[0]), int(local[1]))
+    return ring if stretch is None else np.concatenate([ring, stretch[0]])
+
+
+def _odd_nodes(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Nodes met an odd number of times by edges *u*–*v*: the ends of a ring's gaps."""
+    nodes, count = np.unique(np.concatenate([u, v]), return_counts=True)
+    return nodes[count % 2 == 1]
 
 
 def _island_walks(graph: "WalkGraph", net: Network, source: int, cost: np.ndarray,
