@@ -17,11 +17,15 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
 
+#: CPython 3.11's parser is not safe to run from two threads at once (seen: "AST
+#: constructor recursion depth mismatch" when graphs were built in parallel).
+_PARSING = threading.Lock()
 #: The package whose modules :func:`code_fingerprint` reads.
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -118,7 +122,9 @@ def _imports(name: str, path: Path, package: str, package_dir: Path) -> list[str
     is_package = path.name == "__init__.py"
     here = name.split(".") if is_package else name.split(".")[:-1]
     names = []
-    for node in ast.walk(ast.parse(path.read_bytes(), str(path))):
+    with _PARSING:
+        tree = ast.parse(path.read_bytes(), str(path))
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):

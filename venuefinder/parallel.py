@@ -7,6 +7,7 @@ no helper thread, so it also works where threads are green (gevent workers).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from typing import Any, Callable
 
@@ -14,7 +15,10 @@ from .errors import SourceError
 
 
 def spare_core() -> bool:
-    """Whether this process may run on more than one core (and can fork)."""
+    """Whether this process may run on more than one core (and can fork): not in a
+    daemonic process (a Dask worker's, say), which may not have children."""
+    if multiprocessing.current_process().daemon:
+        return False
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux

@@ -43,7 +43,6 @@ import math
 import shutil
 import subprocess
 import tempfile
-import threading
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -309,12 +308,6 @@ def ingest_tile(source: Path, tile: Tile, tiles: list[Tile], bounds: Box, folder
                       len(venues), len(places), len(basemap), objects, widening, graph)
 
 
-#: One graph built at a time per process: building one hashes the code it depends on
-#: (:func:`venuefinder.diskcache.code_fingerprint`) with ``ast.parse``, which CPython 3.11
-#: cannot run in two threads at once (a worker may run tiles in threads).
-_GRAPH_LOCK = threading.Lock()
-
-
 def _write_graph(part: Path, target: Path, settings: "Settings",
                  dem: Optional[Path]) -> Optional[str]:
     """Write the walking graph of a tile's cut, halo and all (a route from the tile may
@@ -322,8 +315,7 @@ def _write_graph(part: Path, target: Path, settings: "Settings",
     (:mod:`venuefinder.routes.cache`); its path in the dataset, None for a tile with
     nothing to route on."""
     try:
-        with _GRAPH_LOCK:
-            graph = load_or_build_graph(settings, part, dem, use_cache=False)
+        graph = load_or_build_graph(settings, part, dem, use_cache=False)
     except SourceError:  # the cut was read already: it holds no walkable way
         return None
     save_graph(target, GRAPH, graph)
