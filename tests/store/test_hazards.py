@@ -525,3 +525,10 @@ def test_every_committed_report_survives_kill_9(store: Store) -> None:
     for hazard_id in acknowledged:
         assert H.get_hazard(store, hazard_id).kind == "pothole"
     assert count(store) >= len(acknowledged)
+
+
+def test_the_store_refuses_control_characters_and_keeps_line_feeds(store: Store) -> None:
+    with pytest.raises(InputError):
+        report(store, description="glass\x00here")
+    hazard, _ = report(store, description="broken\r\nbottle")
+    assert hazard.description == "broken\nbottle"

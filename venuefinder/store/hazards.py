@@ -55,13 +55,23 @@ from sqlalchemy import ColumnElement, func, or_, select, true
 
 from ..clock import aware
 from ..errors import ConflictError, InputError, NotFoundError
+from ..validate import user_text
+from ..vocabulary.hazards import (
+    CLIENT_MAX,
+    DEDUPE_RADIUS_M,
+    DESCRIPTION_MAX,
+    FLAGS_TO_HIDE,
+    GONE_TO_RESOLVE,
+    HAZARD_QUERY_MAX_RADIUS_M,
+    KINDS,
+    REPORT_BUDGET,
+    REPORT_BUDGET_RADIUS_M,
+    REPORT_BUDGET_WINDOW,
+    SEVERITIES,
+    lifetime,
+)
 from .db import REPORT_LOCK, Store
 from .models import HAZARD_ID_MAX, Hazard, Vote
-from ..vocabulary.hazards import (
-    CLIENT_MAX, DEDUPE_RADIUS_M, DESCRIPTION_MAX, FLAGS_TO_HIDE, GONE_TO_RESOLVE,
-    HAZARD_QUERY_MAX_RADIUS_M, KINDS, REPORT_BUDGET, REPORT_BUDGET_RADIUS_M,
-    REPORT_BUDGET_WINDOW, SEVERITIES, lifetime,
-)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -550,7 +560,7 @@ def _text(value: object, what: str) -> Optional[str]:
         return None
     if not isinstance(value, str):
         raise InputError(f"{what} must be text, not {type(value).__name__}")
-    text = value.strip()
+    text = user_text(value, what, lines=True)
     if len(text) > DESCRIPTION_MAX:
         raise InputError(f"{what} is {len(text)} characters; at most {DESCRIPTION_MAX}")
     return text or None
