@@ -338,8 +338,7 @@ def _blocking_app(tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch,
         release.wait(10)
         return []
 
-    monkeypatch.setattr(route_pool, "_find_loops", search)
-    monkeypatch.setattr(route_pool, "_graph", object())
+    monkeypatch.setattr(route_pool, "_search", search)
     app = create_app(web_settings(tmp_path, cache_dir=cache, route_workers=0, **limits),
                      tiny_region())
     return app, started, release
@@ -409,5 +408,9 @@ def test_the_same_loop_request_is_answered_from_the_cache_in_a_pool_process(
         assert pool.searches == 1
         assert client.get(f"/api/routes/loop?{LOOP}&length=2500").status_code == 200
         assert pool.searches == 2
+        at_sea = "lat=60.14&lon=24.99&length=2000"  # no way within 300 m: kept as well
+        assert [client.get(f"/api/routes/loop?{at_sea}").status_code
+                for _ in range(2)] == [404, 404]
+        assert pool.searches == 3
     finally:
         pool.shutdown()

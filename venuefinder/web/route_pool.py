@@ -28,7 +28,8 @@ import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TYPE_CHECKING, Any, Optional
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from .. import routes
 from ..config import Settings
@@ -60,19 +61,14 @@ class TooManyRoutes(VenuefinderError):
     ``Retry-After``)."""
 
 
-def _load_graph(settings: Settings) -> None:
-    """The walking graph of this process, from the cache beside the region."""
-    global _graph
-    _graph = routes.load_or_build_graph(settings, settings.source_path(), settings.dem)
-
-
 def _start_pool_process(settings: Settings, parent: int) -> None:
     """Pool initializer: leave with the serving process *parent* (killed, it cannot stop
     its pool), yield the CPU to the serving workers (a search may wait, a page should
     not), then load the graph."""
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     os.nice(POOL_NICENESS)
-    _load_graph(settings)
+    global _graph
+    _graph = routes.load_or_build_graph(settings, settings.source_path(), settings.dem)
 
 
 def _exit_with(parent: int) -> None:
@@ -82,12 +78,18 @@ def _exit_with(parent: int) -> None:
     os._exit(0)
 
 
-def _find_loops(lat: float, lon: float, length: float, lit: bool, alternatives: int,
-                hazards: Optional["pd.DataFrame"], after_sunset: bool) -> list["Route"]:
-    """In a pool process: :func:`venuefinder.routes.find_loops` on its graph."""
-    assert _graph is not None, "the pool's initializer loads the graph"
-    return routes.find_loops(_graph, lat, lon, length, lit=lit, alternatives=alternatives,
+def _search(graph: "WalkGraph", lat: float, lon: float, length: float, lit: bool,
+            alternatives: int, hazards: Optional["pd.DataFrame"],
+            after_sunset: bool) -> list["Route"]:
+    """:func:`venuefinder.routes.find_loops` with the pool's arguments."""
+    return routes.find_loops(graph, lat, lon, length, lit=lit, alternatives=alternatives,
                              hazards=hazards, after_sunset=after_sunset)
+
+
+def _find_loops(*args: Any) -> list["Route"]:
+    """In a pool process: :func:`_search` on its graph."""
+    assert _graph is not None, "the pool's initializer loads the graph"
+    return _search(_graph, *args)
 
 
 def hazards_fingerprint(hazards: Optional["pd.DataFrame"]) -> str:
@@ -111,20 +113,23 @@ class RoutePool:
         self._lock = threading.Lock()
         self._waiting = 0
         self._per_client: dict[str, int] = {}
-        self._cache: OrderedDict[tuple, list["Route"]] = OrderedDict()
+        #: Answers by request: the loops, or the error the search raised (no loop there).
+        self._cache: OrderedDict[tuple, Union[list["Route"], VenuefinderError]] = OrderedDict()
         self.searches = 0  # searches sent to the pool (tests read it)
 
-    def loops(self, client: str, lat: float, lon: float, length: float, *, lit: bool,
-              alternatives: int, hazards: Optional["pd.DataFrame"],
+    def loops(self, client: str, graph: "WalkGraph", lat: float, lon: float, length: float,
+              *, lit: bool, alternatives: int, hazards: Optional["pd.DataFrame"],
               after_sunset: bool) -> list["Route"]:
-        """Loops as :func:`venuefinder.routes.find_loops`, from the cache or the pool.
+        """Loops as :func:`venuefinder.routes.find_loops`, from the cache or the pool
+        (*graph*, the serving process's, is searched only when ``route_workers`` is 0).
 
         Raises
         ------
         TooManyRoutes
             *client* has ``route_concurrency_per_client`` searches running already.
         RoutesBusy
-            ``route_queue`` searches are waiting or running in this process.
+            ``route_queue`` searches are waiting or running in this process, or a pool
+            process died (the pool is made again for the next request).
         VenuefinderError
             As :func:`~venuefinder.routes.find_loops`.
         """
@@ -133,7 +138,10 @@ class RoutePool:
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
-                return self._cache[key]
+                found = self._cache[key]
+                if isinstance(found, VenuefinderError):
+                    raise found.with_traceback(None)
+                return found
             if self._per_client.get(client, 0) >= self.settings.route_concurrency_per_client:
                 raise TooManyRoutes(
                     f"at most {self.settings.route_concurrency_per_client} route searches "
@@ -143,7 +151,10 @@ class RoutePool:
             self._waiting += 1
             self._per_client[client] = self._per_client.get(client, 0) + 1
         try:
-            found = self._run(lat, lon, length, lit, alternatives, hazards, after_sunset)
+            found = self._run(graph, lat, lon, length, lit, alternatives, hazards,
+                              after_sunset)
+        except VenuefinderError as exc:  # no loop there: as lasting as an answer
+            found = exc
         finally:
             with self._lock:
                 self._waiting -= 1
@@ -154,17 +165,24 @@ class RoutePool:
             self._cache[key] = found
             while len(self._cache) > self.settings.route_cache_size:
                 self._cache.popitem(last=False)
+        if isinstance(found, VenuefinderError):
+            raise found
         return found
 
-    def _run(self, *args: Any) -> list["Route"]:
-        """:func:`_find_loops` in the pool (in this process when ``route_workers`` is 0),
-        waited for without blocking gevent's hub."""
+    def _run(self, graph: "WalkGraph", *args: Any) -> list["Route"]:
+        """:func:`_find_loops` in the pool (:func:`_search` on *graph* in this process when
+        ``route_workers`` is 0), waited for without blocking gevent's hub."""
         self.searches += 1
         if self.settings.route_workers == 0:
-            if _graph is None:
-                _load_graph(self.settings)
-            return _find_loops(*args)
-        return _wait(self._pool().submit(_find_loops, *args))
+            return _search(graph, *args)
+        executor = self._pool()
+        try:
+            return _wait(executor.submit(_find_loops, *args))
+        except BrokenProcessPool:  # a pool process was killed (out of memory…)
+            with self._lock:
+                if self._executor is executor:
+                    self._executor = None
+            raise RoutesBusy("route searches are restarting; try again shortly") from None
 
     def _pool(self) -> ProcessPoolExecutor:
         with self._lock:

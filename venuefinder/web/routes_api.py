@@ -133,8 +133,8 @@ def _loops(query: LoopQuery) -> list[Route]:
     graph = current_graph()  # loaded here too: its errors (503) and hazards' bounds
     pool: RoutePool = current_app.extensions[ROUTE_POOL_KEY]
     try:
-        return pool.loops(client_id(), query.lat, query.lon, query.length, lit=query.lit,
-                          alternatives=query.alternatives, hazards=_hazards(graph),
+        return pool.loops(client_id(), graph, query.lat, query.lon, query.length,
+                          lit=query.lit, alternatives=query.alternatives, hazards=_hazards(graph),
                           after_sunset=routes.is_dark(query.lat, query.lon, utc_now()))
     except SourceError as exc:  # the graph is loaded: only "no walkable way within 300 m"
         raise NotFoundError(str(exc)) from None
