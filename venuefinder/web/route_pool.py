@@ -6,14 +6,16 @@ every other client's request waits behind it. Here each search runs in one of
 ``settings.route_workers`` pool processes, made lazily in the serving process (after
 gunicorn forks) with the ``spawn`` start method, so no gevent hub or lock is copied into
 them; each pool process loads the walking graph once, in its initializer, from the cache
-beside the region (never pickled per request).
+beside the region (never pickled per request), runs at a lower priority than the serving
+workers, and ends when its serving process is gone (even one killed).
 
 Limits (settings): at most ``route_queue`` searches waiting or running per serving
 process (beyond: :class:`RoutesBusy`, a 503 with ``Retry-After``), at most
 ``route_concurrency_per_client`` at once from one client (beyond: :class:`TooManyRoutes`,
 a 429 with ``Retry-After``). Answers are kept in an LRU of ``route_cache_size`` entries,
 keyed by the start rounded to about 10 m, the length and options, and the open hazard
-reports' fingerprint, so a repeated request does not reach the pool.
+reports' fingerprint, so a repeated request does not reach the pool (an answer "no loop
+here" is kept too).
 
 A request waits for its search without blocking gevent's hub (in gevent's thread pool);
 under ``venuefinder serve`` (threads) it simply waits.
@@ -65,9 +67,9 @@ def _start_pool_process(settings: Settings, parent: int) -> None:
     """Pool initializer: leave with the serving process *parent* (killed, it cannot stop
     its pool), yield the CPU to the serving workers (a search may wait, a page should
     not), then load the graph."""
+    global _graph
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     os.nice(POOL_NICENESS)
-    global _graph
     _graph = routes.load_or_build_graph(settings, settings.source_path(), settings.dem)
 
 
