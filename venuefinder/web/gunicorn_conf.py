@@ -60,6 +60,7 @@ import socket
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 import gevent
@@ -69,11 +70,13 @@ monkey.patch_all()
 
 # After patching:
 from gunicorn.glogging import Logger  # noqa: E402
+from flask import Flask  # noqa: E402
 from werkzeug.exceptions import RequestTimeout  # noqa: E402
 
 from venuefinder.config import load_settings  # noqa: E402
 from venuefinder.errors import InputError, VenuefinderError  # noqa: E402
 from venuefinder.store.db import connect_store  # noqa: E402
+from venuefinder.web.extensions import SQLITE_FILE, store_url  # noqa: E402
 from venuefinder.web.app import MAX_HEADER_BYTES  # noqa: E402
 from venuefinder.web.logs import RedactSecrets, redact_secrets  # noqa: E402
 from venuefinder.web.routes_api import ROUTE_POOL_KEY  # noqa: E402
@@ -86,12 +89,21 @@ except InputError as exc:
     print(f"venuefinder: error: {exc}", file=sys.stderr)
     sys.exit(2)
 
-if SETTINGS.database_url:
-    # A configured store that cannot write stops here in one line; gunicorn would print the
-    # app's traceback instead. (The default, SQLite in the instance folder, is probed by
-    # the app itself, which alone knows that folder.)
+def _store_to_probe() -> Optional[str]:
+    """The store the app will open: the configured one, or the SQLite file already in the
+    default instance folder (a new one is made by the app; one given by
+    ``create_app(instance_path=…)`` the app alone knows, and probes itself)."""
+    if SETTINGS.database_url:
+        return SETTINGS.database_url
+    default = Path(Flask("venuefinder.web.app").instance_path) / SQLITE_FILE
+    return store_url(SETTINGS, str(default.parent)) if default.is_file() else None
+
+
+# A store that cannot write stops here in one line; gunicorn would print the app's traceback.
+_url = _store_to_probe()
+if _url:
     try:
-        _store = connect_store(SETTINGS.database_url)
+        _store = connect_store(_url)
         try:
             _store.check_writable()
         finally:
