@@ -3,6 +3,7 @@
  * searched point, the extract's own basemap when tiles are off or unreachable, the legend,
  * and the selected venue's popup. */
 
+import { basemapStyle, viewBox, watchTiles } from "./basemap.js";
 import { venueCard } from "./card.js";
 import { el } from "./dom.js";
 import { COLOURS, nameOf, scoreClass } from "./format.js";
@@ -55,24 +56,13 @@ export function startMap(handlers) {
     new ResizeObserver(() => map.invalidateSize({ debounceMoveend: true })).observe(map.getContainer());
   }
   map.on("moveend", debounce(() => { loadView(); loadBasemap(); }, 200));
-  watchTiles();
+  watchTiles(map, tilesFailed);
   map.on("zoomend", drawVenues);
 }
 
 function debounce(fn, ms) {
   let timer = null;
   return () => { clearTimeout(timer); timer = setTimeout(fn, ms); };
-}
-
-function basemapStyle(feature) {
-  switch (feature.properties.layer) {
-    case "road": return { color: "#b8bec8", weight: 3, opacity: 0.9 };
-    case "path": return { color: "#c9b8a2", weight: 1.2, dashArray: "3 3", opacity: 0.9 };
-    case "water": return { color: "#9cc3e6", weight: 1, fillColor: "#bcdaf3", fillOpacity: 1 };
-    case "building": return { color: "#cfc8c0", weight: 0.6, fillColor: "#e4dfd9", fillOpacity: 1 };
-    case "green": return { color: "#c4dfb4", weight: 0.6, fillColor: "#dcefd2", fillOpacity: 1 };
-    default: return { color: "#ddd", weight: 1 };
-  }
 }
 
 function addLegend() {
@@ -327,12 +317,8 @@ export function loadView() {
 export function loadBasemap() {
   if (!map || (config.tilesEnabled && !state.tilesFailed) || !config.hasBasemap) return;
   if (map.getZoom() < config.basemapMinZoom) return;  // keep the last drawing for context
-  const b = map.getBounds().pad(0.1);
-  const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v, i) => {
-    const limit = i % 2 === 0 ? 180 : 90;
-    return Math.max(-limit, Math.min(limit, v)).toFixed(5);
-  }).join(",");
-  const req = getJSON(config.api.basemap + "?" + query({ bbox }), state.basemapRequest);
+  const req = getJSON(config.api.basemap + "?" + query({ bbox: viewBox(map) }),
+                      state.basemapRequest);
   state.basemapRequest = req.controller;
   req.promise.then((body) => {
     layers.basemap.clearLayers();
@@ -343,34 +329,16 @@ export function loadBasemap() {
 }
 
 // When the tile server cannot be reached (offline, blocked), draw the extract's own
-// basemap instead of leaving a grey field: a few failures with no tile loaded decide it.
-function watchTiles() {
-  let loaded = 0, failed = 0;
-  function decide() {
-    if (state.tilesFailed || loaded > 0 || failed < 2) return;
-    state.tilesFailed = true;
-    document.body.classList.add("tiles-failed");
-    // Kept in the corner, where a status line would soon be replaced.
-    map.attributionControl.addAttribution("Tiles unreachable: map drawn from the loaded extract");
-    if (config.hasBasemap) {
-      setStatus("Map tiles cannot be reached: drawing the map from the loaded extract.");
-      loadBasemap();
-    } else {
-      setStatus("Map tiles cannot be reached; this region has no map of its own to draw.");
-    }
+// basemap instead of leaving a grey field.
+function tilesFailed() {
+  state.tilesFailed = true;
+  document.body.classList.add("tiles-failed");
+  // Kept in the corner, where a status line would soon be replaced.
+  map.attributionControl.addAttribution("Tiles unreachable: map drawn from the loaded extract");
+  if (config.hasBasemap) {
+    setStatus("Map tiles cannot be reached: drawing the map from the loaded extract.");
+    loadBasemap();
+  } else {
+    setStatus("Map tiles cannot be reached; this region has no map of its own to draw.");
   }
-  map.eachLayer((layer) => {
-    if (!(layer instanceof L.TileLayer)) return;
-    // Module scripts run once the page is parsed: tiles may have loaded or failed already.
-    const container = layer.getContainer();
-    if (container) {
-      container.querySelectorAll("img").forEach((img) => {
-        if (img.complete && img.naturalWidth > 0) loaded += 1;
-        else if (img.complete) failed += 1;
-      });
-    }
-    layer.on("tileload", () => { loaded += 1; });
-    layer.on("tileerror", () => { failed += 1; decide(); });
-  });
-  decide();
 }
