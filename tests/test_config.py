@@ -113,3 +113,21 @@ def test_the_production_command_stops_in_one_line_on_a_read_only_store(tmp_path:
     ours = [line for line in production.stderr.splitlines() if line.startswith("venuefinder")]
     assert len(ours) == 1 and "read-only" in ours[0], production.stderr
     assert "Traceback" not in production.stderr
+
+
+def test_the_production_command_stops_in_one_line_on_a_store_of_its_own_folder(
+        tmp_path: Path) -> None:
+    """A store the app alone knows (``create_app(instance_path=…)``) that cannot be opened:
+    gunicorn's one "Error: …" line and exit 1, no traceback."""
+    if not GUNICORN.exists():
+        pytest.skip(f"gunicorn is not installed beside {sys.executable}")
+    instance = tmp_path / "instance"
+    (instance / "venuefinder.db").mkdir(parents=True)  # a folder where the file should be
+    production = _run([str(GUNICORN), "-c", "python:venuefinder.web.gunicorn_conf",
+                       "--bind", "127.0.0.1:0",
+                       f"venuefinder.web:create_app(instance_path={str(instance)!r})"],
+                      tmp_path)
+    assert production.returncode == 1, production.stderr
+    assert "Traceback" not in production.stderr
+    said = [line for line in production.stderr.splitlines() if "cannot open the store" in line]
+    assert len(said) == 1, production.stderr

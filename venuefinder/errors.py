@@ -40,7 +40,9 @@ class ForbiddenError(VenuefinderError, PermissionError):
     token): HTTP 403."""
 
 
-class StoreUnavailable(SourceError):
-    """The store cannot write now: its database is read-only, its disk is full, or its
-    server is out of resources or unreachable. CLI exit code 1, HTTP 503
-    (``store_unavailable``): nothing was written, and a later try may succeed."""
+class StoreUnavailable(SourceError, RuntimeError):
+    """The store cannot be opened or cannot write now: its database is read-only, its disk
+    is full, or its server is out of resources or unreachable. CLI exit code 1, HTTP 503
+    (``store_unavailable``): nothing was written, and a later try may succeed. Also a
+    ``RuntimeError``: the one error a server that preloads the app (gunicorn) says in one
+    line ("Error: …", exit 1) instead of a traceback."""

@@ -38,7 +38,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import InputError, SourceError, StoreUnavailable
+from ..errors import InputError, StoreUnavailable
 from ..validate import clip
 from .models import StoreVersion
 
@@ -202,7 +202,7 @@ def connect_store(url: str, **kwargs: Any) -> Store:
     ------
     InputError
         A malformed or unsupported URL.
-    SourceError
+    StoreUnavailable
         The database cannot be reached or opened (one line, the password hidden).
     """
     from sqlalchemy.exc import SQLAlchemyError
@@ -215,7 +215,7 @@ def connect_store(url: str, **kwargs: Any) -> Store:
         store.engine.dispose()
         shown = clip(make_url(url).render_as_string(hide_password=True), URL_ECHO_CHARS)
         detail = " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
-        raise SourceError(f"cannot open the store at {shown}: {detail}") from None
+        raise StoreUnavailable(f"cannot open the store at {shown}: {detail}") from None
     return store
 
 
