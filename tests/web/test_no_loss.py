@@ -26,7 +26,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import pytest
 from sqlalchemy import text
@@ -230,10 +230,12 @@ def test_500_concurrent_reports_are_all_stored_and_readable(server: Server,
         assert all(pool.map(read, range(REPORTS)))
 
 
-def test_kill_9_mid_burst_loses_no_acknowledged_report(tmp_path: Path, database: str,
-                                                       cache: Path) -> None:
-    server = Server(tmp_path, database, cache).start()
-    acknowledged: dict[int, int] = {}  # hazard id → grid index
+def burst_then_kill(server: Server, write: Callable[[int], tuple[int, Any]], limit: int,
+                    what: str) -> dict[Any, int]:
+    """Writes ``write(i)`` for i = 0, 1, … below *limit* from 8 threads, kills the server
+    (kill -9) once 100 are acknowledged, and checks the kill cut requests in flight and
+    that every failure was the server's (5xx); returns the acknowledged writes, id → i."""
+    acknowledged: dict[Any, int] = {}
     failures: list[str] = []
     cut: list[int] = []  # requests the kill interrupted
     lock = threading.Lock()
@@ -244,10 +246,10 @@ def test_kill_9_mid_burst_loses_no_acknowledged_report(tmp_path: Path, database:
         while not stop.is_set():
             with lock:
                 i = next(counter)
-            if i >= 5000:
+            if i >= limit:
                 return
             try:
-                status, body = report(server.port, i)
+                status, body = write(i)
             except OSError:  # the server is gone
                 cut.append(i)
                 return
@@ -271,16 +273,28 @@ def test_kill_9_mid_burst_loses_no_acknowledged_report(tmp_path: Path, database:
         for thread in threads:
             thread.join(timeout=20)
         server.stop()
-    assert killed_at >= 100, f"only {killed_at} reports acknowledged in 20 s"
+    assert killed_at >= 100, f"only {killed_at} {what} acknowledged in 20 s"
     assert cut, "the kill must interrupt requests in flight"
     assert not [f for f in failures if not f.startswith("5")], failures[:3]
+    return acknowledged
 
+
+def check_after_crash(database: str) -> None:
+    """The database after the kill: intact (SQLite), and it opens and upgrades."""
     if database.startswith("sqlite"):
         store = open_store(database)
         with store.engine.connect() as connection:
             assert connection.execute(text("PRAGMA integrity_check")).scalar() == "ok"
         store.engine.dispose()
-    connect_store(database).engine.dispose()  # opens and upgrades after the crash
+    connect_store(database).engine.dispose()
+
+
+def test_kill_9_mid_burst_loses_no_acknowledged_report(tmp_path: Path, database: str,
+                                                       cache: Path) -> None:
+    server = Server(tmp_path, database, cache).start()
+    # hazard id → grid index
+    acknowledged = burst_then_kill(server, lambda i: report(server.port, i), 5000, "reports")
+    check_after_crash(database)
     restarted = Server(tmp_path, database, cache).start()
     try:
         for hazard_id, i in sorted(acknowledged.items()):
@@ -341,55 +355,11 @@ def test_kill_9_mid_burst_loses_no_acknowledged_sign_up(tmp_path: Path, database
                                                         cache: Path) -> None:
     server = Server(tmp_path, database, cache, **BEHIND_PROXY).start()
     slugs = [new_session(server.port) for _ in range(SESSIONS)]
-    acknowledged: dict[int, str] = {}  # sign-up id → session slug
-    failures: list[str] = []
-    cut: list[int] = []
-    lock = threading.Lock()
-    stop = threading.Event()
-    counter = iter(range(10**6))
-
-    def fire() -> None:
-        while not stop.is_set():
-            with lock:
-                i = next(counter)
-            if i >= SESSIONS * 200:  # within every session's places and waitlist
-                return
-            slug = slugs[i % SESSIONS]
-            try:
-                status, body = sign_up(server.port, slug, i)
-            except OSError:  # the server is gone
-                cut.append(i)
-                return
-            if status == 201:
-                with lock:
-                    acknowledged[body["id"]] = slug
-            else:
-                failures.append(f"{status} {body!r}"[:200])
-
-    threads = [threading.Thread(target=fire) for _ in range(8)]
-    try:
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + 20
-        while len(acknowledged) < 100 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        server.kill()  # sign-ups are still coming in
-        killed_at = len(acknowledged)
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=20)
-        server.stop()
-    assert killed_at >= 100, f"only {killed_at} sign-ups acknowledged in 20 s"
-    assert cut, "the kill must interrupt requests in flight"
-    assert not [f for f in failures if not f.startswith("5")], failures[:3]
-
-    if database.startswith("sqlite"):
-        store = open_store(database)
-        with store.engine.connect() as connection:
-            assert connection.execute(text("PRAGMA integrity_check")).scalar() == "ok"
-        store.engine.dispose()
-    connect_store(database).engine.dispose()  # opens and upgrades after the crash
+    signed = burst_then_kill(server, lambda i: sign_up(server.port, slugs[i % SESSIONS], i),
+                             SESSIONS * 200,  # within every session's places and waitlist
+                             "sign-ups")
+    acknowledged = {sign_up_id: slugs[i % SESSIONS] for sign_up_id, i in signed.items()}
+    check_after_crash(database)
     restarted = Server(tmp_path, database, cache, **BEHIND_PROXY).start()
     try:
         for slug in slugs:
