@@ -12,6 +12,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 APT_PACKAGES ?= chromium wrk osmium-tool
 # The store tests run on SQLite and on this PostgreSQL database (`make postgres` sets it up).
+# PostGIS: `venuefinder load DIR --db URL` serves a partitioned dataset from it.
+PG_PACKAGES ?= postgresql postgresql-15-postgis-3
 PG_USER ?= venuefinder
 PG_PASSWORD ?= venuefinder
 PG_DB ?= venuefinder_test
@@ -49,15 +51,17 @@ system-deps:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else echo "not root: skipping Debian packages$$missing (tests needing them will skip)"; fi
 
-## postgres: Debian's PostgreSQL started, with a role and database for the store tests (root
-## only, idempotent). Without it the PostgreSQL variants of the store tests skip (fail in CI).
+## postgres: Debian's PostgreSQL and PostGIS started, with a role and database for the store
+## tests (root only, idempotent); PostGIS is in template1, so the databases tests create
+## (one per test worker, the PostGIS serving tests) have it. Without it the PostgreSQL variants of the store tests skip (fail in CI).
 postgres:
 	@if [ "$$(id -u)" != 0 ]; then echo "not root: skipping PostgreSQL (its store tests will skip)"; exit 0; fi; \
 	( set -e; \
-	  if ! dpkg -s postgresql >/dev/null 2>&1; then \
-	    echo "installing Debian packages: postgresql"; \
+	  missing=""; for p in $(PG_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing Debian packages:$$missing"; \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq; \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  fi; \
 	  if [ -z "$$(pg_lsclusters -h)" ]; then \
 	    pg_createcluster --port $(PG_PORT) "$$(ls /usr/lib/postgresql | sort -V | tail -1)" main; \
@@ -71,6 +75,10 @@ postgres:
 	  sql "ALTER ROLE $(PG_USER) PASSWORD '$(PG_PASSWORD)'"; \
 	  if [ -z "$$(sql "SELECT 1 FROM pg_database WHERE datname = '$(PG_DB)'")" ]; then \
 	    sql "CREATE DATABASE $(PG_DB) OWNER $(PG_USER)"; fi; \
+	  sql "ALTER ROLE $(PG_USER) CREATEDB"; \
+	  for db in template1 $(PG_DB); do \
+	    (cd / && runuser -u postgres -- psql -p $(PG_PORT) -d "$$db" -v ON_ERROR_STOP=1 -qtAc \
+	      "CREATE EXTENSION IF NOT EXISTS postgis"); done; \
 	  echo "PostgreSQL ready: database $(PG_DB) on 127.0.0.1:$(PG_PORT)" \
 	); \
 	if [ $$? != 0 ]; then echo "PostgreSQL setup failed: its store tests will skip (fail under CI=true)"; fi
