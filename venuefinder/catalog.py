@@ -13,17 +13,37 @@ graph covers what the tile read (its owned box and a halo around it).
 
 from __future__ import annotations
 
+import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Optional, Protocol, Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import CRS
+
+from .errors import InputError, NotFoundError, SourceError
+from .live import LiveReports, LiveView, ReadReports, region_with_live
+from .region import Region
+from .vocabulary import is_venue_id
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-    import pandas as pd
-
+    from .config import Settings
     from .routes import WalkGraph
 
 #: (west, south, east, north), WGS84 degrees.
 Box = tuple[float, float, float, float]
+
+#: What a venue owned by a tile may usually reach beyond the tile's owned box (metres; a
+#: big park or sports ground). A tile that owns a bigger one says how far its venues
+#: reach (:attr:`TileInfo.venue_bounds`).
+VENUE_REACH_M = 1_000.0
+#: Metres per degree of latitude, at least (at the equator): degrees from metres err wide.
+METRES_PER_DEGREE_LAT = 110_540.0
+#: Metres per degree of longitude on the equator.
+METRES_PER_DEGREE_LON = 111_320.0
 
 
 @dataclass(frozen=True)
@@ -43,6 +63,9 @@ class TileInfo:
         that holds nothing.
     venues
         How many venues it owns.
+    venue_bounds
+        The box its venues lie in, when known (a catalog that does not know it: None, and
+        its venues are taken to reach :data:`VENUE_REACH_M` beyond its owned box).
     """
 
     id: str
@@ -50,6 +73,13 @@ class TileInfo:
     read: Box
     crs: Optional[str]
     venues: int
+    venue_bounds: Optional[Box] = None
+
+    def venue_reach(self) -> Box:
+        """The box every venue the tile owns lies in."""
+        if self.venue_bounds is not None:
+            return self.venue_bounds
+        return grown(self.owned, VENUE_REACH_M)
 
 
 class Catalog(Protocol):
@@ -82,3 +112,264 @@ class Catalog(Protocol):
 
     def read_graph(self, tile_id: str) -> Optional["WalkGraph"]:
         """The walking graph of the tile (its read box), None when it has none."""
+
+
+# -- boxes ----------------------------------------------------------------------------------
+
+def grown(box: Box, metres: float) -> Box:
+    """*box* (degrees) grown by at least *metres* on every side, clipped to the globe."""
+    west, south, east, north = box
+    pad_lat = metres / METRES_PER_DEGREE_LAT
+    south, north = max(south - pad_lat, -90.0), min(north + pad_lat, 90.0)
+    widest = max(abs(south), abs(north))
+    pad_lon = metres / (METRES_PER_DEGREE_LON * max(math.cos(math.radians(widest)), 0.01))
+    return (max(west - pad_lon, -180.0), south, min(east + pad_lon, 180.0), north)
+
+
+def intersects(a: Box, b: Box) -> bool:
+    """Whether two boxes share a point (edges included)."""
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def owner(points_x: np.ndarray, points_y: np.ndarray, tiles: Sequence[Any]) -> np.ndarray:
+    """Index in *tiles* (anything with an ``owned`` box) of the tile owning each point (lon,
+    lat): owned boxes are half-open, so a point on an edge has one owner; -1 for none (only
+    for a set of tiles that does not cover the plane)."""
+    found = np.full(len(points_x), -1)
+    for i, tile in enumerate(tiles):
+        west, south, east, north = tile.owned
+        inside = ((points_x >= west) & (points_x < east) & (points_y >= south)
+                  & (points_y < north))
+        found[inside & (found < 0)] = i
+    return found
+
+
+# -- place search ---------------------------------------------------------------------------
+
+PLACE_COLUMNS = ["name", "kind", "lat", "lon"]
+
+
+def rank_places(places: "pd.DataFrame", text: str, limit: int) -> "pd.DataFrame":
+    """The places (``name``, ``kind``, ``lat``, ``lon``) whose name contains *text*
+    (case-insensitive), prefix matches first, then shorter names, at most *limit*: the
+    ordering of :meth:`venuefinder.region.Region.search_places`, for a catalog's search."""
+    needle = text.strip().casefold()
+    if not needle or places.empty:
+        return pd.DataFrame(columns=PLACE_COLUMNS)
+    names = places["name"].astype(str).str.casefold()
+    found = places.loc[names.str.contains(needle, regex=False).to_numpy(), PLACE_COLUMNS]
+    names = names.loc[found.index]
+    order = np.lexsort((names.str.len().to_numpy(),
+                        ~names.str.startswith(needle).to_numpy()))[:limit]
+    return found.iloc[order].reset_index(drop=True)
+
+
+def place_records(places: "pd.DataFrame") -> list[dict[str, Any]]:
+    """Places as the API answers them (as :meth:`Region.search_places`)."""
+    return [{"name": r.name, "kind": r.kind, "lat": float(r.lat), "lon": float(r.lon)}
+            for r in places.itertuples(index=False)]
+
+
+# -- serving on demand ----------------------------------------------------------------------
+
+#: Reads the store's version and the open reports in a box (:class:`LiveReports`).
+Reports = tuple[Callable[[], Any], ReadReports]
+
+
+@dataclass
+class Served:
+    """A region assembled from some tiles of a catalog, with the live hazard reports laid
+    over it (None: no store)."""
+
+    region: Region
+    tiles: tuple[str, ...]
+    reports: Optional[LiveReports] = None
+
+    def view(self) -> "Region | LiveView":
+        """What answers venue queries: the live view as the open reports make it now, or
+        the region itself without a store."""
+        return self.reports.view() if self.reports is not None else self.region
+
+
+class CatalogRegions:
+    """A catalog served on demand: the region a query needs, assembled from the tiles it
+    touches and kept in a least-recently-used cache holding at most *capacity* tiles.
+
+    * Venues near a point (:meth:`near`): the tiles whose venues may reach the circle
+      (:meth:`TileInfo.venue_reach`), and the tile owning the point.
+    * One venue (:meth:`of_venue`): the tile the catalog's index names.
+    * The basemap in a box (:meth:`box`): read for each request, never kept.
+    * The walking graph (:meth:`graph_near`): the graph of the tile owning the point, which
+      covers the tile's halo.
+
+    An assembled region is measured in the metric CRS of the tile owning the query's point
+    (its UTM zone). Each has its own live view of the hazard reports (:class:`Served`).
+
+    Parameters
+    ----------
+    catalog
+        The tiled region (a dataset folder, a database).
+    settings
+        For the live criteria's columns.
+    capacity
+        Most tiles held at once (an assembled region counts its tiles, a graph one); one
+        query needing more is answered, then not kept.
+    reports
+        The store's version and report reader; None: no hazard reports.
+    """
+
+    def __init__(self, catalog: Catalog, settings: "Settings", capacity: int,
+                 reports: Optional[Reports] = None) -> None:
+        self.catalog, self.settings, self.capacity = catalog, settings, capacity
+        self._reports = reports
+        self._tiles = catalog.tiles()
+        self._by_id = {tile.id: tile for tile in self._tiles}
+        crs = [tile.crs for tile in self._tiles if tile.crs]
+        if not crs:
+            raise SourceError(f"{catalog.name} holds no venues")
+        self._fallback_crs = crs[0]
+        self._cache: "OrderedDict[Hashable, tuple[int, Any]]" = OrderedDict()
+        self._loading: dict[Hashable, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def tiles(self) -> list[TileInfo]:
+        """The catalog's tiles."""
+        return list(self._tiles)
+
+    @property
+    def loaded(self) -> int:
+        """How many tiles the cache holds now (a region's tiles, a graph one)."""
+        with self._lock:
+            return sum(weight for weight, _ in self._cache.values())
+
+    @property
+    def venue_count(self) -> int:
+        return sum(tile.venues for tile in self._tiles)
+
+    def owning(self, lat: float, lon: float) -> TileInfo:
+        """The tile owning the point."""
+        found = owner(np.array([lon]), np.array([lat]), self._tiles)[0]
+        if found < 0:
+            raise InputError(f"point {lat},{lon} lies outside {self.catalog.name}")
+        return self._tiles[found]
+
+    def near(self, lat: float, lon: float, radius_m: float) -> Served:
+        """The region holding every venue within *radius_m* of the point."""
+        home = self.owning(lat, lon)
+        circle = grown((lon, lat, lon, lat), radius_m)
+        ids = {tile.id for tile in self._tiles
+               if tile.venues and intersects(tile.venue_reach(), circle)}
+        return self._region(tuple(sorted(ids)), home)
+
+    def of_venue(self, venue_id: str) -> Served:
+        """The region of the tile owning *venue_id*.
+
+        Raises
+        ------
+        InputError
+            A malformed id.
+        NotFoundError
+            No tile has it.
+        """
+        if not is_venue_id(venue_id):
+            raise InputError(f"venue id must look like way/123, got {str(venue_id)[:40]!r}")
+        tile_id = self.catalog.venue_tile(venue_id)
+        if tile_id is None:
+            raise NotFoundError(f"no venue {venue_id} in this region")
+        return self._region((tile_id,), self._by_id[tile_id])
+
+    def box(self, box: Box) -> Region:
+        """A region holding no venues and the basemap within *box* (read for this request
+        only: views of the map differ, so none would be asked for twice)."""
+        west, south, east, north = box
+        home = self.owning(min(max((south + north) / 2, -90.0), 90.0),
+                           min(max((west + east) / 2, -180.0), 180.0))
+        return Region(venues=_no_venues(), places=pd.DataFrame(columns=PLACE_COLUMNS),
+                      basemap=self.catalog.read_basemap(box), crs=self._crs(home),
+                      info={"source": self.catalog.name})
+
+    def graph_near(self, lat: float, lon: float) -> "WalkGraph":
+        """The walking graph of the tile owning the point (its owned box and halo).
+
+        Raises
+        ------
+        NotFoundError
+            That tile has no walkable way.
+        """
+        home = self.owning(lat, lon)
+
+        def load() -> tuple[int, Any]:
+            graph = self.catalog.read_graph(home.id)
+            if graph is None:
+                raise NotFoundError(f"no walkable way near {lat:.5f},{lon:.5f}")
+            return 1, graph
+
+        return self._cached(("graph", home.id), load)
+
+    def search_places(self, text: str, limit: int) -> list[dict[str, Any]]:
+        """Places over every tile (:meth:`Catalog.search_places`), as the API answers."""
+        return place_records(self.catalog.search_places(text, limit))
+
+    def places_near(self, lat: float, lon: float) -> "pd.DataFrame":
+        """The places of the tile owning the point (the map page's example search)."""
+        return self.near(lat, lon, 0.0).region.places
+
+    # -- the cache ------------------------------------------------------------------------
+    def _region(self, ids: tuple[str, ...], home: TileInfo) -> Served:
+        def load() -> tuple[int, Served]:
+            # No tile's venues reach the point: an empty region, in the zone of the point.
+            venues = self.catalog.read_venues(ids) if ids else _no_venues()
+            places = self.catalog.read_places(ids) if ids else None
+            places = pd.DataFrame({c: places[c].to_numpy() for c in PLACE_COLUMNS}
+                                  if places is not None and len(places) else
+                                  {c: [] for c in PLACE_COLUMNS})
+            region = region_with_live(Region(
+                venues=venues, places=places, basemap=None, crs=self._crs(home),
+                info={"source": self.catalog.name, "venues": len(venues), "tiles": list(ids)}),
+                self.settings)
+            reports = (None if self._reports is None else
+                       LiveReports(region, self.settings, *self._reports))
+            return len(ids), Served(region, ids, reports)
+
+        return self._cached(("venues", ids), load)
+
+    def _crs(self, home: TileInfo) -> CRS:
+        """The tile's metric CRS; for a tile that holds nothing, the first tile's that has
+        one."""
+        return CRS.from_user_input(home.crs or self._fallback_crs)
+
+    def _cached(self, key: Hashable, load: Callable[[], tuple[int, Any]]) -> Any:
+        """The cached value of *key*, else *load()*'s, kept while the tiles held stay within
+        the capacity (least recently used first out). One load at a time: two requests for
+        the same tiles never hold two copies."""
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit[1]
+            loading = self._loading.setdefault(key, threading.Lock())
+        with loading:  # other keys are served (and loaded) meanwhile
+            with self._lock:
+                hit = self._cache.get(key)
+            if hit is not None:
+                return hit[1]
+            try:
+                weight, value = load()
+            finally:
+                with self._lock:
+                    self._loading.pop(key, None)
+            with self._lock:
+                if weight <= self.capacity:
+                    self._cache[key] = (weight, value)
+                    while sum(w for w, _ in self._cache.values()) > self.capacity:
+                        self._cache.popitem(last=False)
+            return value
+
+
+def _no_venues() -> "gpd.GeoDataFrame":
+    """A venue frame with no rows and the columns a :class:`Region` indexes."""
+    return gpd.GeoDataFrame(
+        {"id": pd.Series([], dtype=object), "kind": pd.Series([], dtype=object),
+         **{c: pd.Series([], dtype=float) for c in ("score", "rank", "confidence")}},
+        geometry=gpd.GeoSeries([], crs="EPSG:4326"))

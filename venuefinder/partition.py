@@ -51,6 +51,9 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
 import numpy as np
 
 from . import venues as venue_rules
+from .catalog import VENUE_REACH_M, Box, grown, owner
+from .dataset import (DATASET_FORMAT, DATASET_VERSION, GRAPH, LAYERS, MANIFEST, TILE_FILES,
+                      is_dataset_path, read_dataset, write_layer, write_venue_index)
 from .diskcache import atomic_folder
 from .errors import InputError, SourceError
 from .heights import RADIUS_M as HEIGHTS_RADIUS_M
@@ -86,9 +89,6 @@ def halo_m() -> float:
                STREET_REACH_M, PLACE_REACH_M, TRACK_FIRST_M + TRAFFIC_REACH_M)
 
 
-#: What a venue owned by a tile may usually reach beyond it (metres; a big park or
-#: sports ground): read too, so that only a bigger venue makes a tile be read again.
-VENUE_REACH_M = 1_000.0
 #: Read around each tile (see :func:`halo_m`).
 HALO_M = halo_m()
 #: ``--partitions auto``: about this much of the source per tile. A one-process ingest peaks
@@ -98,21 +98,9 @@ AUTO_TILE_BYTES = 32_000_000
 #: whose central meridian is up to 3° away: its far edge then lies at most 3° + 1° from it,
 #: where the zone's scale is off by under 0.25 % (areas 0.5 %) even at the equator.
 MAX_TILE_DEGREES = 2.0
-#: Metres per degree of latitude, at least (at the equator): degrees from metres err wide.
-METRES_PER_DEGREE_LAT = 110_540.0
-#: Metres per degree of longitude on the equator.
-METRES_PER_DEGREE_LON = 111_320.0
-#: Files of the dataset.
-MANIFEST = "manifest.json"
-TILE_FILES = ("venues.parquet", "places.parquet", "basemap.parquet")
-GRAPH = "graph"
-DATASET_FORMAT = "venuefinder-partitioned"
-DATASET_VERSION = 1
 #: A tile is read again, wider, at most this many times (a venue whose edge plus the halo
 #: leaves what was read); each time takes in all the venues that did.
 MAX_WIDENINGS = 3
-
-Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -153,34 +141,12 @@ def grid_shape(bounds: Box, count: int) -> tuple[int, int]:
     return rows, cols
 
 
-def owner(points_x: np.ndarray, points_y: np.ndarray, tiles: list[Tile]) -> np.ndarray:
-    """Index in *tiles* of the tile owning each point (lon, lat); -1 for none (only for a
-    set of tiles that does not cover the plane)."""
-    found = np.full(len(points_x), -1)
-    for i, tile in enumerate(tiles):
-        west, south, east, north = tile.owned
-        inside = ((points_x >= west) & (points_x < east) & (points_y >= south)
-                  & (points_y < north))
-        found[inside & (found < 0)] = i
-    return found
-
-
 def representative_points(geometries: "np.ndarray") -> tuple[np.ndarray, np.ndarray]:
     """A point on each geometry (WGS84): the same for the same geometry in every tile."""
     import shapely
 
     points = shapely.point_on_surface(np.asarray(geometries, dtype=object))
     return shapely.get_x(points), shapely.get_y(points)
-
-
-def grown(box: Box, metres: float) -> Box:
-    """*box* (degrees) grown by at least *metres* on every side, clipped to the globe."""
-    west, south, east, north = box
-    pad_lat = metres / METRES_PER_DEGREE_LAT
-    south, north = max(south - pad_lat, -90.0), min(north + pad_lat, 90.0)
-    widest = max(abs(south), abs(north))
-    pad_lon = metres / (METRES_PER_DEGREE_LON * max(math.cos(math.radians(widest)), 0.01))
-    return (max(west - pad_lon, -180.0), south, min(east + pad_lon, 180.0), north)
 
 
 def contains(outer: Box, inner: Box) -> bool:
@@ -257,6 +223,8 @@ class TileResult:
     widenings: int
     #: The walking graph's folder in the dataset; None: nothing to route on.
     graph: Optional[str] = None
+    #: The box each layer it owns lies in (None: it owns none of that layer).
+    extents: Optional[dict[str, Optional[Box]]] = None
 
 
 def ingest_tile(source: Path, tile: Tile, tiles: list[Tile], bounds: Box, folder: Path,
@@ -302,10 +270,14 @@ def ingest_tile(source: Path, tile: Tile, tiles: list[Tile], bounds: Box, folder
             basemap = basemap.loc[_owned(basemap.geometry.to_numpy(), tile, tiles)]
             del features
             graph = _write_graph(part, target, settings, dem)
-    for frame, name in zip((venues, places, basemap), TILE_FILES):
-        _write(frame.reset_index(drop=True), target / name)
+    extents: dict[str, Optional[Box]] = {}
+    for frame, name, layer in zip((venues, places, basemap), TILE_FILES, LAYERS):
+        write_layer(frame.reset_index(drop=True), target / name)
+        extents[layer] = (tuple(float(v) for v in frame.total_bounds)  # type: ignore[misc]
+                          if len(frame) else None)
     return TileResult(tile.id, tile.owned, read, crs.to_string() if crs else None,
-                      len(venues), len(places), len(basemap), objects, widening, graph)
+                      len(venues), len(places), len(basemap), objects, widening, graph,
+                      extents)
 
 
 def _write_graph(part: Path, target: Path, settings: "Settings",
@@ -374,11 +346,6 @@ def _place_points(places: "pd.DataFrame") -> "gpd.GeoDataFrame":
                             crs="EPSG:4326")
 
 
-def _write(frame: "gpd.GeoDataFrame", path: Path) -> None:
-    """GeoParquet 1.1 with the bbox covering column."""
-    frame.to_parquet(path, write_covering_bbox=True, schema_version="1.1.0")
-
-
 def partitioned_ingest(source: Path, out: Path, settings: "Settings", partitions: str | int,
                        workers: int, memory_limit: Optional[str] = None,
                        scheduler: Optional[str] = None, dem: Optional[Path] = None,
@@ -432,6 +399,7 @@ def partitioned_ingest(source: Path, out: Path, settings: "Settings", partitions
         done = as_completed(futures)
         results = [future.result() for future in (progress(done, len(tiles)) if progress else done)]
         manifest = _manifest(source, bounds, tiles, results)
+        write_venue_index(folder, [r.id for r in results if r.venues])
         (folder / MANIFEST).write_text(json.dumps(manifest, indent=1))
     return manifest
 
@@ -473,32 +441,13 @@ def _manifest(source: Path, bounds: Box, tiles: list[Tile],
         # JSON has no infinity: an outer side (owning all beyond the grid) is null.
         result["owned"] = [None if not math.isfinite(v) else v for v in tile.owned]
         result["read"] = list(result["read"])
+        result["extents"] = {layer: None if box is None else list(box)
+                             for layer, box in result["extents"].items()}
         result["files"] = {name.split(".")[0]: f"tiles/{tile.id}/{name}" for name in TILE_FILES}
         entries.append(result)
     return {"format": DATASET_FORMAT, "version": DATASET_VERSION, "source": source.name,
             "bounds": list(bounds), "crs": "EPSG:4326", "halo_m": HALO_M,
             "venues": sum(r.venues for r in results), "tiles": entries}
-
-
-def read_dataset(folder: Path, layer: str = "venues") -> "gpd.GeoDataFrame":
-    """One layer (``venues``, ``places``, ``basemap``) of a partitioned dataset, every tile
-    (WGS84)."""
-    import geopandas as gpd
-    import pandas as pd
-
-    manifest_path = folder / MANIFEST
-    if not manifest_path.is_file():
-        raise SourceError(f"{folder} is not a partitioned dataset (no {MANIFEST})")
-    manifest = json.loads(manifest_path.read_text())
-    frames = [gpd.read_parquet(folder / tile["files"][layer]) for tile in manifest["tiles"]]
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry",
-                            crs="EPSG:4326")
-
-
-def is_dataset_path(out: Path) -> bool:
-    """Whether ``--out`` names a partitioned dataset: a path without a file suffix."""
-    return out.suffix == ""
-
 
 
 def check_memory_limit(text: str) -> int:
