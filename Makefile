@@ -98,6 +98,7 @@ clean:
 ## bench: print the speed figures (needs ../shared for the Helsinki x100 extract)
 bench: install system-deps
 	$(PY) bench/bench_spine.py
+	$(PY) bench/bench_scale.py
 	$(PY) bench/room_accuracy.py
 	$(PY) bench/bench_routes.py
 	$(PY) bench/top10.py
