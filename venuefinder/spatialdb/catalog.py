@@ -1,0 +1,275 @@
+"""A region loaded into PostGIS, answering as its dataset did: :class:`PostgisCatalog`."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from contextlib import contextmanager
+from typing import Any, Iterator, Optional, Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+from sqlalchemy import Connection
+from sqlalchemy import text as sql
+
+from ..catalog import PLACE_COLUMNS, Box, TileInfo, rank_places
+from ..errors import SourceError
+from ..routes import WalkGraph
+from . import frames
+from .db import database_errors, engine_for, parse_url, schema_revision
+from .models import PREFIX, SRID, TYPED
+
+#: Most regions a message lists by name.
+NAMES_SHOWN = 5
+
+
+class PostgisCatalog:
+    """The :class:`~venuefinder.catalog.Catalog` of a region in a PostGIS database.
+
+    Every call reads in one ``REPEATABLE READ``, read-only transaction and finds the region
+    by its name there: while ``venuefinder load`` replaces it, a call sees the old region
+    or the new one, whole. Any number of catalogs (app servers) may read one database.
+
+    Parameters
+    ----------
+    url
+        ``postgresql://…`` or ``postgresql+psycopg://…`` (psycopg 3); ``?region=NAME``
+        picks the region, needed only when the database holds several.
+
+    Attributes
+    ----------
+    name
+        The region's name.
+    bounds
+        The extract's bounds, as loaded when the catalog was opened.
+
+    Raises
+    ------
+    InputError
+        A malformed or non-PostgreSQL URL.
+    SourceError
+        The database cannot be reached, holds no region (or not the one named, or several
+        and none named): one line.
+    """
+
+    def __init__(self, url: str) -> None:
+        self._target = parse_url(url)
+        self._engine = engine_for(self._target)
+        self.name = self._target.region or ""
+        try:
+            with self._read(resolve=False) as (connection, _):
+                self.name = self._pick(connection)
+                manifest = connection.scalar(
+                    sql(f"SELECT manifest FROM {PREFIX}regions WHERE name = :name"),
+                    {"name": self.name})
+        except Exception:
+            self._engine.dispose()
+            raise
+        west, south, east, north = (float(v) for v in manifest["bounds"])
+        self.bounds: Box = (west, south, east, north)
+
+    def close(self) -> None:
+        """Close the catalog's database connections."""
+        self._engine.dispose()
+
+    # -- the protocol ---------------------------------------------------------------------
+    def tiles(self) -> list[TileInfo]:
+        """Every tile, in grid order."""
+        with self._read() as (connection, region):
+            rows = connection.execute(sql(
+                f"SELECT tile_id, owned, read, crs, venues, venue_bounds FROM {PREFIX}tiles "
+                "WHERE region_id = :region ORDER BY seq"), {"region": region}).all()
+        return [TileInfo(id=r.tile_id, owned=tuple(r.owned), read=tuple(r.read), crs=r.crs,
+                         venues=r.venues,
+                         venue_bounds=None if r.venue_bounds is None else tuple(r.venue_bounds))
+                for r in rows]
+
+    def read_venues(self, tile_ids: Sequence[str]) -> gpd.GeoDataFrame:
+        """The scored venues these tiles own (WGS84), in the columns ``ingest`` writes."""
+        def tile_frame(schema: bytes, rows: list[Any]) -> gpd.GeoDataFrame:
+            columns = frames.json_columns([r.attrs for r in rows], schema, ("id", "geometry"))
+            columns["id"] = [r.id for r in rows]
+            return frames.rebuild(schema, columns, len(rows), [r.wkb for r in rows])
+
+        return self._read_tiles(tile_ids, "venues", "id, attrs", tile_frame)
+
+    def read_places(self, tile_ids: Sequence[str]) -> gpd.GeoDataFrame:
+        """The named places these tiles own: ``name``, ``kind``, ``lat``, ``lon``, point
+        geometry (WGS84)."""
+        return self._read_tiles(tile_ids, "places", ", ".join(TYPED["places"]),
+                                self._typed_frame("places"))
+
+    def read_basemap(self, box: Box) -> gpd.GeoDataFrame:
+        """Basemap features (``layer``, geometry; WGS84) that intersect *box* (the GiST
+        index finds those whose boxes do, ``ST_Intersects`` keeps those that truly do)."""
+        west, south, east, north = (max(min(v, limit), -limit)
+                                    for v, limit in zip(box, (180.0, 90.0, 180.0, 90.0)))
+        with self._read() as (connection, region):
+            rows = connection.execute(sql(
+                f"SELECT b.tile_id, {_typed('b', 'basemap')}, ST_AsBinary(b.geometry) AS wkb "
+                f"FROM {PREFIX}basemap b JOIN {PREFIX}tiles t USING (region_id, tile_id) "
+                "WHERE b.region_id = :region "
+                f"AND b.geometry && ST_MakeEnvelope(:w, :s, :e, :n, {SRID}) "
+                f"AND ST_Intersects(b.geometry, ST_MakeEnvelope(:w, :s, :e, :n, {SRID})) "
+                "ORDER BY t.seq, b.seq"),
+                {"region": region, "w": west, "s": south, "e": east, "n": north}).all()
+            groups = [(k, list(g)) for k, g in itertools.groupby(rows, key=lambda r: r.tile_id)]
+            schemas = self._schemas(connection, region, [k for k, _ in groups], "basemap")
+        build = self._typed_frame("basemap")
+        parts = [build(schemas[tile_id], group) for tile_id, group in groups]
+        if not parts:
+            return gpd.GeoDataFrame({"layer": pd.Series([], dtype=str)},
+                                    geometry=gpd.GeoSeries([], crs=frames.WGS84))
+        return frames.combine(parts)
+
+    def venue_tile(self, venue_id: str) -> Optional[str]:
+        """The id of the tile owning *venue_id*; None when no tile has it."""
+        with self._read() as (connection, region):
+            return connection.scalar(sql(
+                f"SELECT tile_id FROM {PREFIX}venues WHERE region_id = :region AND id = :id"),
+                {"region": region, "id": venue_id})
+
+    def search_places(self, text: str, limit: int) -> pd.DataFrame:
+        """Places whose name contains the text (case-insensitive, ``ILIKE``), at most
+        *limit*, prefix matches first, then shorter names, then in tile and row order:
+        :func:`venuefinder.catalog.rank_places`, over every tile."""
+        needle = text.strip()
+        if not needle or limit <= 0:
+            return pd.DataFrame(columns=PLACE_COLUMNS)
+        pattern = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        with self._read() as (connection, region):
+            rows = connection.execute(sql(
+                f"SELECT p.name, p.kind, p.lat, p.lon FROM {PREFIX}places p "
+                f"JOIN {PREFIX}tiles t USING (region_id, tile_id) "
+                "WHERE p.region_id = :region AND p.name ILIKE :inside "
+                "ORDER BY p.name ILIKE :prefix DESC, char_length(p.name), t.seq, p.seq "
+                "LIMIT :limit"),
+                {"region": region, "inside": f"%{pattern}%", "prefix": f"{pattern}%",
+                 "limit": limit}).all()
+        return rank_places(pd.DataFrame([tuple(r) for r in rows], columns=PLACE_COLUMNS),
+                           needle, limit)
+
+    def read_graph(self, tile_id: str) -> Optional[WalkGraph]:
+        """The walking graph of the tile (its read box), None when it has none."""
+        where = "WHERE region_id = :region AND tile_id = :tile"
+        with self._read() as (connection, region):
+            key = {"region": region, "tile": tile_id}
+            self._schemas(connection, region, [tile_id], "venues")
+            meta = connection.execute(sql(
+                f"SELECT crs, info, nodes_schema, edges_schema FROM {PREFIX}graphs {where}"),
+                key).one_or_none()
+            if meta is None:
+                return None
+            nodes = connection.execute(sql(
+                f"SELECT {', '.join(TYPED['nodes'])} FROM {PREFIX}nodes {where} ORDER BY seq"),
+                key).all()
+            edges = connection.execute(sql(
+                f"SELECT {', '.join(TYPED['edges'])}, heights, ST_AsBinary(geometry) AS wkb "
+                f"FROM {PREFIX}edges {where} ORDER BY seq"), key).all()
+            spots = connection.execute(sql(
+                f"SELECT ST_AsBinary(geometry) FROM {PREFIX}spot_heights {where} "
+                "ORDER BY seq"), key).scalars().all()
+        lines = shapely.from_wkb(np.array([r.wkb for r in edges], dtype=object))
+        profiles = [r.heights for r in edges]
+        return WalkGraph(
+            crs=CRS.from_user_input(meta.crs),
+            nodes=frames.rebuild(meta.nodes_schema, _columns(nodes, TYPED["nodes"]), len(nodes)),
+            edges=frames.rebuild(meta.edges_schema, _columns(edges, TYPED["edges"]), len(edges)),
+            coords=shapely.get_coordinates(lines),
+            coord_offsets=_offsets(shapely.get_num_coordinates(lines)),
+            heights=np.fromiter(itertools.chain.from_iterable(profiles), dtype=np.float32,
+                                count=sum(len(p) for p in profiles)),
+            height_offsets=_offsets([len(p) for p in profiles]),
+            spot_heights=shapely.get_coordinates(shapely.from_wkb(
+                np.array(spots, dtype=object)), include_z=True).reshape(-1, 3),
+            info=json.loads(meta.info))
+
+    # -- reading --------------------------------------------------------------------------
+    @contextmanager
+    def _read(self, resolve: bool = True) -> Iterator[tuple[Connection, int]]:
+        """A read-only snapshot transaction, and the region's id in it (with *resolve*;
+        else 0)."""
+        with database_errors(self._target), self._engine.connect() as connection:
+            connection.execution_options(isolation_level="REPEATABLE READ",
+                                         postgresql_readonly=True)
+            with connection.begin():
+                yield connection, self._region_id(connection) if resolve else 0
+
+    def _pick(self, connection: Connection) -> str:
+        """The region this catalog serves: the one named, else the only one."""
+        where = f"in the PostGIS database {self._target.shown}"
+        names = [] if schema_revision(connection) is None else connection.scalars(
+            sql(f"SELECT name FROM {PREFIX}regions ORDER BY name")).all()
+        if not names:
+            raise SourceError(f"no region is loaded {where}: load one with "
+                              "`venuefinder load DIR --db URL`")
+        listed = ", ".join(names[:NAMES_SHOWN]) + (", …" if len(names) > NAMES_SHOWN else "")
+        if self._target.region is not None:
+            if self._target.region not in names:
+                raise SourceError(f"no region {self._target.region!r} {where} (it holds "
+                                  f"{listed})")
+            return self._target.region
+        if len(names) > 1:
+            raise SourceError(f"several regions are loaded {where} ({listed}): name one with "
+                              "?region=NAME in the URL")
+        return names[0]
+
+    def _region_id(self, connection: Connection) -> int:
+        found = connection.scalar(sql(f"SELECT id FROM {PREFIX}regions WHERE name = :name"),
+                                  {"name": self.name})
+        if found is None:
+            raise SourceError(f"region {self.name!r} is no longer in the PostGIS database "
+                              f"{self._target.shown}")
+        return found
+
+    def _schemas(self, connection: Connection, region: int, tile_ids: Sequence[str],
+                 layer: str) -> dict[str, bytes]:
+        """The tiles' schemas of *layer* by tile id, or :class:`SourceError` naming a tile
+        the region lacks."""
+        found = dict(connection.execute(sql(
+            f"SELECT tile_id, {layer}_schema FROM {PREFIX}tiles "
+            "WHERE region_id = :region AND tile_id = ANY(:tiles)"),
+            {"region": region, "tiles": list(tile_ids)}).tuples().all())
+        missing = [t for t in tile_ids if t not in found]
+        if missing:
+            raise SourceError(f"region {self.name} has no tile {missing[0]!r}")
+        return found
+
+    def _read_tiles(self, tile_ids: Sequence[str], layer: str, columns: str,
+                    tile_frame: Any) -> gpd.GeoDataFrame:
+        """*layer*'s rows of these tiles, each tile's as its own frame (*tile_frame(schema,
+        rows)*), joined as the dataset joins them."""
+        tile_ids = list(tile_ids)
+        with self._read() as (connection, region):
+            schemas = self._schemas(connection, region, tile_ids, layer)
+            rows = connection.execute(sql(
+                f"SELECT tile_id, {columns}, ST_AsBinary(geometry) AS wkb FROM {PREFIX}{layer} "
+                "WHERE region_id = :region AND tile_id = ANY(:tiles) ORDER BY tile_id, seq"),
+                {"region": region, "tiles": tile_ids}).all()
+        by_tile = {k: list(g) for k, g in itertools.groupby(rows, key=lambda r: r.tile_id)}
+        return frames.combine([tile_frame(schemas[t], by_tile.get(t, [])) for t in tile_ids])
+
+    @staticmethod
+    def _typed_frame(layer: str) -> Any:
+        """Builds one tile's frame of *layer* from rows of its typed columns and ``wkb``."""
+        def build(schema: bytes, rows: list[Any]) -> gpd.GeoDataFrame:
+            return frames.rebuild(schema, _columns(rows, TYPED[layer]), len(rows),
+                                  [r.wkb for r in rows])
+        return build
+
+
+def _typed(alias: str, layer: str) -> str:
+    return ", ".join(f"{alias}.{name}" for name in TYPED[layer])
+
+
+def _columns(rows: Sequence[Any], names: Sequence[str]) -> dict[str, list[Any]]:
+    """Rows as columns by name."""
+    return {name: [getattr(r, name) for r in rows] for name in names}
+
+
+def _offsets(counts: Any) -> np.ndarray:
+    """Offsets of ragged parts of these lengths (``[0, n0, n0 + n1, …]``)."""
+    return np.concatenate([[0], np.cumsum(np.asarray(counts, dtype=np.int64))]).astype(np.int64)
