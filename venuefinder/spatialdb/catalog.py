@@ -232,7 +232,7 @@ class PostgisCatalog:
         found = dict(connection.execute(sql(
             f"SELECT tile_id, {layer}_schema FROM {PREFIX}tiles "
             "WHERE region_id = :region AND tile_id = ANY(:tiles)"),
-            {"region": region, "tiles": list(tile_ids)}).tuples().all())
+            {"region": region, "tiles": list(tile_ids)}).all())
         missing = [t for t in tile_ids if t not in found]
         if missing:
             raise SourceError(f"region {self.name} has no tile {missing[0]!r}")
