@@ -89,10 +89,10 @@ class PostgisCatalog:
 
     def read_venues(self, tile_ids: Sequence[str]) -> gpd.GeoDataFrame:
         """The scored venues these tiles own (WGS84), in the columns ``ingest`` writes."""
-        def tile_frame(schema: bytes, rows: list[Any]) -> gpd.GeoDataFrame:
-            columns = frames.json_columns([r.attrs for r in rows], schema, ("id", "geometry"))
-            columns["id"] = [r.id for r in rows]
-            return frames.rebuild(schema, columns, len(rows), [r.wkb for r in rows])
+        def tile_frame(schema: bytes, rows: dict[str, list[Any]]) -> gpd.GeoDataFrame:
+            columns = frames.json_columns(rows["attrs"], schema, ("id", "geometry"))
+            columns["id"] = rows["id"]
+            return frames.rebuild(schema, columns, len(rows["id"]), rows["wkb"])
 
         return self._read_tiles(tile_ids, "venues", "id, attrs", tile_frame)
 
@@ -103,20 +103,22 @@ class PostgisCatalog:
                                 self._typed_frame("places"))
 
     def read_basemap(self, box: Box) -> gpd.GeoDataFrame:
-        """Basemap features (``layer``, geometry; WGS84) that intersect *box* (the GiST
-        index finds those whose boxes do, ``ST_Intersects`` keeps those that truly do)."""
+        """Basemap features (``layer``, geometry; WGS84) whose bounding boxes intersect *box*
+        (as the dataset's ``bbox`` covering and :meth:`venuefinder.region.Region.
+        basemap_features` select them): the GiST index finds them (its boxes are rounded
+        outwards), the exact extents keep them."""
         west, south, east, north = (max(min(v, limit), -limit)
                                     for v, limit in zip(box, (180.0, 90.0, 180.0, 90.0)))
+        envelope = f"ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, {SRID})"
         with self._read() as (connection, region):
-            rows = connection.execute(sql(
-                f"SELECT b.tile_id, {_typed('b', 'basemap')}, ST_AsBinary(b.geometry) AS wkb "
+            groups = _by_tile(_fetch(connection, (
+                f"SELECT b.tile_id, {_typed('b', 'basemap')}, b.geometry AS wkb "
                 f"FROM {PREFIX}basemap b JOIN {PREFIX}tiles t USING (region_id, tile_id) "
-                "WHERE b.region_id = :region "
-                f"AND b.geometry && ST_MakeEnvelope(:w, :s, :e, :n, {SRID}) "
-                f"AND ST_Intersects(b.geometry, ST_MakeEnvelope(:w, :s, :e, :n, {SRID})) "
+                f"WHERE b.region_id = %(region)s AND b.geometry && {envelope} "
+                "AND ST_XMin(b.geometry) <= %(e)s AND ST_XMax(b.geometry) >= %(w)s "
+                "AND ST_YMin(b.geometry) <= %(n)s AND ST_YMax(b.geometry) >= %(s)s "
                 "ORDER BY t.seq, b.seq"),
-                {"region": region, "w": west, "s": south, "e": east, "n": north}).all()
-            groups = [(k, list(g)) for k, g in itertools.groupby(rows, key=lambda r: r.tile_id)]
+                {"region": region, "w": west, "s": south, "e": east, "n": north}))
             schemas = self._schemas(connection, region, [k for k, _ in groups], "basemap")
         build = self._typed_frame("basemap")
         parts = [build(schemas[tile_id], group) for tile_id, group in groups]
@@ -154,30 +156,27 @@ class PostgisCatalog:
 
     def read_graph(self, tile_id: str) -> Optional[WalkGraph]:
         """The walking graph of the tile (its read box), None when it has none."""
-        where = "WHERE region_id = :region AND tile_id = :tile"
+        where = "WHERE region_id = %(region)s AND tile_id = %(tile)s ORDER BY seq"
         with self._read() as (connection, region):
             key = {"region": region, "tile": tile_id}
             self._schemas(connection, region, [tile_id], "venues")
             meta = connection.execute(sql(
-                f"SELECT crs, info, nodes_schema, edges_schema FROM {PREFIX}graphs {where}"),
-                key).one_or_none()
+                f"SELECT crs, info, nodes_schema, edges_schema FROM {PREFIX}graphs "
+                "WHERE region_id = :region AND tile_id = :tile"), key).one_or_none()
             if meta is None:
                 return None
-            nodes = connection.execute(sql(
-                f"SELECT {', '.join(TYPED['nodes'])} FROM {PREFIX}nodes {where} ORDER BY seq"),
-                key).all()
-            edges = connection.execute(sql(
-                f"SELECT {', '.join(TYPED['edges'])}, heights, ST_AsBinary(geometry) AS wkb "
-                f"FROM {PREFIX}edges {where} ORDER BY seq"), key).all()
-            spots = connection.execute(sql(
-                f"SELECT ST_AsBinary(geometry) FROM {PREFIX}spot_heights {where} "
-                "ORDER BY seq"), key).scalars().all()
-        lines = shapely.from_wkb(np.array([r.wkb for r in edges], dtype=object))
-        profiles = [r.heights for r in edges]
+            nodes = _fetch(connection, f"SELECT {', '.join(TYPED['nodes'])} FROM "
+                           f"{PREFIX}nodes {where}", key)
+            edges = _fetch(connection, f"SELECT {', '.join(TYPED['edges'])}, heights, "
+                           f"geometry AS wkb FROM {PREFIX}edges {where}", key)
+            spots = _fetch(connection, f"SELECT geometry AS wkb FROM "
+                           f"{PREFIX}spot_heights {where}", key)["wkb"]
+        lines = shapely.from_wkb(np.array(edges["wkb"], dtype=object))
+        profiles = edges["heights"]
         return WalkGraph(
             crs=CRS.from_user_input(meta.crs),
-            nodes=frames.rebuild(meta.nodes_schema, _columns(nodes, TYPED["nodes"]), len(nodes)),
-            edges=frames.rebuild(meta.edges_schema, _columns(edges, TYPED["edges"]), len(edges)),
+            nodes=frames.rebuild(meta.nodes_schema, nodes, len(nodes["x"])),
+            edges=frames.rebuild(meta.edges_schema, edges, len(profiles)),
             coords=shapely.get_coordinates(lines),
             coord_offsets=_offsets(shapely.get_num_coordinates(lines)),
             heights=np.fromiter(itertools.chain.from_iterable(profiles), dtype=np.float32,
@@ -245,19 +244,19 @@ class PostgisCatalog:
         tile_ids = list(tile_ids)
         with self._read() as (connection, region):
             schemas = self._schemas(connection, region, tile_ids, layer)
-            rows = connection.execute(sql(
-                f"SELECT tile_id, {columns}, ST_AsBinary(geometry) AS wkb FROM {PREFIX}{layer} "
-                "WHERE region_id = :region AND tile_id = ANY(:tiles) ORDER BY tile_id, seq"),
-                {"region": region, "tiles": tile_ids}).all()
-        by_tile = {k: list(g) for k, g in itertools.groupby(rows, key=lambda r: r.tile_id)}
-        return frames.combine([tile_frame(schemas[t], by_tile.get(t, [])) for t in tile_ids])
+            found = _fetch(connection, (
+                f"SELECT tile_id, {columns}, geometry AS wkb FROM {PREFIX}{layer} "
+                "WHERE region_id = %(region)s AND tile_id = ANY(%(tiles)s) "
+                "ORDER BY tile_id, seq"), {"region": region, "tiles": tile_ids})
+        by_tile = dict(_by_tile(found))
+        empty = {name: [] for name in found}
+        return frames.combine([tile_frame(schemas[t], by_tile.get(t, empty)) for t in tile_ids])
 
     @staticmethod
     def _typed_frame(layer: str) -> Any:
         """Builds one tile's frame of *layer* from rows of its typed columns and ``wkb``."""
-        def build(schema: bytes, rows: list[Any]) -> gpd.GeoDataFrame:
-            return frames.rebuild(schema, _columns(rows, TYPED[layer]), len(rows),
-                                  [r.wkb for r in rows])
+        def build(schema: bytes, rows: dict[str, list[Any]]) -> gpd.GeoDataFrame:
+            return frames.rebuild(schema, rows, len(rows["wkb"]), rows["wkb"])
         return build
 
 
@@ -265,9 +264,24 @@ def _typed(alias: str, layer: str) -> str:
     return ", ".join(f"{alias}.{name}" for name in TYPED[layer])
 
 
-def _columns(rows: Sequence[Any], names: Sequence[str]) -> dict[str, list[Any]]:
-    """Rows as columns by name."""
-    return {name: [getattr(r, name) for r in rows] for name in names}
+def _fetch(connection: Connection, query: str, params: dict[str, Any]) -> dict[str, list[Any]]:
+    """The rows of *query* (psycopg placeholders) as columns by name. Fetched in binary: the
+    bulk of a read (floats, height arrays) is then parsed in C, not from text, and a
+    geometry comes as its EWKB bytes (shapely reads them)."""
+    with connection.connection.dbapi_connection.cursor(binary=True) as cursor:
+        cursor.execute(query, params)
+        names = [column.name for column in cursor.description]
+        rows = cursor.fetchall()
+    return {name: list(values) for name, values in zip(names, zip(*rows))} if rows else \
+        {name: [] for name in names}
+
+
+def _by_tile(columns: dict[str, list[Any]]) -> list[tuple[str, dict[str, list[Any]]]]:
+    """Columns of rows ordered by tile, cut into each tile's."""
+    ids = columns["tile_id"]
+    cuts = [0, *(i for i in range(1, len(ids)) if ids[i] != ids[i - 1]), len(ids)]
+    return [(ids[a], {name: values[a:b] for name, values in columns.items()})
+            for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
 def _offsets(counts: Any) -> np.ndarray:
