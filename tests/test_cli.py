@@ -343,3 +343,69 @@ def test_route_far_from_any_way_exits_1(runner: CliRunner):
     assert result.exit_code == 1
     assert "no walkable way within 300 m" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# --- a partitioned dataset as the source ---------------------------------------------------
+
+from .test_dataset import helsinki_dataset  # noqa: E402,F401 - the shared fixture
+
+#: Points near where the dataset's 4 tiles meet (24.94429535, 60.171634) and elsewhere.
+DATASET_POINTS = ("60.171634,24.94429535", "60.1719,24.9440", "60.1712,24.9447", NEAR,
+                  "60.1650,24.9360")
+
+
+def _venue_answers(result) -> list:
+    """Ids, scores, distances and reasons but the obstacle count (the served extract also
+    counts the map's extra layers, which an ingest leaves out: tests/test_serving.py)."""
+    return [(f["id"], f["properties"]["score"], f["properties"]["distance_m"],
+             {k: v for k, v in f["properties"]["reasons"].items() if k != "obstacles"})
+            for f in json.loads(result.stdout)["features"]]
+
+
+def test_venues_from_a_dataset_are_the_extracts(runner: CliRunner, helsinki_dataset: Path,
+                                                monkeypatch: pytest.MonkeyPatch):
+    for near in DATASET_POINTS:
+        args = ["venues", "--near", near, "--radius", "600", "--limit", "30", "--format",
+                "geojson"]
+        whole = runner.invoke(main, args)
+        parted = runner.invoke(main, [*args, "--source", str(helsinki_dataset)])
+        _ok(whole), _ok(parted)
+        assert _venue_answers(parted) == _venue_answers(whole) != []
+    monkeypatch.setenv("VENUEFINDER_SOURCE", str(helsinki_dataset))
+    table = runner.invoke(main, ["venues", "--near", NEAR, "--radius", "600"])
+    _ok(table)
+    assert table.stdout.startswith("Safest places within 600 m")
+
+
+def test_routes_from_a_dataset(runner: CliRunner, helsinki_dataset: Path):
+    source = ["--source", str(helsinki_dataset)]
+    loop = runner.invoke(main, ["route", *source, "--near", "60.17,24.94", "--length", "1000",
+                                "--alternatives", "1", "--format", "geojson"])
+    _ok(loop)
+    assert 900 <= json.loads(loop.stdout)["features"][0]["properties"]["length_m"] <= 1100
+    venue = json.loads(runner.invoke(main, ["venues", *source, "--near", NEAR, "--limit", "1",
+                                            "--format", "geojson"]).stdout)["features"][0]
+    there = runner.invoke(main, ["route", *source, "--near", "60.17,24.94", "--to",
+                                 venue["id"], "--format", "gpx"])
+    _ok(there)
+    assert there.stdout.startswith("<?xml") and "<trk>" in there.stdout
+    unknown = runner.invoke(main, ["route", *source, "--near", "60.17,24.94", "--to",
+                                   "way/1"])
+    assert unknown.exit_code == 1 and "no venue way/1" in unknown.stderr
+
+
+@pytest.mark.parametrize("make, code, says", [
+    (lambda tmp: tmp / "missing", 1, "source not found"),
+    (lambda tmp: tmp, 1, "is not a partitioned dataset"),
+    (lambda tmp: (tmp / "manifest.json").write_text("{oops") and tmp, 1,
+     "damaged dataset manifest"),
+    (lambda tmp: "mysql://user@host/db", 2, "VENUEFINDER_SOURCE"),
+    (lambda tmp: "postgresql://user@host:port/db", 2, "not a database URL"),
+])
+def test_a_bad_dataset_or_database_source_is_one_line(runner: CliRunner, tmp_path: Path,
+                                                      make, code, says):
+    source = str(make(tmp_path))
+    for command in (["venues", "--near", NEAR], ["route", "--near", NEAR, "--length", "1000"]):
+        result = runner.invoke(main, [*command, "--source", source])
+        assert result.exit_code == code, result.output
+        assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1

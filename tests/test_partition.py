@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import shapely
 
-from venuefinder import partition
+from venuefinder import dataset, partition
 from venuefinder.config import embedded_extract, load_settings
 from venuefinder.routes.cache import load as load_graph
 from venuefinder.routes.cache import load_or_build_graph
@@ -172,19 +172,19 @@ def test_partitioned_ingest_gives_the_same_answers(tmp_path, one_process):
     assert json.loads((out / "manifest.json").read_text()) == manifest
     for tile in manifest["tiles"]:
         assert tile["crs"] == "EPSG:32635"  # Helsinki's UTM zone
-        for name in partition.TILE_FILES:
+        for name in dataset.TILE_FILES:
             meta = json.loads(__import__("pyarrow.parquet", fromlist=["x"]).read_schema(
                 out / "tiles" / tile["id"] / name).metadata[b"geo"])
             assert meta["version"] == "1.1.0"
             assert "covering" in meta["columns"]["geometry"]
-    parted = partition.read_dataset(out)
+    parted = dataset.read_dataset(out)
     assert manifest["venues"] == len(parted) == len(one_process)
     assert differences(one_process, parted) == []
     # Places and basemap: each written by one tile, none lost.
-    places = partition.read_dataset(out, "places")
+    places = dataset.read_dataset(out, "places")
     assert len(places) == sum(t["places"] for t in manifest["tiles"]) > 0
     assert not places.duplicated(["name", "kind", "lat", "lon"]).any()
-    assert len(partition.read_dataset(out, "basemap")) > 0
+    assert len(dataset.read_dataset(out, "basemap")) > 0
     # The walking graph of each tile, halo and all: here the halo holds the whole extract.
     whole = load_or_build_graph(load_settings(), embedded_extract(), use_cache=False)
     for tile in manifest["tiles"]:
@@ -240,7 +240,7 @@ def test_partitioned_ingest_on_a_running_cluster(tmp_path, one_process):
         out = tmp_path / "helsinki"
         run_cli("ingest", str(embedded_extract()), "--out", str(out), "--partitions", "2",
                 "--scheduler", address)
-        parted = partition.read_dataset(out)
+        parted = dataset.read_dataset(out)
         assert differences(one_process, parted) == []
     finally:
         for process in (worker, scheduler):
@@ -266,7 +266,7 @@ def test_andorra_same_answers(tmp_path):
     run_cli("ingest", str(source), "--out", str(tmp_path / "andorra"), "--partitions", "2",
             "--workers", "2")
     assert differences(gpd.read_parquet(tmp_path / "one.parquet"),
-                       partition.read_dataset(tmp_path / "andorra")) == []
+                       dataset.read_dataset(tmp_path / "andorra")) == []
 
 
 # --- a region three UTM zones wide ---------------------------------------------------------
@@ -323,7 +323,7 @@ def test_a_region_three_zones_wide_is_measured_within_half_a_percent(tmp_path):
                                             "auto", workers=2, processes=False)
     assert {t["crs"] for t in manifest["tiles"]} >= {"EPSG:32631", "EPSG:32632", "EPSG:32633"}
     assert any(t["crs"] is None and t["venues"] == 0 for t in manifest["tiles"])
-    parted = partition.read_dataset(tmp_path / "wide")
+    parted = dataset.read_dataset(tmp_path / "wide")
     assert len(parted) == 2 * len(WIDE_LONS)
     error = parted["area_m2"].to_numpy() / geodesic_m2(parted.geometry) - 1
     assert np.abs(error).max() < 0.005, error

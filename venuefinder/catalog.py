@@ -26,7 +26,7 @@ from pyproj import CRS
 
 from .errors import InputError, NotFoundError, SourceError
 from .live import LiveReports, LiveView, ReadReports, region_with_live
-from .region import Region
+from .region import BASEMAP_GRID_DEG, Region
 from .vocabulary import is_venue_id
 
 if TYPE_CHECKING:
@@ -285,8 +285,12 @@ class CatalogRegions:
         west, south, east, north = box
         home = self.owning(min(max((south + north) / 2, -90.0), 90.0),
                            min(max((west + east) / 2, -180.0), 180.0))
-        return Region(venues=_no_venues(), places=pd.DataFrame(columns=PLACE_COLUMNS),
-                      basemap=self.catalog.read_basemap(box), crs=self._crs(home),
+        # The region selects among its features snapped to its grid: read what snapping
+        # may bring in.
+        margin = (west - BASEMAP_GRID_DEG, south - BASEMAP_GRID_DEG, east + BASEMAP_GRID_DEG,
+                  north + BASEMAP_GRID_DEG)
+        return Region(venues=_no_venues(), places=_no_places(),
+                      basemap=self.catalog.read_basemap(margin), crs=self._crs(home),
                       info={"source": self.catalog.name})
 
     def graph_near(self, lat: float, lon: float) -> "WalkGraph":
@@ -321,15 +325,17 @@ class CatalogRegions:
             # No tile's venues reach the point: an empty region, in the zone of the point.
             venues = self.catalog.read_venues(ids) if ids else _no_venues()
             places = self.catalog.read_places(ids) if ids else None
-            places = pd.DataFrame({c: places[c].to_numpy() for c in PLACE_COLUMNS}
-                                  if places is not None and len(places) else
-                                  {c: [] for c in PLACE_COLUMNS})
-            region = region_with_live(Region(
+            places = (pd.DataFrame({c: places[c].to_numpy() for c in PLACE_COLUMNS})
+                      if places is not None and len(places) else _no_places())
+            region = Region(
                 venues=venues, places=places, basemap=None, crs=self._crs(home),
-                info={"source": self.catalog.name, "venues": len(venues), "tiles": list(ids)}),
-                self.settings)
-            reports = (None if self._reports is None else
-                       LiveReports(region, self.settings, *self._reports))
+                info={"source": self.catalog.name, "venues": len(venues), "tiles": list(ids)})
+            reports = None
+            # With a store, the live criteria's columns, and the reports over the venues
+            # (none: nothing for a report to lie over).
+            if self._reports is not None and ids:
+                region = region_with_live(region, self.settings)
+                reports = LiveReports(region, self.settings, *self._reports)
             return len(ids), Served(region, ids, reports)
 
         return self._cached(("venues", ids), load)
@@ -373,3 +379,9 @@ def _no_venues() -> "gpd.GeoDataFrame":
         {"id": pd.Series([], dtype=object), "kind": pd.Series([], dtype=object),
          **{c: pd.Series([], dtype=float) for c in ("score", "rank", "confidence")}},
         geometry=gpd.GeoSeries([], crs="EPSG:4326"))
+
+
+def _no_places() -> "pd.DataFrame":
+    """A place frame with no rows (names as text, so that a search finds none)."""
+    return pd.DataFrame({c: pd.Series([], dtype=object if c in ("name", "kind") else float)
+                         for c in PLACE_COLUMNS})

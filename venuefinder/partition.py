@@ -53,7 +53,7 @@ import numpy as np
 from . import venues as venue_rules
 from .catalog import VENUE_REACH_M, Box, grown, owner
 from .dataset import (DATASET_FORMAT, DATASET_VERSION, GRAPH, LAYERS, MANIFEST, TILE_FILES,
-                      is_dataset_path, read_dataset, write_layer, write_venue_index)
+                      write_layer, write_venue_index)
 from .diskcache import atomic_folder
 from .errors import InputError, SourceError
 from .heights import RADIUS_M as HEIGHTS_RADIUS_M

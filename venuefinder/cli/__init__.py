@@ -124,7 +124,9 @@ def _partitions(ctx: click.Context, param: click.Parameter, value: Optional[str]
 
 @main.command()
 @click.option("--source", help="OSM extract (.osm.pbf/.osm/.osm.gz/.osm.bz2), an ingested "
-              ".parquet/.gpkg, or 'overpass' for live data. Default: embedded Helsinki.")
+              ".parquet/.gpkg, a partitioned dataset folder (`ingest --out DIR`), a PostGIS "
+              "database (postgresql://…, `load`), or 'overpass' for live data. Default: "
+              "embedded Helsinki.")
 @click.option("--dem", type=click.Path(path_type=Path), metavar="PATH|auto",
               help="Elevation GeoTIFF (any CRS), or 'auto' for terrain tiles.")
 @click.option("--near", "near", required=True, callback=_near, metavar="LAT,LON",
@@ -154,8 +156,8 @@ def venues(source: Optional[str], dem: Optional[Path], near: tuple[float, float]
 
 
 @main.command()
-@click.option("--source", help="As for `venues` (an extract or 'overpass'); default: "
-              "embedded Helsinki.")
+@click.option("--source", help="As for `venues` (an extract, a dataset folder, a PostGIS "
+              "database, or 'overpass'); default: embedded Helsinki.")
 @click.option("--dem", type=click.Path(path_type=Path), metavar="PATH|auto",
               help="Elevation GeoTIFF (any CRS), or 'auto' for terrain tiles.")
 @click.option("--near", "near", required=True, callback=_near, metavar="LAT,LON",

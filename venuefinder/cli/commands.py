@@ -22,13 +22,16 @@ from tqdm import tqdm
 from .. import routes, validate
 from ..clock import utc_now
 from ..config import Settings, load_settings
+from ..catalog import CatalogRegions, Reports
 from ..criteria import REGISTRY
+from ..dataset import MANIFEST, is_dataset_path
 from ..errors import InputError
 from ..live import LiveReports, region_with_live
-from ..partition import MANIFEST, check_memory_limit, is_dataset_path, partitioned_ingest
+from ..partition import check_memory_limit, partitioned_ingest
 from ..prepare import build_region, prepare_region, score_features
 from ..region import Region
 from ..scoring.combine import displayed
+from ..serving import catalog_regions
 from ..sources.elevation import check_dem_path, is_auto_dem
 from ..sources.osm_file import check_extract_path, read_extract
 from ..sources.overpass import fetch_region
@@ -56,12 +59,16 @@ def venues(source: Optional[str], dem: Optional[Path], near: tuple[float, float]
     validate.check_min_score(min_score)
     validate.check_min_confidence(min_confidence)
     validate.check_kinds(kinds or None, KINDS)
-    region = _region_for(settings, lat, lon, radius_m)
-    answer: Any = region
-    if settings.database_url:
-        hazards = connect_store(settings.database_url)
-        answer = LiveReports(region_with_live(region, settings), settings, hazards.version,
-                             partial(open_hazards_in_bbox, hazards)).view()
+    reports = _store_reports(settings)
+    catalog = catalog_regions(settings, reports)
+    answer: Any
+    if catalog is not None:  # the tiles around the point, with the reports over them
+        answer = catalog.near(lat, lon, radius_m).view()
+    else:
+        answer = region = _region_for(settings, lat, lon, radius_m)
+        if reports is not None:
+            answer = LiveReports(region_with_live(region, settings), settings,
+                                 *reports).view()
     started = time.perf_counter()
     collection = answer.near(lat, lon, radius_m, count, min_score, kinds or None,
                              min_confidence)
@@ -86,7 +93,10 @@ def route(source: Optional[str], dem: Optional[Path], near: tuple[float, float],
     if length is not None:  # exit 2 before anything is read
         routes.check_loop_request(lat, lon, length, alternatives)
     reach = (length / 2 if length is not None else settings.max_radius_m) + 500.0
-    graph = routes.graph_for(settings, lat, lon, reach, settings.dem)
+    catalog = catalog_regions(settings)
+    # A catalog's route runs on the graph of the tile owning its start (its halo around).
+    graph = (catalog.graph_near(lat, lon) if catalog is not None else
+             routes.graph_for(settings, lat, lon, reach, settings.dem))
     hazards = None
     if settings.database_url:
         hazards = open_hazards_in_bbox(connect_store(settings.database_url), *graph.bounds)
@@ -95,7 +105,7 @@ def route(source: Optional[str], dem: Optional[Path], near: tuple[float, float],
             graph, lat, lon, length, lit=lit, alternatives=alternatives, hazards=hazards,
             after_sunset=routes.is_dark(lat, lon, utc_now()))
     else:
-        venue = _region_for(settings, lat, lon, settings.max_radius_m).venue(venue_id)
+        venue = _venue(catalog, settings, lat, lon, venue_id)
         target = routes.venue_target(graph, venue["geometry"], lat, lon)
         found = [routes.way_to(graph, lat, lon, *target, hazards=hazards)]
     if fmt == "geojson":
@@ -180,6 +190,23 @@ def _ingest_partitioned(source: str, dem: Optional[Path], out: Path, partitions:
 def serve(source: Optional[str], dem: Optional[Path], host: str, port: int) -> None:
     """``venuefinder serve``: the map on http://HOST:PORT."""
     serve_app(load_settings(source=source, dem=dem), host, port)
+
+
+def _store_reports(settings: Settings) -> Optional[Reports]:
+    """The hazard store's version and report reader, when ``--store`` (or DATABASE_URL)
+    names one."""
+    if not settings.database_url:
+        return None
+    hazards = connect_store(settings.database_url)
+    return hazards.version, partial(open_hazards_in_bbox, hazards)
+
+
+def _venue(catalog: Optional[CatalogRegions], settings: Settings, lat: float, lon: float,
+           venue_id: str) -> dict[str, Any]:
+    """The venue's feature: from the catalog's tile holding it, or the whole region."""
+    if catalog is not None:
+        return catalog.of_venue(venue_id).region.venue(venue_id)
+    return _region_for(settings, lat, lon, settings.max_radius_m).venue(venue_id)
 
 
 def _region_for(settings: Settings, lat: float, lon: float, radius_m: float) -> Region:

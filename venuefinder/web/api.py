@@ -26,7 +26,8 @@ from ..sources import geocode as geocoder
 from .models import (BasemapCollection, BasemapQuery, PlaceQuery, Places, VenueCollection,
                      VenueFeature, VenuePath, VenueQuery)
 from .openapi import operation, served_document
-from .state import current_region, current_settings, current_venues
+from .state import (current_settings, current_summary, region_box, search_places, venues_near,
+                    venues_of)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -59,19 +60,19 @@ def could_reach(bounds: tuple[float, float, float, float], lat: float, lon: floa
                           "parameters.")
 def venues(query: VenueQuery) -> Response:
     """Venues within ``radius`` of (lat, lon), best first."""
-    region = current_region()
-    lat, lon = (query.point.lat, query.point.lon) if query.point else region.center
+    summary = current_summary()
+    lat, lon = (query.point.lat, query.point.lon) if query.point else summary.center
     echo = {"lat": lat, "lon": lon, "radius_m": query.radius, "limit": query.limit,
             "min_score": query.min_score, "kinds": query.kind,
             "min_confidence": query.min_confidence}
-    if not could_reach(region.bounds, lat, lon, query.radius):
+    if not could_reach(summary.bounds, lat, lon, query.radius):
         body = json.dumps({"type": "FeatureCollection", "features": [], "query": echo})
     else:
         # Serialised by the region itself: features are cached as JSON text, so a request
         # costs the spatial query and string joins, not per-venue dict building.
-        body = current_venues().near_json(lat, lon, query.radius, query.limit,
-                                          query.min_score, query.kind, query.min_confidence,
-                                          query=echo)
+        body = venues_near(lat, lon, query.radius).near_json(
+            lat, lon, query.radius, query.limit, query.min_score, query.kind,
+            query.min_confidence, query=echo)
     return Response(body, mimetype="application/json")
 
 
@@ -80,7 +81,7 @@ def venues(query: VenueQuery) -> Response:
            errors=(400, 404), ok_description="GeoJSON Feature; `distance_m` is null.")
 def venue(path: VenuePath) -> Response:
     """One venue by OSM id; 404 when the region has none with that id."""
-    return jsonify(current_venues().venue(path.venue_id))
+    return jsonify(venues_of(path.venue_id).venue(path.venue_id))
 
 
 @bp.get("/places")
@@ -92,7 +93,7 @@ def venue(path: VenuePath) -> Response:
 def places(query: PlaceQuery) -> Response:
     """Places whose name matches ``q``: the region's own names first, Nominatim only when
     the region has none and a Nominatim URL is configured."""
-    found = current_region().search_places(query.q, query.limit)
+    found = search_places(query.q, query.limit)
     source = "region"
     settings = current_settings()
     if not found and settings.nominatim_url:
@@ -111,7 +112,7 @@ def basemap(query: BasemapQuery) -> Response:
     """Roads, paths, water, buildings and green areas inside ``bbox``: one feature per layer
     (``layer`` property) whose geometry is a GeometryCollection; ``truncated`` is true when
     the box held more than one response draws."""
-    return jsonify(current_region().basemap_features(*query.bbox))
+    return jsonify(region_box(query.bbox).basemap_features(*query.bbox))
 
 
 @bp.get("/openapi.json")

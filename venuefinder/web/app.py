@@ -28,9 +28,11 @@ from werkzeug.serving import WSGIRequestHandler
 from .. import prepare
 from ..config import Settings, load_settings
 from ..region import Region
+from ..serving import catalog_regions, is_catalog_source
 from . import api, assets, mapview
 from .errors import register_error_handlers, status_error
-from .extensions import init_limiter, init_secret, init_store, rate_limit_enabled
+from .extensions import (STORE_KEY, init_limiter, init_secret, init_store,
+                         rate_limit_enabled, store_reports)
 from .guards import init_write_limit
 from .hazards import register_hazards
 from .models import LIMITS_KEY, ApiLimits
@@ -38,7 +40,7 @@ from .pages import init_pages
 from .routes_api import init_routes
 from .session_pages import register_session_pages
 from .sessions_api import register_sessions_api
-from .state import EXTENSION_KEY, SETTINGS_KEY
+from .state import CATALOG_KEY, EXTENSION_KEY, SETTINGS_KEY, SUMMARY_KEY, RegionSummary
 
 log = logging.getLogger("venuefinder.web")
 
@@ -76,7 +78,10 @@ def create_app(settings: Optional[Settings] = None,
         e.g. ``VENUEFINDER_SOURCE`` for another region or an ingested file).
     region
         An already prepared region; ``None`` loads it once here with
-        :func:`~venuefinder.prepare.prepare_region` (disk-cached).
+        :func:`~venuefinder.prepare.prepare_region` (disk-cached), or, for a catalog
+        source (a partitioned dataset folder, a PostGIS database), opens the catalog, whose
+        tiles are then read as queries need them
+        (:class:`~venuefinder.catalog.CatalogRegions`, at most ``tile_cache`` held).
     instance_path
         Flask's instance folder (the default SQLite store and the app's secret); None:
         Flask's default. gunicorn takes it in the app string:
@@ -88,7 +93,8 @@ def create_app(settings: Optional[Settings] = None,
         With blueprints ``map`` (``/``), ``api``, ``hazards``, ``routes`` and
         ``sessions_api`` (``/api``), ``hazards_admin`` (``/admin``), ``session_pages``
         (``/sessions``, ``/s``, ``/c``, ``/clubs``) and ``session_feeds`` (``.ics``); the
-        region is ``app.extensions["venuefinder"]``, the settings
+        region is ``app.extensions["venuefinder"]`` (a catalog's regions
+        ``app.extensions["venuefinder.catalog"]``), the settings
         ``app.config["VENUEFINDER_SETTINGS"]``.
 
     Raises
@@ -102,7 +108,8 @@ def create_app(settings: Optional[Settings] = None,
     # A region loaded here means serving: the walking graph is loaded now too (else on the
     # first route request, see venuefinder.web.routes_api).
     serving = region is None
-    if region is None:
+    catalog = serving and is_catalog_source(settings.source)
+    if region is None and not catalog:
         region = prepare.prepare_region(settings)
 
     app = VenuefinderFlask(__name__, instance_path=instance_path)
@@ -119,8 +126,15 @@ def create_app(settings: Optional[Settings] = None,
     init_secret(app, settings)
     region = init_store(app, settings, region)
     init_write_limit(app, settings)
-    app.extensions[EXTENSION_KEY] = region
-    app.extensions[LIMITS_KEY] = ApiLimits.of(settings, region.kinds)
+    if region is not None:
+        app.extensions[EXTENSION_KEY] = region
+        summary = RegionSummary.of_region(region)
+    else:
+        regions = catalog_regions(settings, store_reports(app.extensions[STORE_KEY]))
+        app.extensions[CATALOG_KEY] = regions
+        summary = RegionSummary.of_catalog(regions)  # type: ignore[arg-type]
+    app.extensions[SUMMARY_KEY] = summary
+    app.extensions[LIMITS_KEY] = ApiLimits.of(settings, summary.kinds)
 
     init_limiter(app, settings)
     register_error_handlers(app)
@@ -140,7 +154,7 @@ def create_app(settings: Optional[Settings] = None,
 
     assets.warn_if_missing()
     log.info("venuefinder web app ready: %s, %d venues, tiles %s, rate limit %s",
-             region.info.get("source", "region"), len(region.venues),
+             summary.info.get("source", "region"), summary.venue_count,
              settings.tiles if settings.tiles_enabled else "off (own basemap)",
              settings.rate_limit if rate_limit_enabled(settings) else "off")
     return app

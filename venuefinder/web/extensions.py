@@ -26,6 +26,7 @@ from limits.errors import ConfigurationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from ..catalog import Reports
 from ..config import limit_off
 from ..errors import InputError
 from ..live import LiveReports, region_with_live
@@ -90,9 +91,11 @@ def store_url(settings: "Settings", instance_path: str) -> str:
     return f"sqlite:///{Path(instance_path) / SQLITE_FILE}"
 
 
-def init_store(app: Flask, settings: "Settings", region: "Region") -> "Region":
-    """Open (and upgrade) the store and give the app a per-worker live view; returns
-    *region* with the live criteria's default columns, to serve.
+def init_store(app: Flask, settings: "Settings",
+               region: Optional["Region"]) -> Optional["Region"]:
+    """Open (and upgrade) the store and give the app a per-worker live view of *region*
+    (None: a catalog's, whose regions each get their own from :func:`store_reports`);
+    returns *region* with the live criteria's default columns, to serve.
 
     Raises
     ------
@@ -110,11 +113,18 @@ def init_store(app: Flask, settings: "Settings", region: "Region") -> "Region":
         store.engine.dispose()
         raise
     _dispose_after_fork(store)
-    region = region_with_live(region, settings)
     app.extensions[STORE_KEY] = store
-    app.extensions[LIVE_KEY] = LiveReports(region, settings, store.version,
-                                           partial(open_hazards_in_bbox, store))
+    if region is None:
+        return None
+    region = region_with_live(region, settings)
+    app.extensions[LIVE_KEY] = LiveReports(region, settings, *store_reports(store))
     return region
+
+
+def store_reports(store: Store) -> Reports:
+    """The store's version and its reader of the open hazard reports in a box: what a
+    live view reads."""
+    return store.version, partial(open_hazards_in_bbox, store)
 
 
 def get_store() -> Store:

@@ -24,11 +24,10 @@ from flask import Blueprint, Response, current_app, request, url_for
 from ..criteria import REGISTRY
 from .assets import FOLIUM_CSS, FOLIUM_JS, INSTALL_COMMAND, missing_vendor_files
 from .pages import render_page
-from .state import current_region, current_settings
+from .state import RegionSummary, current_settings, current_summary
 
 if TYPE_CHECKING:
     from ..config import Settings
-    from ..region import Region
 
 bp = Blueprint("map", __name__)
 
@@ -101,7 +100,7 @@ class MapParts:
     script: str
 
 
-def build_map(region: "Region", settings: "Settings", static_url: str) -> MapParts:
+def build_map(region: RegionSummary, settings: "Settings", static_url: str) -> MapParts:
     """Render the Leaflet map with folium, linking Leaflet from the app's static files.
 
     Parameters
@@ -135,7 +134,7 @@ def radius_choices(settings: "Settings") -> list[float]:
     return sorted(choices)
 
 
-def region_name(region: "Region") -> str:
+def region_name(region: RegionSummary) -> str:
     """What to call the loaded region: its extract's name without the file suffixes
     (``north-bayreuth.osm.gz`` → ``North Bayreuth``)."""
     source = str(region.info.get("source") or "").rsplit("/", 1)[-1]
@@ -145,7 +144,7 @@ def region_name(region: "Region") -> str:
     return name.title() if name.islower() else name
 
 
-def example_coordinates(region: "Region") -> str:
+def example_coordinates(region: RegionSummary) -> str:
     """The region's centre as few decimals as keep it inside the region ("60.17, 24.94")."""
     west, south, east, north = region.bounds
     lat, lon = region.center
@@ -156,7 +155,7 @@ def example_coordinates(region: "Region") -> str:
     return f"{lat_r:.{decimals}f}, {lon_r:.{decimals}f}"
 
 
-def example_place(region: "Region") -> Optional[str]:
+def example_place(region: RegionSummary) -> Optional[str]:
     """A place name of the region a newcomer would search for: of the most telling kind
     present (:data:`EXAMPLE_PLACE_KINDS`), the one nearest the centre; None without one."""
     places = region.places
@@ -173,13 +172,14 @@ def example_place(region: "Region") -> Optional[str]:
     return None
 
 
-def search_placeholder(region: "Region") -> str:
+def search_placeholder(region: RegionSummary) -> str:
     """The search box's example: a place of the loaded region, else its coordinates (the
     help line below the box gives those in any case)."""
     return "e.g. " + (example_place(region) or example_coordinates(region))
 
 
-def page_config(region: "Region", settings: "Settings", map_name: Optional[str]) -> dict[str, Any]:
+def page_config(region: RegionSummary, settings: "Settings",
+                map_name: Optional[str]) -> dict[str, Any]:
     """Everything the page script needs, embedded as JSON (no venues)."""
     lat, lon = region.center
     return {
@@ -197,7 +197,7 @@ def page_config(region: "Region", settings: "Settings", map_name: Optional[str])
         "viewMinZoom": VIEW_MIN_ZOOM,
         "markerMaxZoom": MARKER_MAX_ZOOM,
         "basemapMinZoom": BASEMAP_MIN_ZOOM,
-        "hasBasemap": region.basemap is not None and len(region.basemap) > 0,
+        "hasBasemap": region.has_basemap,
         "criteria": [{"key": c.name, "label": c.name.title(), "live": c.live}
                      for c in REGISTRY],
         "api": {"venues": url_for("api.venues"), "places": url_for("api.places"),
@@ -205,7 +205,7 @@ def page_config(region: "Region", settings: "Settings", map_name: Optional[str])
     }
 
 
-def _cached_parts(region: "Region", settings: "Settings") -> Optional[MapParts]:
+def _cached_parts(region: RegionSummary, settings: "Settings") -> Optional[MapParts]:
     """folium's output for this app and mount point, rendered once (it never changes)."""
     if missing_vendor_files():
         return None
@@ -219,7 +219,7 @@ def _cached_parts(region: "Region", settings: "Settings") -> Optional[MapParts]:
 @bp.get("/")
 def index() -> Response:
     """The map page."""
-    region = current_region()
+    region = current_summary()
     settings = current_settings()
     parts = _cached_parts(region, settings)
     return render_page(
@@ -232,6 +232,6 @@ def index() -> Response:
         region_label=region_name(region),
         search_placeholder=search_placeholder(region),
         search_coordinates=example_coordinates(region),
-        venue_count=len(region.venues),
+        venue_count=region.venue_count,
         install_command=INSTALL_COMMAND,
     )

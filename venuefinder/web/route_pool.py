@@ -6,8 +6,10 @@ every other client's request waits behind it. Here each search runs in one of
 ``settings.route_workers`` pool processes, made lazily in the serving process (after
 gunicorn forks) with the ``spawn`` start method, so no gevent hub or lock is copied into
 them; each pool process loads the walking graph once, in its initializer, from the cache
-beside the region (never pickled per request), runs at a lower priority than the serving
-workers, and ends when its serving process is gone (even one killed).
+beside the region (never pickled per request), or for a catalog source opens the catalog
+and reads the graph of the tile owning each search's start (keeping ``tile_cache`` of
+them), runs at a lower priority than the serving workers, and ends when its serving
+process is gone (even one killed).
 
 Limits (settings): at most ``route_queue`` searches waiting or running per serving
 process (beyond: :class:`RoutesBusy`, a 503 with ``Retry-After``), at most
@@ -34,8 +36,10 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, Optional, Union
 
 from .. import routes
+from ..catalog import CatalogRegions
 from ..config import Settings
 from ..errors import VenuefinderError
+from ..serving import catalog_regions
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,6 +56,7 @@ POOL_NICENESS = 10
 PARENT_CHECK_S = 1.0
 
 _graph: Optional["WalkGraph"] = None  # the pool process's walking graph
+_catalog: Optional[CatalogRegions] = None  # or its catalog's, by tile
 
 
 class RoutesBusy(VenuefinderError):
@@ -67,10 +72,12 @@ def _start_pool_process(settings: Settings, parent: int) -> None:
     """Pool initializer: leave with the serving process *parent* (killed, it cannot stop
     its pool), yield the CPU to the serving workers (a search may wait, a page should
     not), then load the graph."""
-    global _graph
+    global _graph, _catalog
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     os.nice(POOL_NICENESS)
-    _graph = routes.load_or_build_graph(settings, settings.source_path(), settings.dem)
+    _catalog = catalog_regions(settings)
+    if _catalog is None:
+        _graph = routes.load_or_build_graph(settings, settings.source_path(), settings.dem)
 
 
 def _exit_with(parent: int) -> None:
@@ -88,10 +95,11 @@ def _search(graph: "WalkGraph", lat: float, lon: float, length: float, lit: bool
                              hazards=hazards, after_sunset=after_sunset)
 
 
-def _find_loops(*args: Any) -> list["Route"]:
-    """In a pool process: :func:`_search` on its graph."""
-    assert _graph is not None, "the pool's initializer loads the graph"
-    return _search(_graph, *args)
+def _find_loops(lat: float, lon: float, *args: Any) -> list["Route"]:
+    """In a pool process: :func:`_search` on its graph (its catalog's tile's there)."""
+    graph = _catalog.graph_near(lat, lon) if _catalog is not None else _graph
+    assert graph is not None, "the pool's initializer loads the graph"
+    return _search(graph, lat, lon, *args)
 
 
 def hazards_fingerprint(hazards: Optional["pd.DataFrame"]) -> str:

@@ -44,7 +44,7 @@ from .extensions import STORE_KEY, client_id
 from .openapi import operation
 from .route_models import LoopQuery, NoLoopError, RouteCollection, WayToQuery
 from .route_pool import RETRY_AFTER_S, RoutePool, RoutesBusy, TooManyRoutes
-from .state import GRAPH_KEY, current_graph, current_region
+from .state import CATALOG_KEY, GRAPH_KEY, graph_near, region_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -106,7 +106,8 @@ def init_routes(app: Flask, settings: Settings, load_now: bool) -> None:
     source has one; a failure is logged, and each route request tries again and answers
     its error) and mount the blueprint."""
     loader = GraphLoader(settings)
-    if load_now and loader.unavailable is None:
+    # A catalog's graphs are its tiles', read with the tiles a route needs.
+    if load_now and CATALOG_KEY not in app.extensions and loader.unavailable is None:
         try:
             loader.get()
         except VenuefinderError as exc:  # the venues still serve; routes answer the error
@@ -130,7 +131,7 @@ def _hazards(graph: WalkGraph) -> Optional["pd.DataFrame"]:
 
 
 def _loops(query: LoopQuery) -> list[Route]:
-    graph = current_graph()  # loaded here too: its errors (503) and hazards' bounds
+    graph = graph_near(query.lat, query.lon)  # here too: its errors (503), hazards' bounds
     pool: RoutePool = current_app.extensions[ROUTE_POOL_KEY]
     try:
         return pool.loops(client_id(), graph, query.lat, query.lon, query.length,
@@ -144,11 +145,11 @@ def _loops(query: LoopQuery) -> list[Route]:
 def no_loop(exc: routes.NoLoopError) -> tuple[Response, int]:
     """404 naming the nearest venues with laps, each by its label in the region (the walking
     graph's plain one for a ring the region does not hold as a venue)."""
-    region = current_region()
     labels: dict[str, str] = {}
     for suggestion in exc.suggestions:
         try:
-            labels[suggestion["id"]] = region.venue(suggestion["id"])["properties"]["label"]
+            labels[suggestion["id"]] = region_of(suggestion["id"]).venue(
+                suggestion["id"])["properties"]["label"]
         except (InputError, NotFoundError):
             continue
     named = exc.relabelled(labels)
@@ -215,8 +216,8 @@ def loop_gpx(query: LoopQuery) -> Response:
                           "point to the venue; `query` echoes the checked parameters.")
 def way_there(query: WayToQuery) -> Response:
     """The way there from (lat, lon) to ``venue``."""
-    graph = current_graph()
-    venue = current_region().venue(query.venue)  # NotFoundError: 404
+    graph = graph_near(query.lat, query.lon)
+    venue = region_of(query.venue).venue(query.venue)  # NotFoundError: 404
     target = routes.venue_target(graph, venue["geometry"], query.lat, query.lon)
     try:
         route = routes.way_to(graph, query.lat, query.lon, *target, hazards=_hazards(graph))

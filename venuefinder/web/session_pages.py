@@ -69,7 +69,7 @@ from .pages import absolute_url, render_page
 from .params import validated
 from .session_models import (ClubBody, ClubPath, SessionBody, SessionChanges, SessionPath,
                              SignupBody, SignupPath)
-from .state import current_region, current_settings, current_venues
+from .state import current_settings, current_summary, region_of, venues_of
 
 if TYPE_CHECKING:
     from ..store.sessions import SessionDetail, SessionInfo
@@ -137,7 +137,7 @@ def register_session_pages(app: Flask) -> None:
 def new_session(query: NewSessionQuery) -> Response:
     if query.venue is None:
         return _page("session_new.html", venue=None, form={})
-    feature = current_venues().venue(query.venue)
+    feature = venues_of(query.venue).venue(query.venue)
     return _new_form(feature, dict(DEFAULTS))
 
 
@@ -151,7 +151,7 @@ def create_session() -> Response:
     venue_id = form.get("venue", "").strip()
     if not venue_id:
         raise InputError("choose a venue: its id such as way/123, or from the map")
-    feature = current_venues().venue(venue_id)
+    feature = venues_of(venue_id).venue(venue_id)
     try:
         new = session_service.create_session(_session_body(form, venue_id), feature,
                                              form.get("club_token", "").strip() or None)
@@ -177,7 +177,7 @@ def _new_form(feature: Mapping[str, Any], form: Mapping[str, Any],
     form.setdefault("time", f"{start:%H:%M}")
     suggestion = None
     if "meeting_lat" not in form:  # first view: the suggested point, with its reason
-        suggestion = current_region().meeting_point(properties["id"])
+        suggestion = region_of(properties["id"]).meeting_point(properties["id"])
         point, note = session_service.suggested_meeting(properties["id"])
         form.update(meeting_lat=f"{point['lat']:.6f}", meeting_lon=f"{point['lon']:.6f}",
                     meeting_note=note)
@@ -608,7 +608,7 @@ def _status(error: Optional[Exception]) -> int:
 def _venue_feature(venue_id: str) -> Optional[dict[str, Any]]:
     """The venue as it is now; None when the region no longer has it."""
     try:
-        return current_venues().venue(venue_id)
+        return venues_of(venue_id).venue(venue_id)
     except NotFoundError:
         return None
 
@@ -689,14 +689,12 @@ def _map_config(feature: Optional[Mapping[str, Any]], meeting: Optional[tuple[fl
     or unreachable, as on the map page; *pick*: a click moves the meeting point (the form's
     boxes)."""
     settings = current_settings()
-    basemap = current_region().basemap
     return {"venue": None if feature is None else feature["geometry"],
             "point": None if centre is None else list(centre),
             "meeting": None if meeting is None else list(meeting), "pick": pick,
             "tiles": settings.tiles if settings.tiles_enabled else None,
             "attribution": settings.tiles_attribution,
-            "basemap": url_for("api.basemap") if basemap is not None and len(basemap)
-            else None,
+            "basemap": url_for("api.basemap") if current_summary().has_basemap else None,
             "basemapMinZoom": BASEMAP_MIN_ZOOM}
 
 

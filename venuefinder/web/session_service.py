@@ -19,7 +19,7 @@ from ..store import sessions as service
 from ..store.models import MEETING_NOTE_MAX
 from .extensions import client_id, get_store
 from .session_models import SessionBody, SignupBody
-from .state import current_region, current_settings
+from .state import current_settings, region_of
 
 if TYPE_CHECKING:
     from ..store.sessions import NewSession, NewSignup
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 def suggested_meeting(venue_id: str) -> tuple[dict[str, float], str]:
     """The region's suggested meeting point at the venue and its reason, clipped to what a
     meeting note holds."""
-    point = current_region().meeting_point(venue_id)
+    point = region_of(venue_id).meeting_point(venue_id)
     reason = point.reason
     if len(reason) > MEETING_NOTE_MAX:
         reason = reason[:MEETING_NOTE_MAX - 1] + "…"

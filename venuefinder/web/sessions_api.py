@@ -51,7 +51,7 @@ from .pages import absolute_url
 from .session_models import (CancelledSignup, Club, ClubBody, ClubPath, NewSession, Session,
                              SessionBody, SessionChanges, SessionPath, SignupBody, SignupPath,
                              SignupReceipt)
-from .state import current_venues
+from .state import venues_of
 
 if TYPE_CHECKING:
     from ..store.sessions import SessionDetail
@@ -87,7 +87,7 @@ def club_page(slug: str) -> str:
 def _venue(venue_id: str) -> dict[str, Any]:
     """The venue's feature as it is now (open hazard reports included); NotFoundError when
     the region has none with that id."""
-    return current_venues().venue(venue_id)
+    return venues_of(venue_id).venue(venue_id)
 
 
 def _venue_now(venue_id: str) -> Optional[dict[str, Any]]:
