@@ -25,7 +25,7 @@ from ..dataset import DatasetCatalog
 from ..errors import SourceError
 from ..routes import WalkGraph
 from . import frames
-from .db import (LOAD_LOCK, Target, database_errors, engine_for, parse_url, upgrade)
+from .db import LOAD_LOCK, database_errors, engine_for, parse_url, upgrade
 from .models import PREFIX, SRID, TYPED, metadata, regions, tiles
 
 #: The world, for an owned box's infinite sides.
