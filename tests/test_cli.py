@@ -409,3 +409,42 @@ def test_a_bad_dataset_or_database_source_is_one_line(runner: CliRunner, tmp_pat
         result = runner.invoke(main, [*command, "--source", source])
         assert result.exit_code == code, result.output
         assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+from .test_serving import loaded_database  # noqa: E402,F401 - a database holding it
+
+
+def test_load_and_serve_from_postgis(runner: CliRunner, loaded_database: str,  # noqa: F811
+                                     helsinki_dataset: Path):  # noqa: F811
+    args = ["venues", "--near", "60.171634,24.94429535", "--radius", "600", "--format",
+            "geojson"]
+    from_db = runner.invoke(main, [*args, "--source", loaded_database])
+    from_folder = runner.invoke(main, [*args, "--source", str(helsinki_dataset)])
+    _ok(from_db), _ok(from_folder)
+    assert _venue_answers(from_db) == _venue_answers(from_folder) != []
+    # Loading again replaces the region, in one line.
+    again = runner.invoke(main, ["load", str(helsinki_dataset), "--db", loaded_database])
+    _ok(again)
+    assert "loaded" in again.stderr and "helsinki-dataset" in again.stderr
+    loop = runner.invoke(main, ["route", "--source", loaded_database, "--near", "60.17,24.94",
+                                "--length", "1000", "--alternatives", "1", "--format", "gpx"])
+    _ok(loop)
+    assert "<trk>" in loop.stdout
+
+
+@pytest.mark.parametrize("db, code, says", [
+    ("mysql://user@host/db", 2, "postgresql://"),
+    ("postgresql://nobody:secret@127.0.0.1:9/none", 1, "connection"),
+])
+def test_load_refuses_a_bad_or_unreachable_database(runner: CliRunner, helsinki_dataset,  # noqa: F811
+                                                    db, code, says):
+    result = runner.invoke(main, ["load", str(helsinki_dataset), "--db", db])
+    assert result.exit_code == code, result.output
+    assert says in result.stderr and "secret" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_load_refuses_a_folder_that_is_no_dataset(runner: CliRunner, tmp_path: Path):
+    result = runner.invoke(main, ["load", str(tmp_path), "--db",
+                                  "postgresql://nobody@127.0.0.1:9/none"])
+    assert result.exit_code == 1 and "not a partitioned dataset" in result.stderr

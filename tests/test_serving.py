@@ -5,6 +5,7 @@ tiles a query needs only, never holding more than the tile cache."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -165,3 +166,37 @@ def test_the_tile_cache_setting_is_checked(monkeypatch):
         load_settings()
     monkeypatch.setenv("VENUEFINDER_TILE_CACHE", "5")
     assert load_settings().tile_cache == 5
+
+
+# --- a PostGIS database as the catalog -----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def loaded_database(helsinki_dataset):  # noqa: F811
+    """A new database holding the dataset (``load``), dropped after the module; its URL.
+    PostgreSQL from VENUEFINDER_TEST_DATABASE_URL (``make test`` sets it)."""
+    from tests.spatialdb.conftest import PG_ENV, fresh_database
+    from venuefinder.spatialdb import load_dataset
+
+    server = os.environ.get(PG_ENV)
+    if not server:
+        pytest.skip(f"PostGIS tests skipped: {PG_ENV} is not set (`make test` sets it)")
+    with fresh_database(server) as url:
+        load_dataset(helsinki_dataset, url)
+        yield url
+
+
+def test_open_catalog_dispatches_a_database_alike(loaded_database, helsinki_dataset):  # noqa: F811
+    from venuefinder.spatialdb import PostgisCatalog
+
+    catalog = open_catalog(loaded_database)
+    assert isinstance(catalog, PostgisCatalog)
+    settings = load_settings()
+    from_db = CatalogRegions(catalog, settings, capacity=4)
+    from_folder = CatalogRegions(DatasetCatalog(helsinki_dataset), settings, capacity=4)
+    for lat, lon in POINTS:
+        assert _answer(from_db.near(lat, lon, 400.0).view(), lat, lon, 400.0) == \
+            _answer(from_folder.near(lat, lon, 400.0).view(), lat, lon, 400.0) != []
+    assert from_db.search_places("katu", 50) == from_folder.search_places("katu", 50)
+    assert from_db.graph_near(60.17, 24.94).edges.shape == \
+        from_folder.graph_near(60.17, 24.94).edges.shape
+    assert from_db.loaded <= 4

@@ -15,6 +15,7 @@ from typing import Optional
 from .catalog import Catalog, CatalogRegions, Reports
 from .config import Settings, is_database_source
 from .dataset import DatasetCatalog, is_dataset_path
+from .spatialdb import PostgisCatalog
 
 
 def is_catalog_source(source: Optional[str]) -> bool:
@@ -38,9 +39,6 @@ def open_catalog(source: str) -> Catalog:
         cannot be reached or holds no region.
     """
     if is_database_source(source):
-        # Imported here only until the PostGIS package is part of every checkout.
-        from .spatialdb import PostgisCatalog
-
         return PostgisCatalog(source)
     return DatasetCatalog(Path(source))
 

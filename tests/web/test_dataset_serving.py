@@ -161,3 +161,21 @@ def test_a_damaged_tile_answers_503(make, helsinki_dataset, tmp_path):
     answer = app.test_client().get("/api/venues?lat=60.17&lon=24.94&radius=3000")
     assert answer.status_code == 503
     assert "venues.parquet" in answer.json["message"]
+
+
+from ..test_serving import loaded_database  # noqa: E402,F401 - a database holding it
+
+
+def test_a_postgis_source_answers_as_the_dataset(make, dataset_app,
+                                                 loaded_database):  # noqa: F811
+    from_db = make(loaded_database).test_client()
+    from_folder = dataset_app.test_client()
+    for lat, lon in POINTS:
+        assert _venues(from_db, lat, lon, 500) == _venues(from_folder, lat, lon, 500) != []
+    vid = _venues(from_folder, *POINTS[1], 500)[0][0]
+    assert from_db.get(f"/api/venues/{vid}").json == from_folder.get(f"/api/venues/{vid}").json
+    box = "24.940,60.168,24.944,60.171"
+    assert from_db.get(f"/api/basemap?bbox={box}").json["features"]
+    assert from_db.get("/api/places?q=katu").json["places"]
+    loop = from_db.get("/api/routes/loop?lat=60.17&lon=24.94&length=1000&alternatives=1")
+    assert loop.status_code == 200

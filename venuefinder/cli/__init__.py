@@ -210,6 +210,19 @@ def ingest(source: str, dem: Optional[Path], out: Path, partitions: Optional[str
 
 
 @main.command()
+@click.argument("folder", type=click.Path(path_type=Path), metavar="DIR")
+@click.option("--db", required=True, metavar="URL",
+              help="PostGIS database: postgresql://user:password@host/db (or "
+              "postgresql+psycopg://…); ?region=NAME names the region (default: the "
+              "folder's name).")
+def load(folder: Path, db: str) -> None:
+    """Load a partitioned dataset (`ingest SRC --out DIR`) into PostGIS, replacing the
+    region of the same name at once; serve it with `--source URL`."""
+
+    _run(lambda: _commands().load(folder, db))
+
+
+@main.command()
 @click.option("--source", help="As for `venues`; default: embedded Helsinki.")
 @click.option("--dem", type=click.Path(path_type=Path), metavar="PATH|auto",
               help="Elevation GeoTIFF (any CRS), or 'auto' for terrain tiles.")

@@ -32,6 +32,7 @@ from ..prepare import build_region, prepare_region, score_features
 from ..region import Region
 from ..scoring.combine import displayed
 from ..serving import catalog_regions
+from ..spatialdb import load_dataset
 from ..sources.elevation import check_dem_path, is_auto_dem
 from ..sources.osm_file import check_extract_path, read_extract
 from ..sources.overpass import fetch_region
@@ -185,6 +186,24 @@ def _ingest_partitioned(source: str, dem: Optional[Path], out: Path, partitions:
                                       scheduler, dem, progress=progress)
     click.echo(f"wrote {manifest['venues']} scored venues in {len(manifest['tiles'])} tiles "
                f"to {out}", err=True)
+
+
+def load(folder: Path, db: str) -> None:
+    """``venuefinder load``: a partitioned dataset into PostGIS, replacing its region."""
+    with tqdm(desc=f"loading {folder.name}", unit=" tiles", disable=None,
+              file=sys.stderr) as bar:
+        def progress(tiles: Any, total: int) -> Any:
+            bar.total = total
+            bar.refresh()
+            for tile in tiles:
+                yield tile
+                bar.update(1)
+
+        loaded = load_dataset(folder, db, progress=progress)
+    click.echo(f"loaded {loaded['venues']} venues, {loaded['places']} places, "
+               f"{loaded['basemap']} basemap features and {loaded['edges']} walking-graph "
+               f"edges in {loaded['tiles']} tiles as region {loaded['region']!r} into "
+               f"{loaded['database']} ({loaded['seconds']:.1f} s)", err=True)
 
 
 def serve(source: Optional[str], dem: Optional[Path], host: str, port: int) -> None:
