@@ -131,3 +131,28 @@ def test_the_production_command_stops_in_one_line_on_a_store_of_its_own_folder(
     assert "Traceback" not in production.stderr
     said = [line for line in production.stderr.splitlines() if "cannot open the store" in line]
     assert len(said) == 1, production.stderr
+
+
+@pytest.mark.parametrize("source", ["postgresql://u:pw@db.example/venuefinder?region=fi",
+                                    "postgresql+psycopg://u@127.0.0.1:5432/v", "finland",
+                                    "/data/finland", "x.osm.pbf", "overpass"])
+def test_a_source_may_be_a_dataset_folder_or_a_postgis_url(source):
+    assert load_settings(source=source).source == source
+
+
+@pytest.mark.parametrize("source, says", [
+    ("mysql://u:hunter2@db/v", "must be a PostGIS database"),
+    ("https://example.org/finland", "must be a PostGIS database"),
+    ("postgresql://u:hunter2@db:port/v", "not a database URL"),
+])
+def test_another_url_source_is_one_line_without_its_password(source, says):
+    with pytest.raises(InputError, match=says) as exc:
+        load_settings(source=source)
+    assert "VENUEFINDER_SOURCE" in str(exc.value) and "hunter2" not in str(exc.value)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "many"])
+def test_the_tile_cache_is_a_positive_count(monkeypatch, value):
+    monkeypatch.setenv("VENUEFINDER_TILE_CACHE", value)
+    with pytest.raises(InputError, match="VENUEFINDER_TILE_CACHE"):
+        load_settings()

@@ -160,13 +160,6 @@ def test_open_catalog_dispatches_a_folder(helsinki_dataset, tmp_path):
     assert catalog_regions(load_settings()) is None
 
 
-def test_the_tile_cache_setting_is_checked(monkeypatch):
-    monkeypatch.setenv("VENUEFINDER_TILE_CACHE", "0")
-    with pytest.raises(InputError, match="VENUEFINDER_TILE_CACHE"):
-        load_settings()
-    monkeypatch.setenv("VENUEFINDER_TILE_CACHE", "5")
-    assert load_settings().tile_cache == 5
-
 
 # --- a PostGIS database as the catalog -----------------------------------------------------
 
