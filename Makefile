@@ -20,6 +20,11 @@ PG_DB ?= venuefinder_test
 PG_PORT ?= 5432
 VENUEFINDER_TEST_DATABASE_URL ?= postgresql+psycopg://$(PG_USER):$(PG_PASSWORD)@127.0.0.1:$(PG_PORT)/$(PG_DB)
 
+# pytest-xdist: one worker per core (each worker has its own PostgreSQL database, see
+# tests/conftest.py); `make test TEST_WORKERS=0` runs the suite in one process.
+TEST_WORKERS ?= auto
+TEST_DIST ?= load
+
 ASSETS := venuefinder/web/static/vendor/versions.json
 
 .PHONY: install assets system-deps postgres run test bench clean
@@ -90,7 +95,8 @@ run: install assets
 ## test: install everything the tests need and run them all
 test: install assets system-deps postgres
 	$(VENV)/bin/lint-imports --no-cache
-	VENUEFINDER_TEST_DATABASE_URL='$(VENUEFINDER_TEST_DATABASE_URL)' $(PY) -m pytest -q
+	VENUEFINDER_TEST_DATABASE_URL='$(VENUEFINDER_TEST_DATABASE_URL)' $(PY) -m pytest -q \
+		-n $(TEST_WORKERS) --dist $(TEST_DIST)
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts .cache web/node_modules venuefinder/web/static/vendor

@@ -1,4 +1,8 @@
-"""Shared fixtures. Under CI=true a skipped test fails: CI must run everything."""
+"""Shared fixtures. Under CI=true a skipped test fails: CI must run everything.
+
+``make test`` runs the suite on both cores (pytest-xdist, a file per worker at a time); each
+worker then gets its own PostgreSQL database, so no worker empties another's tables.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,41 @@ import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from venuefinder.config import Settings, embedded_extract
 
 TEST_DATA = Path(__file__).parent / "data"
+PG_ENV = "VENUEFINDER_TEST_DATABASE_URL"
+
+
+def pytest_configure(config: pytest.Config) -> None:  # noqa: D103 - pytest hook
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get(PG_ENV)
+    if worker and url:
+        os.environ[PG_ENV] = _worker_database(url, worker)
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """The URL of this xdist worker's own database beside the one of *url*, created when
+    missing (the role may create databases: `make postgres`). Unreachable: *url* as given,
+    and the PostgreSQL tests say why they cannot run."""
+    base = make_url(url)
+    own = base.set(database=f"{base.database}_{worker}")
+    engine = create_engine(base, isolation_level="AUTOCOMMIT",
+                           connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as connection:
+            exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                       {"name": own.database})
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    except SQLAlchemyError:
+        return url
+    finally:
+        engine.dispose()
+    return own.render_as_string(hide_password=False)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -18,7 +18,8 @@ from sqlalchemy.exc import OperationalError
 
 from venuefinder.store.db import Store, make_engine, open_store, upgrade
 
-PG_ENV = "VENUEFINDER_TEST_DATABASE_URL"
+from ..conftest import PG_ENV
+
 BACKENDS = ("sqlite", "postgresql")
 #: A fixed clock for the tests.
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
