@@ -59,6 +59,8 @@ BASEMAP_QUERIES = 20
 PLACE_QUERIES = ("kamppi", "tori", "katu", "puisto", "ranta")
 #: Each basemap box's side (degrees).
 BASEMAP_BOX = 0.02
+#: A dataset server is also measured keeping at most this many tiles (VENUEFINDER_TILE_CACHE).
+SMALL_TILE_CACHE = 2
 
 
 # -- the extract ------------------------------------------------------------------------
@@ -339,11 +341,12 @@ def tree_rss(proc: psutil.Process) -> int:
 
 
 def bench_server(label: str, source: Path | None, bounds: tuple[float, float, float, float],
-                 seed: int = 17) -> Served | None:
+                 extra_env: dict[str, str] | None = None, seed: int = 17) -> Served | None:
     """Serve *source* (None: the embedded Helsinki); fire the queries; RSS before/after."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "VENUEFINDER_RATE_LIMIT": "none", "VENUEFINDER_TILES": "none"}
+    env = {**os.environ, "VENUEFINDER_RATE_LIMIT": "none", "VENUEFINDER_TILES": "none",
+           **(extra_env or {})}
     cmd = [VENUEFINDER, "serve", "--host", "127.0.0.1", "--port", str(port)]
     if source is not None:
         cmd += ["--source", str(source)]
@@ -390,12 +393,6 @@ def bench_server(label: str, source: Path | None, bounds: tuple[float, float, fl
           f"queries ({failed} failed, {seconds:.1f} s) {end_rss / MIB:,.0f} MiB, peak "
           f"{served.peak_rss / MIB:,.0f} MiB", flush=True)
     return served
-
-
-def serves_datasets() -> bool:
-    """Whether ``venuefinder serve --source`` takes a dataset folder (issue 17 §3)."""
-    shown = subprocess.run([VENUEFINDER, "serve", "--help"], capture_output=True, text=True)
-    return "DIR" in shown.stdout or "dataset" in shown.stdout
 
 
 # -- the table ------------------------------------------------------------------------------
@@ -493,25 +490,26 @@ def main() -> None:
                          f"{real[0]:.1f} s, peak RSS {real[1]:,.0f} MiB"))
     if args.only in (None, "serve"):
         print("== server memory: a dataset against the embedded Helsinki", flush=True)
-        if not serves_datasets():
-            print("  skipped: `venuefinder serve --source DIR` does not take a dataset yet")
-        elif not (dataset / MANIFEST).is_file():
+        if not (dataset / MANIFEST).is_file():
             print(f"  skipped: no dataset at {dataset} (run the partitioned part first)")
         else:
             bounds = tuple(json.loads((dataset / MANIFEST).read_text())["bounds"])
             small = bench_server("embedded Helsinki", None, (24.935, 60.164, 24.953, 60.179))
-            big = bench_server(f"Helsinki x{args.grid ** 2} dataset", dataset, bounds)
-            for served in (small, big):
+            big = [bench_server(f"Helsinki x{args.grid ** 2} dataset", dataset, bounds),
+                   bench_server(f"Helsinki x{args.grid ** 2} dataset, "
+                                f"VENUEFINDER_TILE_CACHE={SMALL_TILE_CACHE}", dataset, bounds,
+                                {"VENUEFINDER_TILE_CACHE": str(SMALL_TILE_CACHE)})]
+            for served in (small, *big):
                 if served is not None:
                     rows.append((f"server of {served.label}",
                                  f"RSS after start-up {served.start_rss / MIB:,.0f} MiB, after "
-                                 f"{served.queries} queries {served.end_rss / MIB:,.0f} MiB "
-                                 f"(peak {served.peak_rss / MIB:,.0f} MiB; {served.failed} "
-                                 f"failed)"))
-            if small is not None and big is not None:
-                rows.append(("server RSS, dataset / embedded",
-                             f"after start-up **{big.start_rss / small.start_rss:.2f}x**, after "
-                             f"the queries **{big.end_rss / small.end_rss:.2f}x**"))
+                                 f"{served.queries} queries ({served.seconds:.0f} s) "
+                                 f"{served.end_rss / MIB:,.0f} MiB (peak "
+                                 f"{served.peak_rss / MIB:,.0f} MiB; {served.failed} failed)"))
+                    if small is not None and served is not small:
+                        rows.append(("  ratio to the embedded Helsinki's server",
+                                     f"after start-up **{served.start_rss / small.start_rss:.2f}x**"
+                                     f", after the queries **{served.end_rss / small.end_rss:.2f}x**"))
     load = os.getloadavg()
     print(f"== scale: figures (load average {load[0]:.1f} at the end; 2 shared cores)")
     if rows:
