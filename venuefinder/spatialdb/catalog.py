@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from contextlib import contextmanager
 from typing import Any, Iterator, Optional, Sequence
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
+import pyarrow as pa
 from pyproj import CRS
 from sqlalchemy import Connection
 from sqlalchemy import text as sql
@@ -18,7 +16,7 @@ from sqlalchemy import text as sql
 from ..catalog import PLACE_COLUMNS, Box, TileInfo, rank_places
 from ..errors import SourceError
 from ..routes import WalkGraph
-from . import frames
+from . import bulk, frames
 from .db import database_errors, engine_for, parse_url, schema_revision
 from .models import PREFIX, SRID, TYPED
 
@@ -155,8 +153,13 @@ class PostgisCatalog:
                            needle, limit)
 
     def read_graph(self, tile_id: str) -> Optional[WalkGraph]:
-        """The walking graph of the tile (its read box), None when it has none."""
-        where = "WHERE region_id = %(region)s AND tile_id = %(tile)s ORDER BY seq"
+        """The walking graph of the tile (its read box), None when it has none.
+
+        The rows come as columns (:mod:`.bulk`): nodes and edges through ``COPY`` into
+        Arrow, the edges' polylines and height profiles and the spot heights packed into
+        a few ``bytea`` values (the bytes of their doubles and floats) on the server.
+        """
+        where = "WHERE region_id = %(region)s AND tile_id = %(tile)s"
         with self._read() as (connection, region):
             key = {"region": region, "tile": tile_id}
             self._schemas(connection, region, [tile_id], "venues")
@@ -165,25 +168,37 @@ class PostgisCatalog:
                 "WHERE region_id = :region AND tile_id = :tile"), key).one_or_none()
             if meta is None:
                 return None
-            nodes = _fetch(connection, f"SELECT {', '.join(TYPED['nodes'])} FROM "
-                           f"{PREFIX}nodes {where}", key)
-            edges = _fetch(connection, f"SELECT {', '.join(TYPED['edges'])}, heights, "
-                           f"geometry AS wkb FROM {PREFIX}edges {where}", key)
-            spots = _fetch(connection, f"SELECT geometry AS wkb FROM "
-                           f"{PREFIX}spot_heights {where}", key)["wkb"]
-        lines = shapely.from_wkb(np.array(edges["wkb"], dtype=object))
-        profiles = edges["heights"]
+            cursor = connection.connection.dbapi_connection.cursor()
+            nodes, edges = (self._graph_rows(cursor, layer, schema, key)
+                            for layer, schema in (("nodes", meta.nodes_schema),
+                                                  ("edges", meta.edges_schema)))
+            # An edge's polyline, a 2D LINESTRING, is WKB's 9 bytes of header then its
+            # points; its heights are a REAL[]'s values (bulk.real_values).
+            (edge_seq, points, coords, lengths, profiles, spot_seq, spots) = bulk.packed(
+                cursor, f"""SELECT * FROM
+                (SELECT string_agg(int4send(seq), ''::bytea),
+                        string_agg(int4send(ST_NPoints(geometry)), ''::bytea),
+                        string_agg(substring(ST_AsBinary(geometry, 'NDR') FROM 10), ''::bytea),
+                        string_agg(int4send(cardinality(heights)), ''::bytea),
+                        string_agg(substring(array_send(heights) FROM 21), ''::bytea)
+                 FROM {PREFIX}edges {where}) AS e,
+                (SELECT string_agg(int4send(seq), ''::bytea),
+                        string_agg(float8send(ST_X(geometry)) || float8send(ST_Y(geometry))
+                                   || float8send(ST_Z(geometry)), ''::bytea)
+                 FROM {PREFIX}spot_heights {where}) AS s""", key)
+        order = bulk.numbers(edge_seq, ">i4", "edges")
+        counts, coords = bulk.parts_in_order(order, bulk.numbers(points, ">i4", "edges"),
+                                             bulk.numbers(coords, "<f8", "polylines", 2))
+        sizes, heights = bulk.parts_in_order(order, bulk.numbers(lengths, ">i4", "edges"),
+                                             bulk.real_values(profiles))
+        spot_heights = bulk.in_order(bulk.numbers(spot_seq, ">i4", "spot heights"),
+                                     bulk.numbers(spots, ">f8", "spot heights", 3))
         return WalkGraph(
             crs=CRS.from_user_input(meta.crs),
-            nodes=frames.rebuild(meta.nodes_schema, nodes, len(nodes["x"])),
-            edges=frames.rebuild(meta.edges_schema, edges, len(profiles)),
-            coords=shapely.get_coordinates(lines),
-            coord_offsets=_offsets(shapely.get_num_coordinates(lines)),
-            heights=np.fromiter(itertools.chain.from_iterable(profiles), dtype=np.float32,
-                                count=sum(len(p) for p in profiles)),
-            height_offsets=_offsets([len(p) for p in profiles]),
-            spot_heights=shapely.get_coordinates(shapely.from_wkb(
-                np.array(spots, dtype=object)), include_z=True).reshape(-1, 3),
+            nodes=nodes, edges=edges,
+            coords=coords, coord_offsets=bulk.offsets(counts),
+            heights=heights, height_offsets=bulk.offsets(sizes),
+            spot_heights=spot_heights,
             info=json.loads(meta.info))
 
     # -- reading --------------------------------------------------------------------------
@@ -196,6 +211,17 @@ class PostgisCatalog:
                                          postgresql_readonly=True)
             with connection.begin():
                 yield connection, self._region_id(connection) if resolve else 0
+
+    @staticmethod
+    def _graph_rows(cursor: Any, layer: str, schema: bytes, key: dict[str, Any]) -> pd.DataFrame:
+        """A tile's ``nodes`` or ``edges`` frame (:func:`.bulk.copy_columns`)."""
+        types = frames.types(schema, TYPED[layer])
+        table = bulk.rows_in_order(bulk.copy_columns(
+            cursor, f"SELECT seq, {', '.join(types)} FROM {PREFIX}{layer} "
+            "WHERE region_id = %(region)s AND tile_id = %(tile)s",
+            key, {"seq": pa.int32(), **types}))
+        return frames.rebuild(schema, {name: table.column(name) for name in types},
+                              table.num_rows)
 
     def _pick(self, connection: Connection) -> str:
         """The region this catalog serves: the one named, else the only one."""
@@ -265,9 +291,9 @@ def _typed(alias: str, layer: str) -> str:
 
 
 def _fetch(connection: Connection, query: str, params: dict[str, Any]) -> dict[str, list[Any]]:
-    """The rows of *query* (psycopg placeholders) as columns by name. Fetched in binary: the
-    bulk of a read (floats, height arrays) is then parsed in C, not from text, and a
-    geometry comes as its EWKB bytes (shapely reads them)."""
+    """The rows of *query* (psycopg placeholders) as columns by name, for a few thousand
+    rows (a graph's many go through :mod:`.bulk`). Fetched in binary: floats are parsed in
+    C, not from text, and a geometry comes as its EWKB bytes (shapely reads them)."""
     with connection.connection.dbapi_connection.cursor(binary=True) as cursor:
         cursor.execute(query, params)
         names = [column.name for column in cursor.description]
@@ -282,8 +308,3 @@ def _by_tile(columns: dict[str, list[Any]]) -> list[tuple[str, dict[str, list[An
     cuts = [0, *(i for i in range(1, len(ids)) if ids[i] != ids[i - 1]), len(ids)]
     return [(ids[a], {name: values[a:b] for name, values in columns.items()})
             for a, b in zip(cuts, cuts[1:]) if b > a]
-
-
-def _offsets(counts: Any) -> np.ndarray:
-    """Offsets of ragged parts of these lengths (``[0, n0, n0 + n1, …]``)."""
-    return np.concatenate([[0], np.cumsum(np.asarray(counts, dtype=np.int64))]).astype(np.int64)

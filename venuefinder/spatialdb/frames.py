@@ -44,16 +44,16 @@ def schema_of(blob: bytes) -> pa.Schema:
     return pa.ipc.read_schema(pa.py_buffer(blob))
 
 
-def rebuild(blob: bytes, columns: Mapping[str, Sequence[Any]], rows: int,
+def rebuild(blob: bytes, columns: Mapping[str, Any], rows: int,
             geometry: Optional[Sequence[bytes]] = None) -> pd.DataFrame:
-    """The frame *blob* describes, from *columns* (name → values; a column absent from it is
-    all null) and the WKB of its geometry (WGS84); a GeoDataFrame when it had geometry."""
+    """The frame *blob* describes, from *columns* (name → values, a sequence or an Arrow
+    array; a column absent from it is all null) and the WKB of its geometry (WGS84); a
+    GeoDataFrame when it had geometry."""
     schema = schema_of(blob)
     metadata = schema.metadata or {}
     geometry_name = metadata.get(GEOMETRY_KEY, b"").decode() or None
     fields = [f for f in schema if f.name != geometry_name]
-    arrays = [pa.nulls(rows, f.type) if columns.get(f.name) is None
-              else pa.array(columns[f.name], type=f.type, from_pandas=True) for f in fields]
+    arrays = [_arrow(columns.get(f.name), f.type, rows) for f in fields]
     frame = pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=metadata)).to_pandas()
     if geometry_name:
         position = schema.get_field_index(geometry_name)
@@ -64,6 +64,13 @@ def rebuild(blob: bytes, columns: Mapping[str, Sequence[Any]], rows: int,
         frame = gpd.GeoDataFrame(frame, geometry=geometry_name, crs=WGS84)
     frame.attrs = json.loads(metadata.get(ATTRS_KEY, b"{}"))
     return frame
+
+
+def types(blob: bytes, names: Sequence[str]) -> dict[str, pa.DataType]:
+    """The Arrow types of the columns *names* the frame *blob* describes has, in the
+    order of *names*."""
+    fields = {field.name: field.type for field in schema_of(blob)}
+    return {name: fields[name] for name in names if name in fields}
 
 
 def combine(frames: list[pd.DataFrame]) -> gpd.GeoDataFrame:
@@ -118,6 +125,15 @@ def json_columns(documents: Sequence[Mapping[str, Any]], blob: bytes,
             column = [float(v) if isinstance(v, str) else v for v in column]
         out[field.name] = column
     return out
+
+
+def _arrow(values: Any, type_: pa.DataType, rows: int) -> Any:
+    """*values* (None: all null) as an Arrow array of *type_*."""
+    if values is None:
+        return pa.nulls(rows, type_)
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values.cast(type_)
+    return pa.array(values, type=type_, from_pandas=True)
 
 
 def _encode_floats(column: list[Any]) -> list[Any]:
