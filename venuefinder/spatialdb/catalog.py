@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator, Optional, Sequence
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pyproj import CRS
@@ -109,15 +110,18 @@ class PostgisCatalog:
                                     for v, limit in zip(box, (180.0, 90.0, 180.0, 90.0)))
         envelope = f"ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, {SRID})"
         with self._read() as (connection, region):
-            groups = _by_tile(_fetch(connection, (
-                f"SELECT b.tile_id, {_typed('b', 'basemap')}, b.geometry AS wkb "
-                f"FROM {PREFIX}basemap b JOIN {PREFIX}tiles t USING (region_id, tile_id) "
-                f"WHERE b.region_id = %(region)s AND b.geometry && {envelope} "
-                "AND ST_XMin(b.geometry) <= %(e)s AND ST_XMax(b.geometry) >= %(w)s "
-                "AND ST_YMin(b.geometry) <= %(n)s AND ST_YMax(b.geometry) >= %(s)s "
-                "ORDER BY t.seq, b.seq"),
-                {"region": region, "w": west, "s": south, "e": east, "n": north}))
-            schemas = self._schemas(connection, region, [k for k, _ in groups], "basemap")
+            # No join to the tiles nor ORDER BY here: the planner, misjudging how many
+            # features the exact extents keep, nested-looped and sorted on disk.
+            found = _fetch(connection, (
+                f"SELECT tile_id, seq, {', '.join(TYPED['basemap'])}, "
+                f"ST_AsBinary(geometry) AS wkb FROM {PREFIX}basemap "
+                f"WHERE region_id = %(region)s AND geometry && {envelope} "
+                "AND ST_XMin(geometry) <= %(e)s AND ST_XMax(geometry) >= %(w)s "
+                "AND ST_YMin(geometry) <= %(n)s AND ST_YMax(geometry) >= %(s)s"),
+                {"region": region, "w": west, "s": south, "e": east, "n": north})
+            schemas = self._schemas(connection, region, sorted(set(found["tile_id"])),
+                                    "basemap")
+        groups = _by_tile(found, list(schemas))
         build = self._typed_frame("basemap")
         parts = [build(schemas[tile_id], group) for tile_id, group in groups]
         if not parts:
@@ -252,11 +256,11 @@ class PostgisCatalog:
 
     def _schemas(self, connection: Connection, region: int, tile_ids: Sequence[str],
                  layer: str) -> dict[str, bytes]:
-        """The tiles' schemas of *layer* by tile id, or :class:`SourceError` naming a tile
-        the region lacks."""
+        """The tiles' schemas of *layer* by tile id, in grid order, or :class:`SourceError`
+        naming a tile the region lacks."""
         found = dict(connection.execute(sql(
             f"SELECT tile_id, {layer}_schema FROM {PREFIX}tiles "
-            "WHERE region_id = :region AND tile_id = ANY(:tiles)"),
+            "WHERE region_id = :region AND tile_id = ANY(:tiles) ORDER BY seq"),
             {"region": region, "tiles": list(tile_ids)}).all())
         missing = [t for t in tile_ids if t not in found]
         if missing:
@@ -271,10 +275,10 @@ class PostgisCatalog:
         with self._read() as (connection, region):
             schemas = self._schemas(connection, region, tile_ids, layer)
             found = _fetch(connection, (
-                f"SELECT tile_id, {columns}, geometry AS wkb FROM {PREFIX}{layer} "
-                "WHERE region_id = %(region)s AND tile_id = ANY(%(tiles)s) "
-                "ORDER BY tile_id, seq"), {"region": region, "tiles": tile_ids})
-        by_tile = dict(_by_tile(found))
+                f"SELECT tile_id, seq, {columns}, ST_AsBinary(geometry) AS wkb "
+                f"FROM {PREFIX}{layer} WHERE region_id = %(region)s AND tile_id = ANY(%(tiles)s)"),
+                {"region": region, "tiles": tile_ids})
+        by_tile = dict(_by_tile(found, tile_ids))
         empty = {name: [] for name in found}
         return frames.combine([tile_frame(schemas[t], by_tile.get(t, empty)) for t in tile_ids])
 
@@ -286,14 +290,11 @@ class PostgisCatalog:
         return build
 
 
-def _typed(alias: str, layer: str) -> str:
-    return ", ".join(f"{alias}.{name}" for name in TYPED[layer])
-
-
 def _fetch(connection: Connection, query: str, params: dict[str, Any]) -> dict[str, list[Any]]:
     """The rows of *query* (psycopg placeholders) as columns by name, for a few thousand
     rows (a graph's many go through :mod:`.bulk`). Fetched in binary: floats are parsed in
-    C, not from text, and a geometry comes as its EWKB bytes (shapely reads them)."""
+    C, not from text; ask for a geometry's WKB (``ST_AsBinary``: no SRID inside, which
+    shapely would keep on every shape, and taking it off copies each)."""
     with connection.connection.dbapi_connection.cursor(binary=True) as cursor:
         cursor.execute(query, params)
         names = [column.name for column in cursor.description]
@@ -302,9 +303,15 @@ def _fetch(connection: Connection, query: str, params: dict[str, Any]) -> dict[s
         {name: [] for name in names}
 
 
-def _by_tile(columns: dict[str, list[Any]]) -> list[tuple[str, dict[str, list[Any]]]]:
-    """Columns of rows ordered by tile, cut into each tile's."""
-    ids = columns["tile_id"]
-    cuts = [0, *(i for i in range(1, len(ids)) if ids[i] != ids[i - 1]), len(ids)]
-    return [(ids[a], {name: values[a:b] for name, values in columns.items()})
-            for a, b in zip(cuts, cuts[1:]) if b > a]
+def _by_tile(columns: dict[str, list[Any]],
+             tile_ids: Sequence[str]) -> list[tuple[str, dict[str, list[Any]]]]:
+    """Rows (columns by name, ``tile_id`` and ``seq`` among them) cut into each tile's, in
+    the order of *tile_ids*, each tile's in ``seq`` order; tiles without rows left out."""
+    rank = {tile_id: i for i, tile_id in enumerate(tile_ids)}
+    keys = np.fromiter((rank[t] for t in columns["tile_id"]), dtype=np.int64,
+                       count=len(columns["tile_id"]))
+    order = np.lexsort((np.asarray(columns["seq"], dtype=np.int64), keys))
+    parts = np.split(order, np.flatnonzero(np.diff(keys[order])) + 1) if len(order) else []
+    return [(tile_ids[keys[part[0]]], {name: [values[i] for i in part]
+                                       for name, values in columns.items()})
+            for part in parts]

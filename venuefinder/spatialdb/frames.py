@@ -57,9 +57,8 @@ def rebuild(blob: bytes, columns: Mapping[str, Any], rows: int,
     frame = pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=metadata)).to_pandas()
     if geometry_name:
         position = schema.get_field_index(geometry_name)
-        # PostGIS hands EWKB, its SRID inside: the frame's CRS says it instead.
-        shapes = shapely.set_srid(shapely.from_wkb(np.asarray(
-            geometry if geometry is not None else [None] * rows, dtype=object)), 0)
+        shapes = shapely.from_wkb(np.asarray(
+            geometry if geometry is not None else [None] * rows, dtype=object))
         frame.insert(position, geometry_name, gpd.GeoSeries(shapes, crs=WGS84))
         frame = gpd.GeoDataFrame(frame, geometry=geometry_name, crs=WGS84)
     frame.attrs = json.loads(metadata.get(ATTRS_KEY, b"{}"))
