@@ -176,25 +176,24 @@ class PostgisCatalog:
             nodes, edges = (self._graph_rows(cursor, layer, schema, key)
                             for layer, schema in (("nodes", meta.nodes_schema),
                                                   ("edges", meta.edges_schema)))
-            # An edge's polyline, a 2D LINESTRING, is WKB's 9 bytes of header then its
-            # points; its heights are a REAL[]'s values (bulk.real_values).
-            (edge_seq, points, coords, lengths, profiles, spot_seq, spots) = bulk.packed(
-                cursor, f"""SELECT * FROM
-                (SELECT string_agg(int4send(seq), ''::bytea),
-                        string_agg(int4send(ST_NPoints(geometry)), ''::bytea),
+            # Per edge its seq and how many points and heights it has; its polyline, a 2D
+            # LINESTRING, is WKB's 9 bytes of header then its points; its heights are a
+            # REAL[]'s values (bulk.real_values).
+            (edge_counts, coords, profiles, spot_seq, spots) = bulk.packed(cursor, f"""
+                SELECT * FROM
+                (SELECT string_agg(int4send(seq) || int4send(ST_NPoints(geometry))
+                                   || int4send(cardinality(heights)), ''::bytea),
                         string_agg(substring(ST_AsBinary(geometry, 'NDR') FROM 10), ''::bytea),
-                        string_agg(int4send(cardinality(heights)), ''::bytea),
                         string_agg(substring(array_send(heights) FROM 21), ''::bytea)
                  FROM {PREFIX}edges {where}) AS e,
                 (SELECT string_agg(int4send(seq), ''::bytea),
                         string_agg(float8send(ST_X(geometry)) || float8send(ST_Y(geometry))
                                    || float8send(ST_Z(geometry)), ''::bytea)
                  FROM {PREFIX}spot_heights {where}) AS s""", key)
-        order = bulk.numbers(edge_seq, ">i4", "edges")
-        counts, coords = bulk.parts_in_order(order, bulk.numbers(points, ">i4", "edges"),
+        order, points, lengths = bulk.numbers(edge_counts, ">i4", "edges", 3).T
+        counts, coords = bulk.parts_in_order(order, points,
                                              bulk.numbers(coords, "<f8", "polylines", 2))
-        sizes, heights = bulk.parts_in_order(order, bulk.numbers(lengths, ">i4", "edges"),
-                                             bulk.real_values(profiles))
+        sizes, heights = bulk.parts_in_order(order, lengths, bulk.real_values(profiles))
         spot_heights = bulk.in_order(bulk.numbers(spot_seq, ">i4", "spot heights"),
                                      bulk.numbers(spots, ">f8", "spot heights", 3))
         return WalkGraph(
