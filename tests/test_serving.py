@@ -121,16 +121,34 @@ def test_the_tiles_held_stay_within_the_cache(helsinki_dataset, monkeypatch):
         assert regions.loaded <= 2
     regions.graph_near(60.17, 24.94)
     assert regions.loaded <= 2
-    # A query needing more tiles than the cache holds is answered, and not kept.
-    before = regions.loaded
+    # A query needing more tiles than the cache holds is answered, the last ones kept.
     served = regions.near(60.17, 24.944, 3000.0)
-    assert len(served.tiles) == 4 and len(served.region.venues) > 0
-    assert regions.loaded == before
+    assert len(served.tiles) == 4 and sum(len(p.region.venues) for p in served.parts) > 0
+    assert regions.loaded == 2
     # What is held is reused: asking again opens nothing.
     regions.near(60.1648, 24.9358, 50.0)
     count = len(opened.paths)
     regions.near(60.1648, 24.9358, 50.0)
     assert len(opened.paths) == count
+
+
+def test_a_tile_is_held_once_whatever_tiles_it_is_asked_with(helsinki_dataset,
+                                                             monkeypatch):
+    """The cache holds tiles, not sets of tiles: a tile read for a query over four tiles is
+    not read again for a query over it alone or over it and a neighbour, and counts once."""
+    catalog = DatasetCatalog(helsinki_dataset)
+    regions = CatalogRegions(catalog, load_settings(), capacity=4)
+    opened = Opened(catalog, monkeypatch)
+    corner = regions.near(EDGE_LAT, EDGE_LON, 400.0)
+    assert len(corner.tiles) == 4 and regions.loaded == 4
+    read = len(opened.paths)
+    assert read == 8  # each tile's venues and places, once
+    held = {part.tiles: part.region for part in corner.parts}
+    for lat, lon in POINTS[3:]:
+        for radius in (50.0, 400.0):
+            served = regions.near(lat, lon, radius)
+            assert all(part.region is held[part.tiles] for part in served.parts)
+    assert len(opened.paths) == read and regions.loaded == 4
 
 
 def test_a_point_far_from_every_venue_is_an_empty_answer(regions):

@@ -13,11 +13,14 @@ graph covers what the tile read (its owned box and a halo around it).
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Hashable, Optional, Protocol, Sequence
+from datetime import datetime
+from typing import (TYPE_CHECKING, Any, Callable, Hashable, Iterable, Optional, Protocol,
+                    Sequence)
 
 import geopandas as gpd
 import numpy as np
@@ -25,8 +28,8 @@ import pandas as pd
 from pyproj import CRS
 
 from .errors import InputError, NotFoundError, SourceError
-from .live import LiveReports, LiveView, ReadReports, region_with_live
-from .region import BASEMAP_GRID_DEG, Region
+from .live import LiveReports, LiveView, ReadReports, with_live_defaults
+from .region import BASEMAP_GRID_DEG, DISTANCE_KEY, Region, collection_json, ranked
 from .vocabulary import is_venue_id
 
 if TYPE_CHECKING:
@@ -178,8 +181,8 @@ Reports = tuple[Callable[[], Any], ReadReports]
 
 @dataclass
 class Served:
-    """A region assembled from some tiles of a catalog, with the live hazard reports laid
-    over it (None: no store)."""
+    """The region of one tile of a catalog, with the live hazard reports laid over it
+    (None: no store)."""
 
     region: Region
     tiles: tuple[str, ...]
@@ -191,9 +194,84 @@ class Served:
         return self.reports.view() if self.reports is not None else self.region
 
 
+@dataclass
+class Near:
+    """The tiles' regions that answer a query around a point (:meth:`CatalogRegions.near`):
+    each tile's region is held once, whichever tiles it is asked with."""
+
+    parts: tuple[Served, ...]
+
+    @property
+    def tiles(self) -> tuple[str, ...]:
+        """The tiles read for it (none when no tile's venues reach the point)."""
+        return tuple(tile for part in self.parts for tile in part.tiles)
+
+    def view(self) -> "Region | LiveView | TilesView":
+        """What answers the query: one tile's view, or a view over several."""
+        if len(self.parts) == 1:
+            return self.parts[0].view()
+        return TilesView([part.view() for part in self.parts])
+
+
+class TilesView:
+    """Venue queries over several tiles' views (regions or live views) at once: each view
+    gives its candidates, as the reports make them now, and one ranking
+    (:func:`venuefinder.region.ranked`) orders them all, as one region of those tiles
+    would."""
+
+    def __init__(self, views: Sequence["Region | LiveView"]) -> None:
+        self.views = list(views)
+
+    def near_json(self, lat: float, lon: float, radius_m: float, limit: int,
+                  min_score: Optional[float] = None, kinds: Optional[Iterable[str]] = None,
+                  min_confidence: Optional[float] = None, now: Optional[datetime] = None,
+                  **extra: Any) -> str:
+        """:meth:`Region.near_json <venuefinder.region.Region.near_json>` over the tiles."""
+        kinds = list(kinds) if kinds else None
+        found, scores, ranks, serialise = [], [], [], []
+        offset = 0
+        for view in self.views:
+            if isinstance(view, LiveView):
+                region = view.region
+                # The view's window: its scores and its re-scored features, as its own
+                # near_json answers from.
+                window = view._current(now)
+                view_scores, view_ranks, live = window.scores, window.ranks, window.parts
+            else:
+                region, view_scores, view_ranks, live = view, view.scores, view.ranks, {}
+            rows, distances = region.candidates(lat, lon, radius_m, kinds, min_confidence)
+            found.append((rows + offset, distances))
+            scores.append(view_scores)
+            ranks.append(view_ranks)
+            serialise.append((offset, region, live))
+            offset += len(view_scores)
+        rows = np.concatenate([r for r, _ in found]).astype(int)
+        distances = np.concatenate([d for _, d in found])
+        hits = ranked(rows, distances, np.concatenate(scores), np.concatenate(ranks),
+                      min_score, limit)
+        starts = np.array([start for start, _, _ in serialise])
+        features = []
+        for row, distance in hits:
+            start, region, live = serialise[int(np.searchsorted(starts, row, "right")) - 1]
+            part = live.get(row - start)
+            features.append(region.feature_json(row - start, distance) if part is None else
+                            f'{part[0]}"{DISTANCE_KEY}": {round(distance, 1)!r}{part[1]}')
+        return collection_json(features, extra)
+
+    def near(self, lat: float, lon: float, radius_m: float, limit: int,
+             min_score: Optional[float] = None, kinds: Optional[Iterable[str]] = None,
+             min_confidence: Optional[float] = None, now: Optional[datetime] = None,
+             **extra: Any) -> dict[str, Any]:
+        """:meth:`near_json`, parsed: the same serializer for the CLI and the API."""
+        return json.loads(self.near_json(lat, lon, radius_m, limit, min_score, kinds,
+                                         min_confidence, now, **extra))
+
+
 class CatalogRegions:
-    """A catalog served on demand: the region a query needs, assembled from the tiles it
-    touches and kept in a least-recently-used cache holding at most *capacity* tiles.
+    """A catalog served on demand: the regions of the tiles a query touches, each tile's
+    read and indexed once and kept in a least-recently-used cache holding at most
+    *capacity* tiles (a query over several tiles asks each for its candidates,
+    :class:`TilesView`: a tile is never held twice, in two sets of tiles).
 
     * Venues near a point (:meth:`near`): the tiles whose venues may reach the circle
       (:meth:`TileInfo.venue_reach`), and the tile owning the point.
@@ -202,8 +280,8 @@ class CatalogRegions:
     * The walking graph (:meth:`graph_near`): the graph of the tile owning the point, which
       covers the tile's halo.
 
-    An assembled region is measured in the metric CRS of the tile owning the query's point
-    (its UTM zone). Each has its own live view of the hazard reports (:class:`Served`).
+    A tile's region is measured in the metric CRS the tile was scored in (its UTM zone).
+    Each has its own live view of the hazard reports (:class:`Served`).
 
     Parameters
     ----------
@@ -212,8 +290,8 @@ class CatalogRegions:
     settings
         For the live criteria's columns.
     capacity
-        Most tiles held at once (an assembled region counts its tiles, a graph one); one
-        query needing more is answered, then not kept.
+        Most tiles held at once (a tile's region counts one, its graph one); a query
+        needing more is answered, and the last *capacity* of them kept.
     reports
         The store's version and report reader; None: no hazard reports.
     """
@@ -228,7 +306,7 @@ class CatalogRegions:
         if not crs:
             raise SourceError(f"{catalog.name} holds no venues")
         self._fallback_crs = crs[0]
-        self._cache: "OrderedDict[Hashable, tuple[int, Any]]" = OrderedDict()
+        self._cache: "OrderedDict[Hashable, Any]" = OrderedDict()
         self._loading: dict[Hashable, threading.Lock] = {}
         self._lock = threading.Lock()
 
@@ -239,9 +317,9 @@ class CatalogRegions:
 
     @property
     def loaded(self) -> int:
-        """How many tiles the cache holds now (a region's tiles, a graph one)."""
+        """How many tiles the cache holds now (a tile's region counts one, a graph one)."""
         with self._lock:
-            return sum(weight for weight, _ in self._cache.values())
+            return len(self._cache)
 
     @property
     def venue_count(self) -> int:
@@ -254,13 +332,20 @@ class CatalogRegions:
             raise InputError(f"point {lat},{lon} lies outside {self.catalog.name}")
         return self._tiles[found]
 
-    def near(self, lat: float, lon: float, radius_m: float) -> Served:
-        """The region holding every venue within *radius_m* of the point."""
+    def near(self, lat: float, lon: float, radius_m: float) -> Near:
+        """The regions holding every venue within *radius_m* of the point: those of the
+        tiles whose venues may reach the circle (none: one empty region, in the zone of
+        the tile owning the point)."""
         home = self.owning(lat, lon)
         circle = grown((lon, lat, lon, lat), radius_m)
-        ids = {tile.id for tile in self._tiles
-               if tile.venues and intersects(tile.venue_reach(), circle)}
-        return self._region(tuple(sorted(ids)), home)
+        ids = sorted(tile.id for tile in self._tiles
+                     if tile.venues and intersects(tile.venue_reach(), circle))
+        if not ids:
+            return Near((Served(Region(venues=_no_venues(), places=_no_places(),
+                                       basemap=None, crs=self._crs(home),
+                                       info={"source": self.catalog.name, "venues": 0,
+                                             "tiles": []}), ()),))
+        return Near(tuple(self._tile(tile_id) for tile_id in ids))
 
     def of_venue(self, venue_id: str) -> Served:
         """The region of the tile owning *venue_id*.
@@ -277,7 +362,7 @@ class CatalogRegions:
         tile_id = self.catalog.venue_tile(venue_id)
         if tile_id is None:
             raise NotFoundError(f"no venue {venue_id} in this region")
-        return self._region((tile_id,), self._by_id[tile_id])
+        return self._tile(tile_id)
 
     def box(self, box: Box) -> Region:
         """A region holding no venues and the basemap within *box* (read for this request
@@ -303,11 +388,11 @@ class CatalogRegions:
         """
         home = self.owning(lat, lon)
 
-        def load() -> tuple[int, Any]:
+        def load() -> "WalkGraph":
             graph = self.catalog.read_graph(home.id)
             if graph is None:
                 raise NotFoundError(f"no walkable way near {lat:.5f},{lon:.5f}")
-            return 1, graph
+            return graph
 
         return self._cached(("graph", home.id), load)
 
@@ -316,60 +401,61 @@ class CatalogRegions:
         return place_records(self.catalog.search_places(text, limit))
 
     def places_near(self, lat: float, lon: float) -> "pd.DataFrame":
-        """The places of the tile owning the point (the map page's example search)."""
-        return self.near(lat, lon, 0.0).region.places
+        """The places of the tile owning the point (the map page's example search; only
+        its places are read)."""
+        return _place_frame(self.catalog.read_places([self.owning(lat, lon).id]))
 
     # -- the cache ------------------------------------------------------------------------
-    def _region(self, ids: tuple[str, ...], home: TileInfo) -> Served:
-        def load() -> tuple[int, Served]:
-            # No tile's venues reach the point: an empty region, in the zone of the point.
-            venues = self.catalog.read_venues(ids) if ids else _no_venues()
-            places = self.catalog.read_places(ids) if ids else None
-            places = (pd.DataFrame({c: places[c].to_numpy() for c in PLACE_COLUMNS})
-                      if places is not None and len(places) else _no_places())
-            region = Region(
-                venues=venues, places=places, basemap=None, crs=self._crs(home),
-                info={"source": self.catalog.name, "venues": len(venues), "tiles": list(ids)})
-            reports = None
-            # With a store, the live criteria's columns, and the reports over the venues
-            # (none: nothing for a report to lie over).
-            if self._reports is not None and ids:
-                region = region_with_live(region, self.settings)
-                reports = LiveReports(region, self.settings, *self._reports)
-            return len(ids), Served(region, ids, reports)
+    def _tile(self, tile_id: str) -> Served:
+        """The region of one tile, with the reports over it (cached)."""
+        tile = self._by_id[tile_id]
 
-        return self._cached(("venues", ids), load)
+        def load() -> Served:
+            venues = self.catalog.read_venues([tile_id])
+            crs = self._crs(tile)
+            # With a store, the live criteria's columns, added before the region is built
+            # (so it is built, and its features serialised, once).
+            if self._reports is not None:
+                venues = with_live_defaults(venues, crs, self.settings)
+            region = Region(
+                venues=venues, places=_place_frame(self.catalog.read_places([tile_id])),
+                basemap=None, crs=crs,
+                info={"source": self.catalog.name, "venues": len(venues), "tiles": [tile_id]})
+            reports = (LiveReports(region, self.settings, *self._reports)
+                       if self._reports is not None else None)
+            return Served(region, (tile_id,), reports)
+
+        return self._cached(("venues", tile_id), load)
 
     def _crs(self, home: TileInfo) -> CRS:
         """The tile's metric CRS; for a tile that holds nothing, the first tile's that has
         one."""
         return CRS.from_user_input(home.crs or self._fallback_crs)
 
-    def _cached(self, key: Hashable, load: Callable[[], tuple[int, Any]]) -> Any:
-        """The cached value of *key*, else *load()*'s, kept while the tiles held stay within
-        the capacity (least recently used first out). One load at a time: two requests for
-        the same tiles never hold two copies."""
+    def _cached(self, key: Hashable, load: Callable[[], Any]) -> Any:
+        """The cached value of *key* (a tile's region or graph), else *load()*'s, kept
+        within the capacity (least recently used first out). One load at a time: two
+        requests for the same tile never hold two copies."""
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
-                return hit[1]
+                return hit
             loading = self._loading.setdefault(key, threading.Lock())
         with loading:  # other keys are served (and loaded) meanwhile
             with self._lock:
                 hit = self._cache.get(key)
             if hit is not None:
-                return hit[1]
+                return hit
             try:
-                weight, value = load()
+                value = load()
             finally:
                 with self._lock:
                     self._loading.pop(key, None)
             with self._lock:
-                if weight <= self.capacity:
-                    self._cache[key] = (weight, value)
-                    while sum(w for w, _ in self._cache.values()) > self.capacity:
-                        self._cache.popitem(last=False)
+                self._cache[key] = value
+                while len(self._cache) > self.capacity:
+                    self._cache.popitem(last=False)
             return value
 
 
@@ -379,6 +465,12 @@ def _no_venues() -> "gpd.GeoDataFrame":
         {"id": pd.Series([], dtype=object), "kind": pd.Series([], dtype=object),
          **{c: pd.Series([], dtype=float) for c in ("score", "rank", "confidence")}},
         geometry=gpd.GeoSeries([], crs="EPSG:4326"))
+
+
+def _place_frame(places: "pd.DataFrame") -> "pd.DataFrame":
+    """A catalog's places as a region holds them (the columns of :data:`PLACE_COLUMNS`)."""
+    return (pd.DataFrame({c: places[c].to_numpy() for c in PLACE_COLUMNS}) if len(places)
+            else _no_places())
 
 
 def _no_places() -> "pd.DataFrame":

@@ -4,12 +4,12 @@ A whole-region source (an extract, an ingested file) is one
 :class:`~venuefinder.region.Region` in ``app.extensions["venuefinder"]``, loaded once by
 :func:`~venuefinder.web.create_app`. A catalog source (a partitioned dataset folder, a
 PostGIS database) is served on demand: ``app.extensions["venuefinder.catalog"]`` is its
-:class:`~venuefinder.catalog.CatalogRegions`, which assembles the region a query needs from
-the tiles it touches. Views ask for what the query needs, the same way for both:
-:func:`region_near`, :func:`venues_near`, :func:`region_of`, :func:`venues_of`,
-:func:`region_box`, :func:`graph_near`, :func:`search_places` and, for the page around the
-map, :func:`current_summary`. ``app.config["VENUEFINDER_SETTINGS"]`` is the
-:class:`~venuefinder.config.Settings` the app was made with.
+:class:`~venuefinder.catalog.CatalogRegions`, which reads the tiles a query touches. Views
+ask for what the query needs, the same way for both: :func:`venues_near`,
+:func:`region_of`, :func:`venues_of`, :func:`region_box`, :func:`graph_near`,
+:func:`search_places` and, for the page around the map, :func:`current_summary`.
+``app.config["VENUEFINDER_SETTINGS"]`` is the :class:`~venuefinder.config.Settings` the app
+was made with.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import pandas as pd
 from flask import current_app
 
-from ..catalog import CatalogRegions
+from ..catalog import CatalogRegions, TilesView
 from ..errors import SourceError
 from ..live import LiveReports, LiveView
 from ..vocabulary import KINDS
@@ -107,15 +107,10 @@ def current_venues() -> LiveView:
     return reports.view()
 
 
-def region_near(lat: float, lon: float, radius_m: float) -> "Region":
-    """A region holding every venue within *radius_m* of the point."""
-    catalog = current_catalog()
-    return current_region() if catalog is None else catalog.near(lat, lon, radius_m).region
-
-
-def venues_near(lat: float, lon: float, radius_m: float) -> LiveView:
-    """:func:`region_near` as the open hazard reports make it now: what venue searches
-    answer from."""
+def venues_near(lat: float, lon: float, radius_m: float) -> "LiveView | TilesView":
+    """What venue searches around the point answer from (``near_json``): every venue
+    within *radius_m* of it as the open hazard reports make it now (a catalog: the views of
+    the tiles whose venues may reach the circle)."""
     catalog = current_catalog()
     return current_venues() if catalog is None else \
         catalog.near(lat, lon, radius_m).view()  # type: ignore[return-value]
