@@ -1,5 +1,5 @@
 """Bulk reads (:mod:`venuefinder.spatialdb.bulk`): values exact through CSV, ragged parts
-put back in order, and a walking graph read alike when its rows lie out of order on disk."""
+put back in order, and a region read alike when its rows lie out of order on disk."""
 
 from __future__ import annotations
 
@@ -88,9 +88,9 @@ def test_copy_columns_keeps_every_value(cursor):
     query = ("SELECT * FROM unnest(%(seq)s::int[], %(s)s::text[], %(x)s::float8[], "
              "%(b)s::bool[], %(i)s::int8[]) AS t(seq, s, x, b, i)")
     params = dict(zip(("seq", "s", "x", "b", "i"), (list(c) for c in zip(*rows))))
-    table = bulk.copy_columns(cursor, query, params, {
-        "seq": pa.int32(), "s": pa.large_string(), "x": pa.float64(), "b": pa.bool_(),
-        "i": pa.int64()})
+    types = {"seq": pa.int32(), "s": pa.large_string(), "x": pa.float64(), "b": pa.bool_(),
+             "i": pa.int64()}
+    table = bulk.copy_columns(cursor, query, params, types)
     cursor.connection.rollback()
     assert table["s"].to_pylist() == TEXTS
     assert table["b"].to_pylist() == BOOLS and table["i"].to_pylist() == INTS
@@ -99,17 +99,21 @@ def test_copy_columns_keeps_every_value(cursor):
         assert (ours is None and theirs is None) or struct.pack(">d", ours) == struct.pack(
             ">d", theirs) or (math.isnan(ours) and math.isnan(theirs))
     assert table["x"].null_count == 1
+    none = bulk.copy_columns(cursor, query + " WHERE false", params, types)
+    cursor.connection.rollback()
+    assert none.num_rows == 0 and none.schema.field("s").type == pa.large_string()
 
 
 def test_a_graph_reads_alike_from_rows_out_of_order(database, helsinki_dataset, monkeypatch):
-    """Rows updated move on disk: the server hands them out of order, and the graph is put
+    """Rows updated move on disk: the server hands them out of order, and they are put
     back in order here."""
     load_dataset(helsinki_dataset, database)
     dataset = DatasetCatalog(helsinki_dataset)
     tile = dataset.tiles()[0].id
     engine = engine_for(parse_url(database))
     with engine.begin() as connection:
-        for table in ("geo_nodes", "geo_edges", "geo_spot_heights"):
+        for table in ("geo_nodes", "geo_edges", "geo_spot_heights", "geo_venues",
+                      "geo_places", "geo_basemap"):
             connection.execute(text(f"UPDATE {table} SET seq = seq WHERE tile_id = :tile "
                                     "AND seq % 3 = 0"), {"tile": tile})
     engine.dispose()
@@ -119,6 +123,10 @@ def test_a_graph_reads_alike_from_rows_out_of_order(database, helsinki_dataset, 
     catalog = PostgisCatalog(database)
     try:
         ours = catalog.read_graph(tile)
+        ids = [t.id for t in dataset.tiles()]
+        for read in (lambda c: c.read_venues(ids), lambda c: c.read_places(ids),
+                     lambda c: c.read_basemap(dataset.bounds)):
+            pd.testing.assert_frame_equal(read(catalog), read(dataset))
     finally:
         catalog.close()
     theirs = dataset.read_graph(tile)

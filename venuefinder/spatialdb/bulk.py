@@ -1,4 +1,4 @@
-"""Reading many rows fast: as Arrow columns and numpy arrays, never a Python object a value.
+"""Reading many rows fast: as Arrow columns and numpy arrays, no Python object per value.
 
 Turning a tile's walking graph (tens of thousands of rows, a million values) into Python
 objects row by row took most of a second; these readers hand the values to C instead:
@@ -49,6 +49,8 @@ def copy_columns(cursor: Any, query: str, params: Mapping[str, Any],
     with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)", params) as copy:
         for block in copy:
             data += block
+    if not data:  # pyarrow refuses an empty file
+        return pa.schema(list(types.items())).empty_table()
     return pcsv.read_csv(pa.BufferReader(pa.py_buffer(data)),
                          read_options=pcsv.ReadOptions(column_names=list(types)),
                          parse_options=_PARSE,
@@ -75,7 +77,8 @@ def numbers(data: bytes, dtype: str, what: str, width: int = 1) -> np.ndarray:
     item = np.dtype(dtype)
     if len(data) % (item.itemsize * width):
         raise SourceError(f"damaged {what} in the PostGIS database: {len(data)} bytes")
-    values = np.frombuffer(data, item).astype(item.newbyteorder("="), copy=False)
+    # A copy: a writable array of the graph's own (not the bytes'), like one np.load gives.
+    values = np.frombuffer(data, item).astype(item.newbyteorder("="))
     return values.reshape(-1, width) if width > 1 else values
 
 
