@@ -23,6 +23,22 @@ from .models import PREFIX, SRID, TYPED
 
 #: Most regions a message lists by name.
 NAMES_SHOWN = 5
+#: A tile's rows (psycopg placeholders).
+_OF_TILE = "WHERE region_id = %(region)s AND tile_id = %(tile)s"
+#: A tile's graph arrays, packed (:func:`.bulk.packed`): per edge its seq and how many
+#: points and heights it has, its polyline's points (a 2D LINESTRING's WKB past its 9 bytes
+#: of header: x, y doubles) and its heights (:func:`.bulk.real_values`); per spot height
+#: its seq and x, y, z.
+GRAPH_ARRAYS = f"""SELECT * FROM
+    (SELECT string_agg(int4send(seq) || int4send(ST_NPoints(geometry))
+                       || int4send(cardinality(heights)), ''::bytea),
+            string_agg(substring(ST_AsBinary(geometry, 'NDR') FROM 10), ''::bytea),
+            string_agg(substring(array_send(heights) FROM 21), ''::bytea)
+     FROM {PREFIX}edges {_OF_TILE}) AS e,
+    (SELECT string_agg(int4send(seq), ''::bytea),
+            string_agg(float8send(ST_X(geometry)) || float8send(ST_Y(geometry))
+                       || float8send(ST_Z(geometry)), ''::bytea)
+     FROM {PREFIX}spot_heights {_OF_TILE}) AS s"""
 
 
 class PostgisCatalog:
@@ -163,7 +179,6 @@ class PostgisCatalog:
         Arrow, the edges' polylines and height profiles and the spot heights packed into
         a few ``bytea`` values (the bytes of their doubles and floats) on the server.
         """
-        where = "WHERE region_id = %(region)s AND tile_id = %(tile)s"
         with self._read() as (connection, region):
             key = {"region": region, "tile": tile_id}
             self._schemas(connection, region, [tile_id], "venues")
@@ -172,24 +187,12 @@ class PostgisCatalog:
                 "WHERE region_id = :region AND tile_id = :tile"), key).one_or_none()
             if meta is None:
                 return None
-            cursor = connection.connection.dbapi_connection.cursor()
-            nodes, edges = (self._graph_rows(cursor, layer, schema, key)
-                            for layer, schema in (("nodes", meta.nodes_schema),
-                                                  ("edges", meta.edges_schema)))
-            # Per edge its seq and how many points and heights it has; its polyline, a 2D
-            # LINESTRING, is WKB's 9 bytes of header then its points; its heights are a
-            # REAL[]'s values (bulk.real_values).
-            (edge_counts, coords, profiles, spot_seq, spots) = bulk.packed(cursor, f"""
-                SELECT * FROM
-                (SELECT string_agg(int4send(seq) || int4send(ST_NPoints(geometry))
-                                   || int4send(cardinality(heights)), ''::bytea),
-                        string_agg(substring(ST_AsBinary(geometry, 'NDR') FROM 10), ''::bytea),
-                        string_agg(substring(array_send(heights) FROM 21), ''::bytea)
-                 FROM {PREFIX}edges {where}) AS e,
-                (SELECT string_agg(int4send(seq), ''::bytea),
-                        string_agg(float8send(ST_X(geometry)) || float8send(ST_Y(geometry))
-                                   || float8send(ST_Z(geometry)), ''::bytea)
-                 FROM {PREFIX}spot_heights {where}) AS s""", key)
+            with connection.connection.dbapi_connection.cursor() as cursor:
+                nodes, edges = (self._graph_rows(cursor, layer, schema, key)
+                                for layer, schema in (("nodes", meta.nodes_schema),
+                                                      ("edges", meta.edges_schema)))
+                packed = bulk.packed(cursor, GRAPH_ARRAYS, key)
+        edge_counts, coords, profiles, spot_seq, spots = packed
         order, points, lengths = bulk.numbers(edge_counts, ">i4", "edges", 3).T
         counts, coords = bulk.parts_in_order(order, points,
                                              bulk.numbers(coords, "<f8", "polylines", 2))
@@ -220,9 +223,8 @@ class PostgisCatalog:
         """A tile's ``nodes`` or ``edges`` frame (:func:`.bulk.copy_columns`)."""
         types = frames.types(schema, TYPED[layer])
         table = bulk.rows_in_order(bulk.copy_columns(
-            cursor, f"SELECT seq, {', '.join(types)} FROM {PREFIX}{layer} "
-            "WHERE region_id = %(region)s AND tile_id = %(tile)s",
-            key, {"seq": pa.int32(), **types}))
+            cursor, f"SELECT seq, {', '.join(types)} FROM {PREFIX}{layer} {_OF_TILE}", key,
+            {"seq": pa.int32(), **types}))
         return frames.rebuild(schema, {name: table.column(name) for name in types},
                               table.num_rows)
 
