@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from sqlalchemy import text as sql
 
 from ..catalog import PLACE_COLUMNS, Box, TileInfo, rank_places
+from ..dataset import WGS84
 from ..errors import SourceError
 from ..routes import WalkGraph
 from . import bulk, frames
@@ -142,7 +143,7 @@ class PostgisCatalog:
         parts = [build(schemas[tile_id], group) for tile_id, group in groups]
         if not parts:
             return gpd.GeoDataFrame({"layer": pd.Series([], dtype=str)},
-                                    geometry=gpd.GeoSeries([], crs=frames.WGS84))
+                                    geometry=gpd.GeoSeries([], crs=WGS84))
         return frames.combine(parts)
 
     def venue_tile(self, venue_id: str) -> Optional[str]:

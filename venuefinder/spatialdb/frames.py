@@ -20,10 +20,11 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
+from ..dataset import WGS84
+
 #: Schema metadata keys: the frame's attrs (JSON), its geometry column's name.
 ATTRS_KEY = b"venuefinder.attrs"
 GEOMETRY_KEY = b"venuefinder.geometry"
-WGS84 = "EPSG:4326"
 
 
 def describe(frame: pd.DataFrame) -> bytes:
