@@ -94,6 +94,55 @@ def test_tile_count_and_shape():
     assert rows * cols >= 4 and (rows, cols) == (2, 2)
 
 
+def test_batches_are_even_bounded_and_one_a_worker_at_least(monkeypatch):
+    monkeypatch.setattr(partition, "CUT_BATCH", 3)
+    tiles = grid((0.0, 0.0, 7.0, 1.0), 1, 7)
+    for workers, sizes in ((1, [3, 2, 2]), (4, [2, 2, 2, 1]), (9, [1] * 7)):
+        parts = partition.batches(tiles, workers)
+        assert [len(p) for p in parts] == sizes
+        assert [t for p in parts for t in p] == tiles
+
+
+# --- cutting -------------------------------------------------------------------------------
+
+class Extracts:
+    """Records each ``osmium extract`` pass (its config's extracts), then runs it."""
+
+    def __init__(self, monkeypatch):
+        self.passes: list[list[dict]] = []
+        run = partition.run_extract
+
+        def recorded(source, config):
+            self.passes.append(json.loads(Path(config).read_text())["extracts"])
+            run(source, config)
+
+        monkeypatch.setattr(partition, "run_extract", recorded)
+
+
+def objects(path: Path) -> set[tuple[str, int]]:
+    import osmium
+
+    return {(o.type_str(), o.id) for o in osmium.FileProcessor(str(path))}
+
+
+@needs_osmium
+def test_one_pass_cuts_every_box_as_each_alone(tmp_path, monkeypatch):
+    source = embedded_extract()
+    west, south, east, north = partition.extract_bounds(source)
+    step = (east - west) / 4
+    boxes = [(west + i * step, south, west + (i + 1) * step, north) for i in range(4)]
+    parts = [(box, tmp_path / f"{i}.osm.pbf") for i, box in enumerate(boxes)]
+    extracts = Extracts(monkeypatch)
+    partition.cut_all(source, parts)
+    assert len(extracts.passes) == 1
+    assert [e["output"] for e in extracts.passes[0]] == [str(path) for _, path in parts]
+    for box, path in parts:
+        alone = tmp_path / f"alone-{path.name}"
+        partition.cut(source, box, alone)
+        assert objects(path) == objects(alone)
+    assert len({frozenset(objects(path)) for _, path in parts}) == len(parts)
+
+
 # --- the same answers ----------------------------------------------------------------------
 
 NUMBER = re.compile(r"(-?\d+(?:[.,]\d+)*)(\s?m²|\s?m\b)?")
@@ -330,3 +379,23 @@ def test_a_region_three_zones_wide_is_measured_within_half_a_percent(tmp_path):
     # One zone for all (the one-process ingest) is off by more at the edges.
     whole = score_features(read_extract(source), load_settings())[0]
     assert np.abs(whole["area_m2"].to_numpy() / geodesic_m2(whole.geometry) - 1).max() > 0.005
+
+
+@needs_osmium
+def test_the_source_is_read_once_a_batch(tmp_path, monkeypatch):
+    source = tmp_path / "wide.osm"
+    write_wide_region(source)
+    extracts = Extracts(monkeypatch)
+    manifest = partition.partitioned_ingest(source, tmp_path / "out" / "wide", load_settings(),
+                                            "auto", workers=1, processes=False)
+    ids = [t["id"] for t in manifest["tiles"]]
+    assert len(ids) > partition.CUT_BATCH
+    batched = [p for p in extracts.passes if Path(p[0]["output"]).parent.name == partition.CUTS]
+    assert len(batched) == math.ceil(len(ids) / partition.CUT_BATCH)
+    assert sorted(Path(e["output"]).name.split(".")[0] for p in batched for e in p) == sorted(ids)
+    # Only a tile read again wider cuts itself alone.
+    assert len(extracts.passes) - len(batched) == sum(t["widenings"] for t in manifest["tiles"])
+    # The cuts are gone, and nothing but the dataset is left.
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["wide"]
+    assert not (tmp_path / "out" / "wide" / partition.CUTS).exists()
+    assert len(dataset.read_dataset(tmp_path / "out" / "wide")) == 2 * len(WIDE_LONS)

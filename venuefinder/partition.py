@@ -27,8 +27,12 @@ multipolygon with a member in it complete, in C++ and in two passes, so a venue 
 the tile's edge keeps its whole geometry; a one-pass location filter cannot know a way's
 outside nodes, nor a relation's outside members, without doing the same again by hand. The
 file it writes is then read by :func:`venuefinder.sources.osm_file.read_extract` like any
-extract. Each worker cuts its own tile, so cutting runs in parallel and needs no shared
-temporary store beyond the output folder.
+extract. Cutting a tile reads the whole source, so tiles are cut in batches: one
+``osmium extract --config`` pass writes every tile of a batch (:func:`cut_batch`, a Dask task
+of its own that the batch's tiles wait for), and cutting costs batches × source, not tiles ×
+source. The cuts lie in the dataset's temporary folder (``.cuts/``), which workers share as
+they share the output folder; each is removed when its tile is done. A tile read again wider
+cuts itself alone.
 
 Each tile also keeps its walking graph, of everything it read (halo included: a route
 from a tile may leave it), in the routes cache's format (``tiles/<id>/graph/``); choosing
@@ -46,7 +50,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -101,6 +105,14 @@ MAX_TILE_DEGREES = 2.0
 #: A tile is read again, wider, at most this many times (a venue whose edge plus the halo
 #: leaves what was read); each time takes in all the venues that did.
 MAX_WIDENINGS = 3
+#: At most this many tiles are cut in one pass over the source. One pass per tile read the
+#: source tiles times over (Helsinki ×400: 244 s of 1,359 s); but libosmium keeps id sets per
+#: extract that span the source's id range, so a pass's memory grows with its tiles: on real
+#: ids about 2.4 GiB more a tile (halves of Andorra: 1 tile 3.1 GiB, 4 tiles 10.3 GiB;
+#: renumbered, 75 and 155 MB). 3 keeps a pass near 8 GiB, two workers cutting at once 16 GiB.
+CUT_BATCH = 3
+#: The dataset's temporary folder of the batches' cuts (removed before it becomes the dataset).
+CUTS = ".cuts"
 
 
 @dataclass(frozen=True)
@@ -198,14 +210,50 @@ def osmium_tool() -> str:
 def cut(source: Path, box: Box, target: Path) -> None:
     """Write the part of *source* within *box* to *target*: ways and multipolygons that
     reach into it, whole (osmium-tool's ``smart`` strategy)."""
-    bbox = ",".join(f"{v:.7f}" for v in (max(box[0], -180.0), max(box[1], -90.0),
-                                          min(box[2], 180.0), min(box[3], 90.0)))
-    done = subprocess.run([osmium_tool(), "extract", "--strategy", "smart", "--bbox", bbox,
-                           "--overwrite", "--no-progress", "--output", str(target),
-                           str(source)], capture_output=True, text=True)
+    cut_all(source, [(box, target)])
+
+
+def cut_all(source: Path, parts: Sequence[tuple[Box, Path]]) -> None:
+    """Write, in one pass over *source*, the part of it within each box to its path, as
+    :func:`cut` does (``osmium extract --config`` with one extract a box)."""
+    extracts = [{"output": str(target), "output_format": "pbf",
+                 "bbox": [round(v, 7) for v in (max(box[0], -180.0), max(box[1], -90.0),
+                                                 min(box[2], 180.0), min(box[3], 90.0))]}
+                for box, target in parts]
+    with tempfile.NamedTemporaryFile("w", prefix=".cut-", suffix=".json",
+                                     dir=parts[0][1].parent) as config:
+        json.dump({"extracts": extracts}, config)
+        config.flush()
+        run_extract(source, Path(config.name))
+
+
+def run_extract(source: Path, config: Path) -> None:
+    """One ``osmium extract`` pass over *source* writing the extracts of *config*."""
+    done = subprocess.run([osmium_tool(), "extract", "--strategy", "smart", "--config",
+                           str(config), "--overwrite", "--no-progress", str(source)],
+                          capture_output=True, text=True)
     if done.returncode != 0:
         detail = " ".join(done.stderr.split()) or "no message"
         raise SourceError(f"osmium extract of {source.name} failed: {detail[:300]}")
+
+
+def batches(tiles: list[Tile], workers: int) -> list[list[Tile]]:
+    """*tiles* in batches of even sizes, at most :data:`CUT_BATCH` each and at least one a
+    worker (while one worker cut the whole source alone, the others would wait)."""
+    count = min(len(tiles), max(math.ceil(len(tiles) / CUT_BATCH), workers))
+    size, more = divmod(len(tiles), count)
+    starts = [i * size + min(i, more) for i in range(count + 1)]
+    return [tiles[a:b] for a, b in zip(starts, starts[1:])]
+
+
+def cut_batch(source: Path, tiles: list[Tile], bounds: Box, folder: Path) -> dict[str, Path]:
+    """Cut each of *tiles* (its :func:`read_box`) from *source*, in one pass, into
+    ``folder/.cuts/`` (runs on a worker); each tile's cut by its id."""
+    cuts = folder / CUTS
+    cuts.mkdir(exist_ok=True)
+    parts = {tile.id: cuts / f"{tile.id}.osm.pbf" for tile in tiles}
+    cut_all(source, [(read_box(tile, bounds), parts[tile.id]) for tile in tiles])
+    return parts
 
 
 @dataclass
@@ -228,12 +276,14 @@ class TileResult:
 
 
 def ingest_tile(source: Path, tile: Tile, tiles: list[Tile], bounds: Box, folder: Path,
-                settings: "Settings", dem: Optional[Path] = None) -> TileResult:
+                settings: "Settings", dem: Optional[Path] = None,
+                cuts: Optional[Mapping[str, Path]] = None) -> TileResult:
     """Read, score and write one tile into ``folder/tiles/<id>/`` (runs on a worker).
 
-    The tile is read around its owned box (:func:`read_box`); while a venue it owns comes
-    nearer than :data:`HALO_M` to the edge of what was read, it is read again taking that
-    venue's surroundings in.
+    The tile is read around its owned box (:func:`read_box`): from its cut in *cuts* (of
+    :func:`cut_batch`, removed here), else cut here; while a venue it owns comes nearer than
+    :data:`HALO_M` to the edge of what was read, it is cut again, alone, taking that venue's
+    surroundings in.
     """
     import geopandas as gpd
 
@@ -242,10 +292,15 @@ def ingest_tile(source: Path, tile: Tile, tiles: list[Tile], bounds: Box, folder
     target.mkdir(parents=True, exist_ok=True)
     empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs="EPSG:4326"))
     venues, places, basemap, crs, objects, graph = empty, empty, empty, None, 0, None
+    batched = cuts[tile.id] if cuts else None
     with tempfile.TemporaryDirectory(prefix=f".{tile.id}-", dir=folder) as tmp:
-        part = Path(tmp) / f"{tile.id}.osm.pbf"
         for widening in range(MAX_WIDENINGS + 1):
-            cut(source, read, part)
+            # A rerun (its worker died) may find its batch's cut removed: it cuts alone.
+            if widening == 0 and batched is not None and batched.is_file():
+                part = batched
+            else:
+                part = Path(tmp) / f"{tile.id}.osm.pbf"
+                cut(source, read, part)
             # What the one-process ingest reads (not the map's extra layers, which would
             # change some obstacle counts: answers must not depend on how work is split).
             osm = _read(part, for_map=False)
@@ -270,6 +325,8 @@ def ingest_tile(source: Path, tile: Tile, tiles: list[Tile], bounds: Box, folder
             basemap = basemap.loc[_owned(basemap.geometry.to_numpy(), tile, tiles)]
             del features
             graph = _write_graph(part, target, settings, dem)
+    if batched is not None:
+        batched.unlink(missing_ok=True)
     extents: dict[str, Optional[Box]] = {}
     for frame, name, layer in zip((venues, places, basemap), TILE_FILES, LAYERS):
         write_layer(frame.reset_index(drop=True), target / name)
@@ -393,11 +450,17 @@ def partitioned_ingest(source: Path, out: Path, settings: "Settings", partitions
                                  client.scheduler_info()["workers"].values()))
         count = tile_count(partitions, workers, source.stat().st_size)
         tiles = grid(bounds, *grid_shape(bounds, count))
-        futures = [client.submit(ingest_tile, source, tile, tiles, bounds, folder, settings, dem,
-                                 key=f"venuefinder-tile-{tile.id}-{folder.name}")
-                   for tile in tiles]
+        futures = []
+        for number, batch in enumerate(batches(tiles, workers)):
+            cuts = client.submit(cut_batch, source, batch, bounds, folder,
+                                 key=f"venuefinder-cut-{number}-{folder.name}")
+            futures += [client.submit(ingest_tile, source, tile, tiles, bounds, folder,
+                                      settings, dem, cuts,
+                                      key=f"venuefinder-tile-{tile.id}-{folder.name}")
+                        for tile in batch]
         done = as_completed(futures)
         results = [future.result() for future in (progress(done, len(tiles)) if progress else done)]
+        shutil.rmtree(folder / CUTS, ignore_errors=True)  # a recomputed batch's leftovers
         manifest = _manifest(source, bounds, tiles, results)
         write_venue_index(folder, [r.id for r in results if r.venues])
         (folder / MANIFEST).write_text(json.dumps(manifest, indent=1))
