@@ -249,7 +249,7 @@ class TilesView:
                 region = view.region
                 # The view's window: its scores and its re-scored features, as its own
                 # near_json answers from.
-                window = view._current(now)
+                window = view.window(now)
                 view_scores, view_ranks, live = window.scores, window.ranks, window.parts
             else:
                 region, view_scores, view_ranks, live = view, view.scores, view.ranks, {}

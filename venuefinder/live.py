@@ -163,7 +163,7 @@ class LiveOverlay:
 
 
 @dataclass
-class _Window:
+class Window:
     """What the reports make of the region from *since* until *until*."""
 
     since: datetime
@@ -199,7 +199,7 @@ class LiveView:
         self.region, self.overlay, self.ttl = region, overlay, timedelta(seconds=ttl_s)
         self._expiries = overlay.expiries()
         self._touched = overlay.touched(region.metric)
-        self._window: Optional[_Window] = None
+        self._window: Optional[Window] = None
         self._lock = threading.Lock()
 
     @property
@@ -212,7 +212,7 @@ class LiveView:
                   min_confidence: Optional[float] = None, now: Optional[datetime] = None,
                   **extra: Any) -> str:
         """:meth:`Region.near_json <venuefinder.region.Region.near_json>` with the reports."""
-        window = self._current(now)
+        window = self.window(now)
         rows, distances = self.region.candidates(lat, lon, radius_m, kinds, min_confidence)
         hits = ranked(rows, distances, window.scores, window.ranks, min_score, limit)
         features = []
@@ -234,10 +234,12 @@ class LiveView:
         """One venue's feature by OSM id, with the reports (errors as
         :meth:`Region.row_of <venuefinder.region.Region.row_of>`)."""
         row = self.region.row_of(venue_id)
-        live = self._current(now).features.get(row)
+        live = self.window(now).features.get(row)
         return live if live is not None else self.region.feature(row)
 
-    def _current(self, now: Optional[datetime]) -> _Window:
+    def window(self, now: Optional[datetime]) -> Window:
+        """The window holding *now* (default: the clock's now): the scores, ranks and
+        re-scored features every answer of that window comes from."""
         now = aware(now)
         with self._lock:
             window = self._window
@@ -245,7 +247,7 @@ class LiveView:
                 window = self._window = self._score(now)
             return window
 
-    def _score(self, since: datetime) -> _Window:
+    def _score(self, since: datetime) -> Window:
         region, touched = self.region, self._touched
         scores, ranks = region.scores.copy(), region.ranks.copy()
         features: dict[int, dict[str, Any]] = {}
@@ -264,7 +266,7 @@ class LiveView:
         until = since + self.ttl
         if len(later):
             until = min(until, later.iloc[0].to_pydatetime())
-        return _Window(since, until, scores, ranks, features, parts)
+        return Window(since, until, scores, ranks, features, parts)
 
 
 def read_overlay(region: Region, settings: "Settings", read: ReadReports,
