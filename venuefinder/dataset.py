@@ -136,6 +136,16 @@ def read_dataset(folder: Path, layer: str = "venues") -> "gpd.GeoDataFrame":
     return catalog.read_layer(layer, [t.id for t in catalog.tiles()])
 
 
+def join_tiles(frames: Sequence["gpd.GeoDataFrame"]) -> "gpd.GeoDataFrame":
+    """Tiles' frames of one layer as one, as every catalog joins them (the PostGIS one too,
+    so both give the same frame): the non-empty ones end to end, indexed afresh; when all
+    are empty the first (its columns kept); no frames: an empty WGS84 frame."""
+    full = [frame for frame in frames if len(frame)]
+    if not full:
+        return frames[0] if frames else gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WGS84))
+    return gpd.GeoDataFrame(pd.concat(full, ignore_index=True), geometry="geometry", crs=WGS84)
+
+
 def _box(values: Optional[Sequence[Any]], infinite: bool = False) -> Optional[Box]:
     """A manifest box; an outer side (null) is infinite when *infinite*."""
     if values is None:
@@ -246,13 +256,7 @@ class DatasetCatalog:
     def read_layer(self, layer: str, tile_ids: Sequence[str],
                    bbox: Optional[Box] = None) -> "gpd.GeoDataFrame":
         """*layer* of these tiles (within *bbox*, by their covering boxes), one frame."""
-        frames = [frame for frame in (self._read(self._path(tid, layer), bbox)
-                                      for tid in tile_ids) if len(frame)]
-        if not frames:
-            return self._read(self._path(tile_ids[0], layer), bbox) if tile_ids else \
-                gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WGS84))
-        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry",
-                                crs=WGS84)
+        return join_tiles([self._read(self._path(tid, layer), bbox) for tid in tile_ids])
 
     def _entry(self, tile_id: str) -> dict[str, Any]:
         entry = self._entries.get(tile_id)

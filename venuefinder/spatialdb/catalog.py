@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from sqlalchemy import text as sql
 
 from ..catalog import PLACE_COLUMNS, Box, TileInfo, rank_places
-from ..dataset import WGS84
+from ..dataset import WGS84, join_tiles
 from ..errors import SourceError
 from ..routes import WalkGraph
 from . import bulk, frames
@@ -144,7 +144,7 @@ class PostgisCatalog:
         if not parts:
             return gpd.GeoDataFrame({"layer": pd.Series([], dtype=str)},
                                     geometry=gpd.GeoSeries([], crs=WGS84))
-        return frames.combine(parts)
+        return join_tiles(parts)
 
     def venue_tile(self, venue_id: str) -> Optional[str]:
         """The id of the tile owning *venue_id*; None when no tile has it."""
@@ -282,7 +282,7 @@ class PostgisCatalog:
                 {"region": region, "tiles": tile_ids})
         by_tile = dict(_by_tile(found, tile_ids))
         empty = {name: [] for name in found}
-        return frames.combine([tile_frame(schemas[t], by_tile.get(t, empty)) for t in tile_ids])
+        return join_tiles([tile_frame(schemas[t], by_tile.get(t, empty)) for t in tile_ids])
 
     @staticmethod
     def _typed_frame(layer: str) -> Any:

@@ -73,15 +73,6 @@ def types(blob: bytes, names: Sequence[str]) -> dict[str, pa.DataType]:
     return {name: fields[name] for name in names if name in fields}
 
 
-def combine(frames: list[pd.DataFrame]) -> gpd.GeoDataFrame:
-    """Tiles' frames as one, as :meth:`venuefinder.dataset.DatasetCatalog.read_layer` joins
-    them: the non-empty ones end to end; none: the first tile's (empty) frame."""
-    full = [frame for frame in frames if len(frame)]
-    if not full:
-        return frames[0] if frames else gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WGS84))
-    return gpd.GeoDataFrame(pd.concat(full, ignore_index=True), geometry="geometry", crs=WGS84)
-
-
 def values(frame: pd.DataFrame, names: Sequence[str]) -> list[list[Any]]:
     """*frame*'s columns *names* as lists of Python values, None where missing; a column
     *frame* lacks is all None."""
