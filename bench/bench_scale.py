@@ -127,6 +127,18 @@ def _is_worker(proc: psutil.Process) -> bool:
     return "spawn_main" in command
 
 
+def _cut_tiles(command: list[str]) -> str:
+    """The tiles an ``osmium extract`` command cuts (``r0c0+r0c1``): its ``--output``, or the
+    outputs its ``--config`` names (a batch, cut in one pass)."""
+    if "--output" in command:
+        return Path(command[command.index("--output") + 1]).name.split(".")[0]
+    try:
+        config = json.loads(Path(command[command.index("--config") + 1]).read_text())
+    except (OSError, ValueError):
+        return "?"
+    return "+".join(Path(e["output"]).name.split(".")[0] for e in config["extracts"])
+
+
 def sample_tree(root: psutil.Process, seen: Watched, budget: int) -> None:
     """One sample of *root*'s tree into *seen*; kills *root*'s process group over *budget*."""
     now = time.time()
@@ -155,9 +167,8 @@ def sample_tree(root: psutil.Process, seen: Watched, budget: int) -> None:
                     continue
                 tree_rss, tree_pss = tree_rss + rss, tree_pss + pss
                 if below.name() == "osmium" and "extract" in command:
-                    output = Path(command[command.index("--output") + 1])
-                    found = seen.cuts.setdefault(below.pid, Cut(
-                        output.name.split(".")[0], child.pid, below.create_time(), now))
+                    found = seen.cuts.get(below.pid) or seen.cuts.setdefault(below.pid, Cut(
+                        _cut_tiles(command), child.pid, below.create_time(), now))
                     found.end, found.peak_rss = now, max(found.peak_rss, rss)
         except psutil.Error:
             continue
@@ -255,7 +266,7 @@ def bench_partitioned(extract: Path, workers: int, out: Path) -> Partitioned | N
     # A tile runs from its first cut's start until its last file is written.
     tile_seconds, tile_worker, cut_seconds = {}, {}, {}
     for tile in manifest["tiles"]:
-        cuts = sorted((c for c in seen.cuts.values() if c.tile == tile["id"]),
+        cuts = sorted((c for c in seen.cuts.values() if tile["id"] in c.tile.split("+")),
                       key=lambda c: c.start)
         if not cuts:
             continue
@@ -460,7 +471,7 @@ def main() -> None:
                          f"its children **{peak.tree_rss / MIB:,.0f} MiB** RSS "
                          f"({peak.tree_pss / MIB:,.0f} MiB PSS); all processes "
                          f"{run.seen.tree_rss / MIB:,.0f} MiB RSS; osmium cuts "
-                         f"{sum(run.cut_seconds.values()):.0f} s of "
+                         f"{sum(c.end - c.start for c in run.seen.cuts.values()):.0f} s ({len(run.seen.cuts)} passes) of "
                          f"{sum(run.tile_seconds.values()):.0f} s of tiles"))
         if runs:
             first = runs[min(runs)]
