@@ -7,16 +7,19 @@ worker then gets its own PostgreSQL database, so no worker empties another's tab
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, create_engine, make_url, text
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from venuefinder.config import Settings, embedded_extract
 
 TEST_DATA = Path(__file__).parent / "data"
 PG_ENV = "VENUEFINDER_TEST_DATABASE_URL"
+#: Tries of CREATE DATABASE while its template is busy, half a second apart.
+CREATE_ATTEMPTS = 10
 
 
 def pytest_configure(config: pytest.Config) -> None:  # noqa: D103 - pytest hook
@@ -24,6 +27,20 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: D103 - pytest hook
     url = os.environ.get(PG_ENV)
     if worker and url:
         os.environ[PG_ENV] = _worker_database(url, worker)
+
+
+def create_database(connection: Connection, name: str, template: str = "template1") -> None:
+    """``CREATE DATABASE`` on an autocommit *connection*, tried again for a few seconds while
+    PostgreSQL says the template is busy (another test worker creating one from it)."""
+    for attempt in range(CREATE_ATTEMPTS):
+        try:
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE {template}'))
+            return
+        except OperationalError as exc:
+            if "is being accessed by other users" not in str(exc) or \
+                    attempt == CREATE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.5)
 
 
 def _worker_database(url: str, worker: str) -> str:
@@ -39,7 +56,7 @@ def _worker_database(url: str, worker: str) -> str:
             exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
                                        {"name": own.database})
             if not exists:
-                connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+                create_database(connection, own.database)
     except SQLAlchemyError:
         return url
     finally:

@@ -25,7 +25,8 @@ from venuefinder import partition
 from venuefinder.config import embedded_extract, load_settings
 from venuefinder.store.db import make_engine
 
-PG_ENV = "VENUEFINDER_TEST_DATABASE_URL"
+from ..conftest import PG_ENV, create_database
+
 #: Tiles of the test dataset: enough for reads across tiles, few enough to build in seconds.
 PARTITIONS = 3
 
@@ -54,7 +55,7 @@ def fresh_database(server_url: str, template: str = "template1") -> Iterator[str
     name = f"venuefinder_sdb_{secrets.token_hex(4)}"
     admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}"))
+        create_database(connection, name, template)
     try:
         yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:
