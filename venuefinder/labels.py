@@ -103,7 +103,6 @@ def context_areas(features: "gpd.GeoDataFrame", crs: "CRS") -> "gpd.GeoDataFrame
     import shapely
 
     polygons = np.isin(shapely.get_type_id(features.geometry.to_numpy()), (3, 6))
-    names = _names(features["name"])
     word = np.full(len(features), None, dtype=object)
     preposition = np.full(len(features), None, dtype=object)
     for key, values in CONTEXT_AREAS.items():  # the first key that says it wins
@@ -113,8 +112,11 @@ def context_areas(features: "gpd.GeoDataFrame", crs: "CRS") -> "gpd.GeoDataFrame
         for value, (what, prep) in values.items():
             hit = (column == value) & (word == None)  # noqa: E711 - elementwise
             word[hit], preposition[hit] = what, prep
-    keep = polygons & (word != None) & (  # noqa: E711 - elementwise
-        (names != "") | ~np.isin(word, list(NAMED_ONLY_CONTEXT)))
+    # Names are cleaned only where a word was found: a city has hundreds of thousands.
+    names = np.full(len(features), "", dtype=object)
+    worded = polygons & (word != None)  # noqa: E711 - elementwise
+    names[worded] = _names(features["name"].to_numpy(dtype=object)[worded])
+    keep = worded & ((names != "") | ~np.isin(word, list(NAMED_ONLY_CONTEXT)))
     frame = gpd.GeoDataFrame(
         {"id": features["id"].to_numpy(dtype=object)[keep],
          "name": np.where(names[keep] != "", names[keep], None),
@@ -163,9 +165,11 @@ def _nearest_named(geoms: "np.ndarray", features: "gpd.GeoDataFrame", crs: "CRS"
     out = np.full(len(geoms), "", dtype=object)
     if key not in features:
         return out
-    names = _names(features["name"])
     keep = (np.isin(shapely.get_type_id(features.geometry.to_numpy()), types)
-            & (names != "") & features[key].isin(values).to_numpy())
+            & features[key].isin(values).to_numpy())
+    names = np.full(len(features), "", dtype=object)
+    names[keep] = _names(features["name"].to_numpy(dtype=object)[keep])
+    keep &= names != ""
     if not keep.any():
         return out
     near = features.geometry.iloc[np.flatnonzero(keep)].to_crs(crs).to_numpy()
@@ -175,7 +179,7 @@ def _nearest_named(geoms: "np.ndarray", features: "gpd.GeoDataFrame", crs: "CRS"
     return out
 
 
-def _names(values: "pd.Series") -> "np.ndarray":
+def _names(values: "pd.Series | np.ndarray") -> "np.ndarray":
     """Each name with its spaces collapsed, ``""`` for none."""
     return np.array([" ".join(v.split()) if isinstance(v, str) else "" for v in values],
                     dtype=object)

@@ -25,7 +25,7 @@ import pytest
 from click.testing import CliRunner
 
 from venuefinder.cli import main
-from venuefinder.cli.commands import write_venues
+from venuefinder.cli.ingest import write_venues
 from venuefinder.errors import InputError
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")

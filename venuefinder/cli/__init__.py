@@ -4,10 +4,12 @@ Exit codes (a contract): 0 success; 2 bad usage or input (coordinates, radius, l
 unreadable DEM, an output path of the wrong kind); 1 a source that cannot be read (missing,
 empty, corrupt, not OSM, unreachable). Errors are one line on stderr, never a traceback.
 This module only parses: the commands' bodies, which need the heavy libraries, live in
-:mod:`.commands`, imported when a command runs so that ``--help`` stays fast.
+:mod:`.commands` and :mod:`.ingest`, imported when a command runs so that ``--help`` stays fast.
 """
 
 from __future__ import annotations
+
+import importlib
 
 import logging
 import sys
@@ -29,12 +31,11 @@ MAX_ERROR_CHARS = 400
 MAX_PARTITIONS = 100_000
 
 
-def _commands() -> ModuleType:
-    """The commands' bodies. Imported lazily, the one place the CLI does: they load
-    geopandas, the scoring and the web app, which ``--help`` and usage errors never need."""
-    from . import commands
-
-    return commands
+def _commands(module: str = "commands") -> ModuleType:
+    """The commands' bodies: :mod:`.commands`, or :mod:`.ingest` for ``ingest``. Imported
+    lazily, the one place the CLI does: they load geopandas, the scoring and the web app,
+    which ``--help`` and usage errors never need (and ``ingest`` never needs the web app)."""
+    return importlib.import_module(f".{module}", __package__)
 
 
 def _run(action: Callable[[], None]) -> None:
@@ -205,7 +206,7 @@ def ingest(source: str, dem: Optional[Path], out: Path, partitions: Optional[str
     """Score every venue of a whole extract into GeoParquet or GeoPackage, or into a
     partitioned dataset (a folder of GeoParquet files, one set per tile)."""
 
-    _run(lambda: _commands().ingest(source, dem, out, partitions, workers, memory_limit,
+    _run(lambda: _commands("ingest").ingest(source, dem, out, partitions, workers, memory_limit,
                                     scheduler))
 
 

@@ -1,4 +1,5 @@
-"""The bodies of the ``venuefinder`` commands: validate, call the library, print.
+"""The bodies of the ``venuefinder`` commands but ``ingest`` (:mod:`.ingest`): validate, call
+the library, print.
 
 :mod:`venuefinder.cli` parses the command line and maps the errors raised here to exit codes;
 it imports this module only when a command runs (see its ``_commands``).
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 import time
 from functools import partial
@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Optional
 
 import click
-from pyogrio.errors import DataLayerError, DataSourceError
 from tqdm import tqdm
 
 from .. import routes, validate
@@ -24,24 +23,19 @@ from ..clock import utc_now
 from ..config import Settings, load_settings
 from ..catalog import CatalogRegions, Reports
 from ..criteria import REGISTRY
-from ..dataset import MANIFEST, is_dataset_path
 from ..errors import InputError
 from ..live import LiveReports, region_with_live
-from ..partition import check_memory_limit, partitioned_ingest
-from ..prepare import build_region, prepare_region, score_features
+from ..prepare import build_region, prepare_region
 from ..region import Region
 from ..scoring.combine import displayed
 from ..serving import catalog_regions
 from ..spatialdb import load_dataset
-from ..sources.elevation import check_dem_path, is_auto_dem
-from ..sources.osm_file import check_extract_path, read_extract
 from ..sources.overpass import fetch_region
 from ..store.db import connect_store
 from ..store.hazards import open_hazards_in_bbox
 from ..vocabulary import KINDS
 from ..web import serve as serve_app
 
-OUTPUT_SUFFIXES = (".parquet", ".geoparquet", ".gpkg")
 #: Roads beyond the search radius still make venues at its edge unsafe: fetch this much more.
 OVERPASS_MARGIN_M = 500.0
 
@@ -115,77 +109,6 @@ def route(source: Optional[str], dem: Optional[Path], near: tuple[float, float],
         click.echo(routes.to_gpx(found))
     else:
         click.echo(routes.routes_table(found, lat, lon))
-
-
-def ingest(source: str, dem: Optional[Path], out: Path, partitions: Optional[int | str] = None,
-           workers: Optional[int] = None, memory_limit: Optional[str] = None,
-           scheduler: Optional[str] = None) -> None:
-    """``venuefinder ingest``: every venue of an extract, scored, into a file, or into a
-    partitioned dataset (an ``--out`` without a suffix, :mod:`venuefinder.partition`)."""
-    cluster_options = (partitions, workers, memory_limit, scheduler)
-    if is_dataset_path(out):
-        return _ingest_partitioned(source, dem, out, partitions or "auto", workers,
-                                   memory_limit, scheduler)
-    if any(option is not None for option in cluster_options):
-        raise InputError("--partitions, --workers, --memory-limit and --scheduler write a "
-                         f"partitioned dataset: give --out a folder (no suffix), not {out.name!r}")
-    if not out.name.lower().endswith(OUTPUT_SUFFIXES):
-        raise InputError(f"--out must end in {', '.join(OUTPUT_SUFFIXES)}, got {out.name!r}")
-    if not out.parent.resolve().is_dir():
-        raise InputError(f"output folder does not exist: {out.parent}")
-    settings = load_settings(source=source, dem=dem)
-    if dem is not None and not is_auto_dem(dem):
-        check_dem_path(dem)
-    path = settings.source_path()
-    check_extract_path(path)
-    with tqdm(desc=f"reading {path.name}", unit=" objects", unit_scale=True,
-              disable=None, file=sys.stderr) as bar:
-        osm = read_extract(path, bar.update, for_map=False)
-    click.echo(f"read {path.name}: {osm.stats.objects} objects; {osm.stats.summary()}",
-               err=True)
-    steps = tqdm(total=2, desc="scoring", disable=None, file=sys.stderr)
-    scored = score_features(osm, settings, dem, path.name)[0]
-    steps.update(1)
-    steps.set_description(f"writing {out.name}")
-    write_venues(scored, out)
-    steps.update(1)
-    steps.close()
-    click.echo(f"wrote {len(scored)} scored venues to {out}", err=True)
-
-
-def _ingest_partitioned(source: str, dem: Optional[Path], out: Path, partitions: int | str,
-                        workers: Optional[int], memory_limit: Optional[str],
-                        scheduler: Optional[str]) -> None:
-    """The partitioned ingest of :func:`ingest`: tiles scored on a Dask cluster."""
-    if not out.parent.resolve().is_dir():
-        raise InputError(f"output folder does not exist: {out.parent}")
-    if out.exists() and not (out / MANIFEST).is_file():
-        raise InputError(f"--out {out} exists and is not a partitioned dataset: "
-                         "not replacing it")
-    if scheduler is not None and (workers is not None or memory_limit is not None):
-        raise InputError("--workers and --memory-limit start a local cluster: a running one "
-                         "(--scheduler) has its own workers")
-    if memory_limit is not None:
-        check_memory_limit(memory_limit)
-    settings = load_settings(source=source, dem=dem)
-    if dem is not None and not is_auto_dem(dem):
-        check_dem_path(dem)
-    path = settings.source_path()
-    workers = workers or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                          else os.cpu_count() or 1)
-    with tqdm(desc=f"tiles of {path.name}", unit=" tiles", disable=None,
-              file=sys.stderr) as bar:
-        def progress(done: Any, total: int) -> Any:
-            bar.total = total
-            bar.refresh()
-            for future in done:
-                bar.update(1)
-                yield future
-
-        manifest = partitioned_ingest(path, out, settings, partitions, workers, memory_limit,
-                                      scheduler, dem, progress=progress)
-    click.echo(f"wrote {manifest['venues']} scored venues in {len(manifest['tiles'])} tiles "
-               f"to {out}", err=True)
 
 
 def load(folder: Path, db: str) -> None:
@@ -265,36 +188,3 @@ def format_table(features: list[dict[str, Any]], lat: float, lon: float,
             lines.append(f"{'':>11}note: {p['note']}")
         lines.append(f"{'':>11}{p['osm_url']}")
     return "\n".join(lines)
-
-
-def write_venues(venues: Any, out: Path) -> None:
-    """Write scored venues by suffix, through a temporary file so a failure leaves any
-    previous output intact and nothing else behind.
-
-    Raises
-    ------
-    InputError
-        The file cannot be written (a full disk, no permission): one line, the reason.
-        pyarrow raises ``OSError``; GDAL, through pyogrio, its own errors (a full disk is
-        a ``FeatureError`` "database or disk is full", or a ``DataSourceError`` when even
-        creating the file fails).
-    """
-    tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")
-    try:
-        if out.suffix.lower() == ".gpkg":
-            tmp.unlink(missing_ok=True)
-            venues.to_file(tmp, layer="venues", driver="GPKG")
-        else:
-            venues.to_parquet(tmp)
-        tmp.replace(out)
-    except BaseException as exc:  # Ctrl+C too: a half-written file must not stay
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError):  # pyarrow's strerror wraps the errno's text in its own
-            reason = os.strerror(exc.errno) if exc.errno else exc.strerror or str(exc)
-            raise InputError(f"cannot write {out}: {reason}") from None
-        if isinstance(exc, (DataSourceError, DataLayerError)):
-            text = str(exc)
-            full = "disk is full" in text or "No space left" in text
-            reason = "No space left on device" if full else text.splitlines()[0][:200]
-            raise InputError(f"cannot write {out}: {reason}") from None
-        raise
