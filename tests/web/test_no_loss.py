@@ -250,7 +250,9 @@ def burst_then_kill(server: Server, write: Callable[[int], tuple[int, Any]], lim
                 return
             try:
                 status, body = write(i)
-            except OSError:  # the server is gone
+            # The server is gone: before answering, or in the middle of its answer (an
+            # answer cut short is no acknowledgement).
+            except (OSError, http.client.HTTPException):
                 cut.append(i)
                 return
             if status == 201:
