@@ -249,6 +249,19 @@ def parse_maxspeed(values: "pd.Series") -> "pd.Series":
     """
     import pandas as pd
 
+    # A region's roads carry a few dozen distinct values: parse those, then spread them.
+    codes, distinct = pd.factorize(values)
+    if len(distinct) == 0:
+        return pd.Series(np.nan, index=values.index, dtype=float)
+    parsed = _parse_maxspeed(pd.Series(distinct, dtype=object)).to_numpy(dtype=float)
+    return pd.Series(np.where(codes >= 0, parsed[codes], np.nan), index=values.index,
+                     dtype=float)
+
+
+def _parse_maxspeed(values: "pd.Series") -> "pd.Series":
+    """:func:`parse_maxspeed` of each value."""
+    import pandas as pd
+
     text = values.astype("string").str.strip().str.lower()
     number = pd.to_numeric(text.str.extract(r"^(\d+(?:\.\d+)?)")[0], errors="coerce").astype(float)
     mph = text.str.contains("mph", na=False)

@@ -33,6 +33,7 @@ from ..venues import local_crs
 from . import cache
 
 if TYPE_CHECKING:
+    import numpy as np
     from pyproj import CRS
 
     from ..config import Settings
@@ -104,23 +105,27 @@ def score_features(osm: "OsmData", settings: "Settings", dem_path: Optional[Path
             heights=select_heights(features, crs))
         scored = score_venues(candidates, context, apart=(lambda: _joined(
             job.result()[0], score_geometry(candidates.iloc[split:], crs))) if apart else None)
-        points = job.result()[1] if apart else meeting_points(features, candidates, crs)
+        points, labels = job.result()[1:] if apart else (
+            meeting_points(features, candidates, crs), venue_labels(candidates, features, crs))
     scored = _with_columns(scored, points)
-    scored["label"] = venue_labels(candidates, features, crs)
+    scored["label"] = labels
     return scored, roads, crs, dem
 
 
 #: Share of the venues whose geometry-only criteria the forked process scores beside the
-#: meeting points: measured on Helsinki x100 so that both processes finish together (room
-#: 2.9 s, meeting points 1.3 s there, the other criteria and their context 2.6 s).
-FORKED_GEOMETRY_SHARE = 0.7
+#: meeting points and labels: measured on Helsinki x100 so that both processes finish about
+#: together (room 2.6 s, meeting points 1.3 s, labels 1.2 s there; the other criteria and
+#: their context 2.5 s). Ingest 14.8 s at 0.5, 15.2 s at 0.7 (2026-12-05).
+FORKED_GEOMETRY_SHARE = 0.5
 
 
 def _venue_only_work(features: "gpd.GeoDataFrame", venues: "gpd.GeoDataFrame", crs: "CRS",
-                     split: int) -> tuple[dict[str, "pd.DataFrame"], "pd.DataFrame"]:
+                     split: int) -> tuple[dict[str, "pd.DataFrame"], "pd.DataFrame",
+                                          "np.ndarray"]:
     """What needs the venues and the features but no scoring context: the geometry-only
-    criteria of the first *split* venues, and the meeting points of all."""
-    return score_geometry(venues.iloc[:split], crs), meeting_points(features, venues, crs)
+    criteria of the first *split* venues, and the meeting points and labels of all."""
+    return (score_geometry(venues.iloc[:split], crs), meeting_points(features, venues, crs),
+            venue_labels(venues, features, crs))
 
 
 def _joined(first: dict[str, "pd.DataFrame"], rest: dict[str, "pd.DataFrame"]
