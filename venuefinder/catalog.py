@@ -104,6 +104,9 @@ class Catalog(Protocol):
 
     #: Where it was read from, for ``info`` and messages (a folder name, a database name).
     name: str
+    #: The extract it was ingested from (its file name, ``Helsinki.osm.pbf``): what the map
+    #: calls the region, as it does a whole extract.
+    source: str
     #: The extract's bounds (WGS84).
     bounds: Box
 

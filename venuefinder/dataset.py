@@ -185,6 +185,7 @@ class DatasetCatalog:
         self.folder = Path(folder).expanduser()
         self.manifest = read_manifest(self.folder)
         self.name = self.folder.name
+        self.source = str(self.manifest.get("source") or self.name)
         west, south, east, north = (float(v) for v in self.manifest["bounds"])
         self.bounds: Box = (west, south, east, north)
         self._entries = {str(t["id"]): t for t in self.manifest["tiles"]}

@@ -42,6 +42,7 @@ def test_tiles_name_and_bounds(loaded):
     assert len(catalog.tiles()) >= 2
     assert catalog.bounds == dataset.bounds
     assert catalog.name == dataset.name == "helsinki"
+    assert catalog.source == dataset.source == "Helsinki.osm.pbf"
 
 
 def test_venues_and_places_as_the_dataset(loaded):

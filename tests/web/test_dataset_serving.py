@@ -4,6 +4,8 @@ assembled regions, and a server holds no more tiles than its cache."""
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -81,7 +83,10 @@ def test_places_basemap_and_the_map_page(dataset_app, whole):
         == [(f["properties"]["layer"], f["properties"]["count"]) for f in theirs["features"]]
     page = client.get("/")
     assert page.status_code == 200
-    assert b"Helsinki Dataset" in page.data  # the folder's name
+    # Named after its extract, as the extract's own server names it (not the folder).
+    heading = re.compile(r'<span class="region">([^<,]+)')
+    assert heading.search(page.get_data(as_text=True))[1] == \
+        heading.search(whole.get("/").get_data(as_text=True))[1] == "Helsinki"
 
 
 def test_routes_from_the_dataset(dataset_app):

@@ -59,6 +59,8 @@ class PostgisCatalog:
     ----------
     name
         The region's name.
+    source
+        The extract the region was ingested from (its file name).
     bounds
         The extract's bounds, as loaded when the catalog was opened.
 
@@ -86,6 +88,7 @@ class PostgisCatalog:
             raise
         west, south, east, north = (float(v) for v in manifest["bounds"])
         self.bounds: Box = (west, south, east, north)
+        self.source = str(manifest.get("source") or self.name)
 
     def close(self) -> None:
         """Close the catalog's database connections."""

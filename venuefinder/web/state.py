@@ -74,7 +74,7 @@ class RegionSummary:
         tile at its middle."""
         bounds = regions.catalog.bounds
         lat, lon = (bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2
-        return cls(info={"source": regions.catalog.name}, bounds=bounds, kinds=list(KINDS),
+        return cls(info={"source": regions.catalog.source}, bounds=bounds, kinds=list(KINDS),
                    venue_count=regions.venue_count, has_basemap=True,
                    places=regions.places_near(lat, lon))
 
