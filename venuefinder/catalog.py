@@ -30,7 +30,7 @@ from pyproj import CRS
 
 from .errors import InputError, NotFoundError, SourceError
 from .live import LiveReports, LiveView, ReadReports, with_live_defaults
-from .region import BASEMAP_GRID_DEG, DISTANCE_KEY, Region, collection_json, ranked
+from .region import BASEMAP_GRID_DEG, Region, collection_json, ranked
 from .vocabulary import is_venue_id
 
 if TYPE_CHECKING:
@@ -248,20 +248,16 @@ class TilesView:
         found, scores, ranks, serialise = [], [], [], []
         offset = 0
         for view in self.views:
-            if isinstance(view, LiveView):
-                region = view.region
-                # The view's window: its scores and its re-scored features, as its own
-                # near_json answers from.
-                window = view.window(now)
-                view_scores, view_ranks, live = window.scores, window.ranks, window.parts
-            else:
-                region, view_scores, view_ranks, live = view, view.scores, view.ranks, {}
+            # A live view answers from its window (its scores and re-scored features), as
+            # its own near_json does; a plain region from itself.
+            region = view.region if isinstance(view, LiveView) else view
+            window = view.window(now) if isinstance(view, LiveView) else None
             rows, distances = region.candidates(lat, lon, radius_m, kinds, min_confidence)
             found.append((rows + offset, distances))
-            scores.append(view_scores)
-            ranks.append(view_ranks)
-            serialise.append((offset, region, live))
-            offset += len(view_scores)
+            scores.append(region.scores if window is None else window.scores)
+            ranks.append(region.ranks if window is None else window.ranks)
+            serialise.append((offset, region, window))
+            offset += len(region.venues)
         rows = np.concatenate([r for r, _ in found]).astype(int)
         distances = np.concatenate([d for _, d in found])
         hits = ranked(rows, distances, np.concatenate(scores), np.concatenate(ranks),
@@ -269,10 +265,9 @@ class TilesView:
         starts = np.array([start for start, _, _ in serialise])
         features = []
         for row, distance in hits:
-            start, region, live = serialise[int(np.searchsorted(starts, row, "right")) - 1]
-            part = live.get(row - start)
-            features.append(region.feature_json(row - start, distance) if part is None else
-                            f'{part[0]}"{DISTANCE_KEY}": {round(distance, 1)!r}{part[1]}')
+            start, region, window = serialise[int(np.searchsorted(starts, row, "right")) - 1]
+            features.append(region.feature_json(row - start, distance) if window is None else
+                            window.feature_json(region, row - start, distance))
         return collection_json(features, extra)
 
     def near(self, lat: float, lon: float, radius_m: float, limit: int,

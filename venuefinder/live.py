@@ -33,7 +33,7 @@ import shapely
 
 from .clock import aware
 from .criteria import BY_NAME, REGISTRY
-from .region import DISTANCE_KEY, Region, collection_json, ranked
+from .region import DISTANCE_KEY, Region, collection_json, ranked, with_distance
 from .scoring import ScoringContext, scorer
 from .scoring.combine import combine, parts_from_columns
 from .scoring.hazards import REACH_M, with_hill_reports
@@ -174,6 +174,13 @@ class Window:
     features: dict[int, dict[str, Any]]
     parts: dict[int, tuple[str, str]]
 
+    def feature_json(self, region: Region, row: int, distance_m: float) -> str:
+        """Row *row* of *region* as JSON at *distance_m*: as the reports re-scored it, else
+        as the region serialised it."""
+        part = self.parts.get(row)
+        return region.feature_json(row, distance_m) if part is None else \
+            with_distance(part, distance_m)
+
 
 class LiveView:
     """A region as one overlay's reports make it: the queries of
@@ -215,12 +222,8 @@ class LiveView:
         window = self.window(now)
         rows, distances = self.region.candidates(lat, lon, radius_m, kinds, min_confidence)
         hits = ranked(rows, distances, window.scores, window.ranks, min_score, limit)
-        features = []
-        for row, distance in hits:
-            part = window.parts.get(row)
-            features.append(self.region.feature_json(row, distance) if part is None else
-                            f'{part[0]}"{DISTANCE_KEY}": {round(distance, 1)!r}{part[1]}')
-        return collection_json(features, extra)
+        return collection_json([window.feature_json(self.region, row, distance)
+                                for row, distance in hits], extra)
 
     def near(self, lat: float, lon: float, radius_m: float, limit: int,
              min_score: Optional[float] = None, kinds: Optional[Iterable[str]] = None,

@@ -182,8 +182,7 @@ class Region:
 
     def feature_json(self, row: int, distance_m: float) -> str:
         """:meth:`feature` already serialised as JSON (the fast path of the API)."""
-        head, tail = self._feature_parts[row]
-        return f'{head}"{DISTANCE_KEY}": {round(distance_m, 1)!r}{tail}'
+        return with_distance(self._feature_parts[row], distance_m)
 
     def near_json(self, lat: float, lon: float, radius_m: float, limit: int,
                   min_score: Optional[float] = None, kinds: Optional[Iterable[str]] = None,
@@ -293,6 +292,13 @@ def ranked(rows: "np.ndarray", distances: "np.ndarray", scores: "np.ndarray",
     rows, distances = rows[keep], distances[keep]
     order = np.lexsort((distances, -ranks[rows]))[:limit]
     return list(zip(rows[order].tolist(), distances[order].tolist()))
+
+
+def with_distance(parts: tuple[str, str], distance_m: float) -> str:
+    """A feature serialised around its one per-query value (the JSON before and after
+    ``distance_m``), with *distance_m* put in."""
+    head, tail = parts
+    return f'{head}"{DISTANCE_KEY}": {round(distance_m, 1)!r}{tail}'
 
 
 def collection_json(features: list[str], extra: dict[str, Any]) -> str:
