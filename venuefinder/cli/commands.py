@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 import time
 from functools import partial
 from pathlib import Path
 from typing import Any, Optional
 
 import click
-from tqdm import tqdm
 
 from .. import routes, validate
 from ..clock import utc_now
@@ -35,6 +33,7 @@ from ..store.db import connect_store
 from ..store.hazards import open_hazards_in_bbox
 from ..vocabulary import KINDS
 from ..web import serve as serve_app
+from .progress import tile_bar
 
 #: Roads beyond the search radius still make venues at its edge unsafe: fetch this much more.
 OVERPASS_MARGIN_M = 500.0
@@ -113,15 +112,7 @@ def route(source: Optional[str], dem: Optional[Path], near: tuple[float, float],
 
 def load(folder: Path, db: str) -> None:
     """``venuefinder load``: a partitioned dataset into PostGIS, replacing its region."""
-    with tqdm(desc=f"loading {folder.name}", unit=" tiles", disable=None,
-              file=sys.stderr) as bar:
-        def progress(tiles: Any, total: int) -> Any:
-            bar.total = total
-            bar.refresh()
-            for tile in tiles:
-                yield tile
-                bar.update(1)
-
+    with tile_bar(f"loading {folder.name}") as progress:
         loaded = load_dataset(folder, db, progress=progress)
     click.echo(f"loaded {loaded['venues']} venues, {loaded['places']} places, "
                f"{loaded['basemap']} basemap features and {loaded['edges']} walking-graph "

@@ -22,6 +22,7 @@ from ..partition import check_memory_limit, partitioned_ingest
 from ..prepare import score_features
 from ..sources.elevation import check_dem_path, is_auto_dem
 from ..sources.osm_file import check_extract_path, read_extract
+from .progress import tile_bar
 
 OUTPUT_SUFFIXES = (".parquet", ".geoparquet", ".gpkg")
 
@@ -82,15 +83,7 @@ def _ingest_partitioned(source: str, dem: Optional[Path], out: Path, partitions:
     path = settings.source_path()
     workers = workers or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                           else os.cpu_count() or 1)
-    with tqdm(desc=f"tiles of {path.name}", unit=" tiles", disable=None,
-              file=sys.stderr) as bar:
-        def progress(done: Any, total: int) -> Any:
-            bar.total = total
-            bar.refresh()
-            for future in done:
-                bar.update(1)
-                yield future
-
+    with tile_bar(f"tiles of {path.name}") as progress:
         manifest = partitioned_ingest(path, out, settings, partitions, workers, memory_limit,
                                       scheduler, dem, progress=progress)
     click.echo(f"wrote {manifest['venues']} scored venues in {len(manifest['tiles'])} tiles "
