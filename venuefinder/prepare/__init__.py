@@ -104,7 +104,7 @@ def score_features(osm: "OsmData", settings: "Settings", dem_path: Optional[Path
             enclosures=venue_rules.select_enclosures(features, crs),
             heights=select_heights(features, crs))
         scored = score_venues(candidates, context, apart=(lambda: _joined(
-            job.result()[0], score_geometry(candidates.iloc[split:], crs))) if apart else None)
+            score_geometry(candidates.iloc[split:], crs), job)) if apart else None)
         points, labels = job.result()[1:] if apart else (
             meeting_points(features, candidates, crs), venue_labels(candidates, features, crs))
     scored = _with_columns(scored, points)
@@ -128,9 +128,10 @@ def _venue_only_work(features: "gpd.GeoDataFrame", venues: "gpd.GeoDataFrame", c
             venue_labels(venues, features, crs))
 
 
-def _joined(first: dict[str, "pd.DataFrame"], rest: dict[str, "pd.DataFrame"]
-            ) -> dict[str, "pd.DataFrame"]:
-    """Each criterion's rows of the first venues, then of the rest."""
+def _joined(rest: dict[str, "pd.DataFrame"], job: Forked) -> dict[str, "pd.DataFrame"]:
+    """Each criterion's rows of the first venues (*job*'s, :func:`_venue_only_work`), then
+    of the *rest*, scored here before waiting on *job*, which is then mostly done."""
+    first = job.result()[0]
     return {name: pd.concat([first[name], rest[name]]) for name in first}
 
 
