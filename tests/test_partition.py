@@ -96,9 +96,11 @@ def test_tile_count_and_shape():
 
 def test_batches_are_even_bounded_and_one_a_worker_at_least(monkeypatch):
     monkeypatch.setattr(partition, "CUT_BATCH", 3)
+    big = partition.BATCH_MIN_SOURCE_BYTES
     tiles = grid((0.0, 0.0, 7.0, 1.0), 1, 7)
-    for workers, sizes in ((1, [3, 2, 2]), (4, [2, 2, 2, 1]), (9, [1] * 7)):
-        parts = partition.batches(tiles, workers)
+    for workers, size, sizes in ((1, big, [3, 2, 2]), (4, big, [2, 2, 2, 1]),
+                                 (9, big, [1] * 7), (1, big - 1, [1] * 7)):
+        parts = partition.batches(tiles, workers, size)
         assert [len(p) for p in parts] == sizes
         assert [t for p in parts for t in p] == tiles
 
@@ -385,6 +387,7 @@ def test_a_region_three_zones_wide_is_measured_within_half_a_percent(tmp_path):
 def test_the_source_is_read_once_a_batch(tmp_path, monkeypatch):
     source = tmp_path / "wide.osm"
     write_wide_region(source)
+    monkeypatch.setattr(partition, "BATCH_MIN_SOURCE_BYTES", 0)  # a small file, batched
     extracts = Extracts(monkeypatch)
     manifest = partition.partitioned_ingest(source, tmp_path / "out" / "wide", load_settings(),
                                             "auto", workers=1, processes=False)

@@ -111,6 +111,10 @@ MAX_WIDENINGS = 3
 #: ids about 2.4 GiB more a tile (halves of Andorra: 1 tile 3.1 GiB, 4 tiles 10.3 GiB;
 #: renumbered, 75 and 155 MB). 3 keeps a pass near 8 GiB, two workers cutting at once 16 GiB.
 CUT_BATCH = 3
+#: Below this size a source is cut one tile a pass: reading it again costs less than the
+#: id sets of a further extract in a pass (about 4 s a tile on real ids; reading goes at
+#: 0.1–0.23 s a MB). Andorra (3 MB) in 4 tiles: 14.2 s one a pass, 19.4 s in 2 passes.
+BATCH_MIN_SOURCE_BYTES = 100_000_000
 #: The dataset's temporary folder of the batches' cuts (removed before it becomes the dataset).
 CUTS = ".cuts"
 
@@ -237,10 +241,12 @@ def run_extract(source: Path, config: Path) -> None:
         raise SourceError(f"osmium extract of {source.name} failed: {detail[:300]}")
 
 
-def batches(tiles: list[Tile], workers: int) -> list[list[Tile]]:
-    """*tiles* in batches of even sizes, at most :data:`CUT_BATCH` each and at least one a
-    worker (while one worker cut the whole source alone, the others would wait)."""
-    count = min(len(tiles), max(math.ceil(len(tiles) / CUT_BATCH), workers))
+def batches(tiles: list[Tile], workers: int, source_bytes: int) -> list[list[Tile]]:
+    """*tiles* in batches of even sizes, at most :data:`CUT_BATCH` each (one each for a
+    source under :data:`BATCH_MIN_SOURCE_BYTES`) and at least one a worker (while one worker
+    cut the whole source alone, the others would wait)."""
+    most = CUT_BATCH if source_bytes >= BATCH_MIN_SOURCE_BYTES else 1
+    count = min(len(tiles), max(math.ceil(len(tiles) / most), workers))
     size, more = divmod(len(tiles), count)
     starts = [i * size + min(i, more) for i in range(count + 1)]
     return [tiles[a:b] for a, b in zip(starts, starts[1:])]
@@ -451,7 +457,7 @@ def partitioned_ingest(source: Path, out: Path, settings: "Settings", partitions
         count = tile_count(partitions, workers, source.stat().st_size)
         tiles = grid(bounds, *grid_shape(bounds, count))
         futures = []
-        for number, batch in enumerate(batches(tiles, workers)):
+        for number, batch in enumerate(batches(tiles, workers, source.stat().st_size)):
             cuts = client.submit(cut_batch, source, batch, bounds, folder,
                                  key=f"venuefinder-cut-{number}-{folder.name}")
             futures += [client.submit(ingest_tile, source, tile, tiles, bounds, folder,
