@@ -505,8 +505,10 @@ def _scan(poly: _Polygons, slot_theta: "np.ndarray", slot_venue: "np.ndarray",
     line = np.repeat(first - (np.cumsum(hits) - hits), hits) + np.arange(total)
     x = xa[row] + (line_c[line] - ya[row]) * slope[row]
     # Crossings in order along each line: one sort on line + position (the key resolves
-    # positions to ~1e-6 m, far below any chord's length).
-    order = np.argsort(line + (x + poly.reach) / (scale * (1.0 + 1e-9)))
+    # positions to ~1e-6 m, far below any chord's length). Stable, as it comes in long
+    # ascending runs (each edge's lines in order) that a merge sort takes whole: on
+    # Helsinki x100 these sorts take 0.42 s where the default quicksort took 1.49 s.
+    order = np.argsort(line + (x + poly.reach) / (scale * (1.0 + 1e-9)), kind="stable")
     x, line = x[order], line[order]
     x0, x1, chord_line = x[0::2], x[1::2], line[0::2]
     chord = x1 - x0
