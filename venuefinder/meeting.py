@@ -214,9 +214,11 @@ def suggest_meeting_points(venues: "np.ndarray",
     # 3. the edge nearest a footpath
     rows = np.flatnonzero(highway.isin(RUNNABLE_PATH_CLASSES).to_numpy()
                           & np.isin(shapely.get_type_id(near), (1, 5)))
-    best = _nearest_per_venue(edges, near, rows, FOOTPATH_REACH_M)
+    # Asked for the venues still open only: the nearest-path query is the dearest here.
+    still_open = np.flatnonzero(open_)
+    best = _nearest_per_venue(edges[still_open], near, rows, FOOTPATH_REACH_M)
     if best.size:
-        best = best[open_[best[:, 0]]]
+        best[:, 0] = still_open[best[:, 0]]
         on_edge = shapely.get_point(shapely.shortest_line(edges[best[:, 0]],
                                                           near[best[:, 1]]), 0)
         gap = shapely.distance(edges[best[:, 0]], near[best[:, 1]])
