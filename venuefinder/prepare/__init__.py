@@ -114,9 +114,10 @@ def score_features(osm: "OsmData", settings: "Settings", dem_path: Optional[Path
 
 #: Share of the venues whose geometry-only criteria the forked process scores beside the
 #: meeting points and labels: measured on Helsinki x100 so that both processes finish about
-#: together (room 2.6 s, meeting points 1.3 s, labels 1.2 s there; the other criteria and
-#: their context 2.5 s). Ingest 14.8 s at 0.5, 15.2 s at 0.7 (2026-12-05).
-FORKED_GEOMETRY_SHARE = 0.5
+#: together (room 1.9 s, meeting points 1.0 s, labels 0.9 s there; the other criteria and
+#: their context 2.6 s). score_features 4.03-4.41 s at 0.5, 3.79-4.13 s at 0.65
+#: (2026-12-05).
+FORKED_GEOMETRY_SHARE = 0.65
 
 
 def _venue_only_work(features: "gpd.GeoDataFrame", venues: "gpd.GeoDataFrame", crs: "CRS",
