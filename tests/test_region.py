@@ -12,6 +12,7 @@ from venuefinder.config import Settings
 from venuefinder.errors import InputError, NotFoundError
 from venuefinder import prepare
 from venuefinder.prepare import prepare_region
+from venuefinder.region import Region
 
 CENTRE = (60.1699, 24.9384)
 
@@ -46,6 +47,16 @@ def test_query_filters(helsinki_region):
     assert hits  # a park scoring 60 or more lies within 3 km
     rows = helsinki_region.venues.iloc[[row for row, _ in hits]]
     assert (rows["kind"] == "park").all() and (rows["score"] >= 60).all()
+
+
+def test_answers_serialised_on_first_use_are_those_serialised_up_front(helsinki_region):
+    lazy = Region(venues=helsinki_region.venues, places=helsinki_region.places, basemap=None,
+                  crs=helsinki_region.crs, serialise_up_front=False)
+    for lat, lon in ((60.1699, 24.9384), (60.175, 24.93)):
+        eager = helsinki_region.near_json(lat, lon, 2000, 50)
+        assert '"features": []' not in eager
+        assert lazy.near_json(lat, lon, 2000, 50) == eager
+        assert lazy.near_json(lat, lon, 2000, 50) == eager  # and again, from what it kept
 
 
 def test_venue_lookup(helsinki_region):

@@ -432,7 +432,8 @@ class CatalogRegions:
             region = Region(
                 venues=venues, places=_place_frame(self.catalog.read_places([tile_id])),
                 basemap=None, crs=crs,
-                info={"source": self.catalog.name, "venues": len(venues), "tiles": [tile_id]})
+                info={"source": self.catalog.name, "venues": len(venues), "tiles": [tile_id]},
+                serialise_up_front=False)
             reports = (LiveReports(region, self.settings, *self._reports)
                        if self._reports is not None else None)
             return Served(region, (tile_id,), reports)

@@ -59,6 +59,10 @@ class Region:
         The region's metric CRS.
     info
         What was read: source name and clipping statistics.
+    serialise_up_front
+        Serialise every venue's answer when built (a whole region: server workers forked
+        after start-up share them, and no request pays); False: each on its first answer
+        (a catalog's tile, built while a request waits, answers a few of its venues).
     """
 
     venues: "gpd.GeoDataFrame"
@@ -66,6 +70,7 @@ class Region:
     basemap: Optional["gpd.GeoDataFrame"]
     crs: "CRS"
     info: dict[str, Any] = field(default_factory=dict)
+    serialise_up_front: bool = True
 
     def __post_init__(self) -> None:
         self._to_metric = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
@@ -85,7 +90,8 @@ class Region:
         # Every feature serialised once, split around the one per-query value (distance):
         # a query then only joins strings. Done up front (about 15 µs a venue) so that
         # server workers forked after start-up share it and no request pays for it.
-        self._feature_parts = self._serialise_features()
+        self._feature_parts: dict[int, tuple[str, str]] = (
+            dict(enumerate(self._serialise_features())) if self.serialise_up_front else {})
         self._basemap_tree = None
         if self.basemap is not None and len(self.basemap):
             # Background only: simplified and snapped to about 1 m once, here, so that a
@@ -170,19 +176,24 @@ class Region:
         return feature(venue_properties(record, distance_m), self._geojson[row])
 
     def _serialise_features(self) -> list[tuple[str, str]]:
-        marker = f'"{DISTANCE_KEY}": null'
-        parts = []
-        for row, record in enumerate(self.venues.drop(columns="geometry").to_dict("records")):
-            text = json.dumps(feature(venue_properties(record, None), self._geojson[row]),
-                              ensure_ascii=False)
-            # The key is unique and cannot occur unescaped inside a string value.
-            head, _, tail = text.partition(marker)
-            parts.append((head, tail))
-        return parts
+        records = self.venues.drop(columns="geometry").to_dict("records")
+        return [self._serialised(row, record) for row, record in enumerate(records)]
+
+    def _serialised(self, row: int, record: dict[str, Any]) -> tuple[str, str]:
+        """Venue *row*'s feature as JSON, split around its distance."""
+        text = json.dumps(feature(venue_properties(record, None), self._geojson[row]),
+                          ensure_ascii=False)
+        # The key is unique and cannot occur unescaped inside a string value.
+        head, _, tail = text.partition(f'"{DISTANCE_KEY}": null')
+        return head, tail
 
     def feature_json(self, row: int, distance_m: float) -> str:
         """:meth:`feature` already serialised as JSON (the fast path of the API)."""
-        return with_distance(self._feature_parts[row], distance_m)
+        parts = self._feature_parts.get(row)
+        if parts is None:  # not serialised up front: now, once
+            record = self.venues.iloc[[row]].drop(columns="geometry").to_dict("records")[0]
+            parts = self._feature_parts[row] = self._serialised(row, record)
+        return with_distance(parts, distance_m)
 
     def near_json(self, lat: float, lon: float, radius_m: float, limit: int,
                   min_score: Optional[float] = None, kinds: Optional[Iterable[str]] = None,
